@@ -1,0 +1,13 @@
+export {
+  type CognitoLocal,
+  type CognitoLocalOptions,
+  cognitoLocalClient,
+  startCognitoLocal,
+  USER_MIGRATION_FUNCTION,
+} from "./cognito-local.js";
+export { CognitoLocalStartError } from "./errors.js";
+export {
+  createProductionShapedPool,
+  type ProductionShapedPool,
+  type ProductionShapedPoolOptions,
+} from "./pool.js";

@@ -1,0 +1,72 @@
+import {
+  type CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { MONGO_ID_ATTRIBUTE, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
+
+export interface ProductionShapedPoolOptions {
+  /** Pool name; default `realm-to-cognito-<time>`. */
+  name?: string;
+  /** Recorded as the pool's `LambdaConfig.UserMigration` (cognito-local calls the function named in its own config). */
+  userMigrationLambdaArn?: string;
+}
+
+export interface ProductionShapedPool {
+  userPoolId: string;
+  clientId: string;
+}
+
+/** `custom:realm_user_id` → `realm_user_id`: CreateUserPool takes schema names without the prefix. */
+function schemaName(attribute: string): string {
+  return attribute.replace(/^custom:/, "");
+}
+
+/**
+ * Creates a user pool shaped as the production one should be: email as the username, compared without
+ * case; mutable custom attributes `realm_user_id` and `mongo_id`; email auto-verified; one public app
+ * client allowing USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, refresh and SRP, with user-existence
+ * errors hidden.
+ * @example
+ * const { userPoolId, clientId } = await createProductionShapedPool(cognito.client(), { userMigrationLambdaArn });
+ */
+export async function createProductionShapedPool(
+  client: CognitoIdentityProviderClient,
+  options: ProductionShapedPoolOptions = {},
+): Promise<ProductionShapedPool> {
+  const pool = await client.send(
+    new CreateUserPoolCommand({
+      PoolName: options.name ?? `realm-to-cognito-${Date.now()}`,
+      UsernameAttributes: ["email"],
+      UsernameConfiguration: { CaseSensitive: false },
+      AutoVerifiedAttributes: ["email"],
+      Schema: [REALM_USER_ID_ATTRIBUTE, MONGO_ID_ATTRIBUTE].map((attribute) => ({
+        Name: schemaName(attribute),
+        AttributeDataType: "String",
+        Mutable: true,
+      })),
+      ...(options.userMigrationLambdaArn
+        ? { LambdaConfig: { UserMigration: options.userMigrationLambdaArn } }
+        : {}),
+    }),
+  );
+  const userPoolId = pool.UserPool?.Id;
+  if (!userPoolId) throw new Error("CreateUserPool answered without a pool id");
+  const appClient = await client.send(
+    new CreateUserPoolClientCommand({
+      UserPoolId: userPoolId,
+      ClientName: "web",
+      GenerateSecret: false,
+      ExplicitAuthFlows: [
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+      ],
+      PreventUserExistenceErrors: "ENABLED",
+    }),
+  );
+  const clientId = appClient.UserPoolClient?.ClientId;
+  if (!clientId) throw new Error("CreateUserPoolClient answered without a client id");
+  return { userPoolId, clientId };
+}
