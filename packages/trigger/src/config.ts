@@ -1,0 +1,221 @@
+import {
+  type AttributeMapping,
+  COGNITO_DEFAULT_PASSWORD_POLICY,
+  checkAttributeMapping,
+  MIGRATION_MODES,
+  type MigrationMode,
+  type PasswordPolicy,
+} from "@realm-to-cognito/core";
+import * as z from "zod/mini";
+import { TriggerConfigError } from "./errors.js";
+
+/** Cognito gives a trigger 5 s in all; the Realm call must leave room for cold start and the answer. */
+export const DEFAULT_REALM_TIMEOUT_MS = 3500;
+const MAX_REALM_TIMEOUT_MS = 4900;
+
+export const USER_DIRECTORIES = ["admin-api", "snapshot", "none"] as const;
+export type UserDirectoryKind = (typeof USER_DIRECTORIES)[number];
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface RealmAdminConfig {
+  readonly baseUrl: string | undefined;
+  readonly groupId: string;
+  readonly appObjectId: string;
+  readonly publicKey: string;
+  readonly privateKey: string;
+}
+
+export type DirectoryConfig =
+  | { readonly kind: "none" }
+  | { readonly kind: "admin-api"; readonly admin: RealmAdminConfig }
+  | { readonly kind: "snapshot"; readonly file: string };
+
+export interface CognitoConfig {
+  readonly userPoolId: string | undefined;
+  readonly region: string | undefined;
+  readonly endpoint: string | undefined;
+  /** When set, resync first tries the password (ADMIN_USER_PASSWORD_AUTH) to answer "unchanged". */
+  readonly clientId: string | undefined;
+}
+
+/** Everything the handlers read from the environment, validated once at cold start. */
+export interface TriggerConfig {
+  readonly mode: MigrationMode;
+  readonly realm: {
+    readonly appId: string;
+    readonly baseUrl: string | undefined;
+    readonly skipLocation: boolean;
+    readonly timeoutMs: number;
+  };
+  readonly mongoIdField: string;
+  readonly attributeMapping: AttributeMapping;
+  readonly passwordPolicy: PasswordPolicy;
+  readonly directory: DirectoryConfig;
+  readonly cognito: CognitoConfig;
+  readonly logLevel: LogLevel;
+}
+
+const text = z.string().check(z.trim(), z.minLength(1, "must not be empty"));
+const optionalText = z.optional(text);
+const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
+const bool = z._default(z.enum(["true", "false"], 'must be "true" or "false"'), "false");
+const wholeMs = z.pipe(
+  z.string().check(z.regex(/^\d+$/, "must be a whole number of milliseconds")),
+  z.transform((value) => Number(value)),
+);
+
+const environmentSchema = z.looseObject({
+  MIGRATION_MODE: z.enum(MIGRATION_MODES, `must be one of ${MIGRATION_MODES.join(", ")}`),
+  REALM_APP_ID: text,
+  REALM_BASE_URL: z.optional(httpUrl),
+  REALM_SKIP_LOCATION: bool,
+  REALM_TIMEOUT_MS: z.optional(
+    wholeMs.check(
+      z.refine((ms) => ms >= 1 && ms <= MAX_REALM_TIMEOUT_MS, `must be 1..${MAX_REALM_TIMEOUT_MS}`),
+    ),
+  ),
+  MONGO_ID_FIELD: optionalText,
+  ATTRIBUTE_MAPPING: optionalText,
+  PASSWORD_POLICY: optionalText,
+  USER_DIRECTORY: z._default(
+    z.enum(USER_DIRECTORIES, `must be one of ${USER_DIRECTORIES.join(", ")}`),
+    "none",
+  ),
+  REALM_ADMIN_BASE_URL: z.optional(httpUrl),
+  REALM_GROUP_ID: optionalText,
+  REALM_APP_OBJECT_ID: optionalText,
+  REALM_ADMIN_PUBLIC_KEY: optionalText,
+  REALM_ADMIN_PRIVATE_KEY: optionalText,
+  USER_SNAPSHOT_FILE: optionalText,
+  COGNITO_USER_POOL_ID: optionalText,
+  COGNITO_REGION: optionalText,
+  COGNITO_ENDPOINT: z.optional(httpUrl),
+  COGNITO_CLIENT_ID: optionalText,
+  LOG_LEVEL: z._default(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
+});
+
+type Environment = z.infer<typeof environmentSchema>;
+
+/**
+ * Reads and checks the handlers' settings. Empty variables count as unset. A bad value throws
+ * TriggerConfigError naming the variable, never echoing its value (some are secrets).
+ * @example const config = loadTriggerConfig(process.env);
+ */
+export function loadTriggerConfig(env: Readonly<Record<string, string | undefined>>): TriggerConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = z.safeParse(environmentSchema, present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue?.path[0] ?? "environment");
+    const missing = issue?.code === "invalid_type" && present[variable] === undefined;
+    throw new TriggerConfigError(variable, missing ? "is required" : (issue?.message ?? "is invalid"));
+  }
+  const vars = parsed.data;
+  return {
+    mode: vars.MIGRATION_MODE,
+    realm: {
+      appId: vars.REALM_APP_ID,
+      baseUrl: vars.REALM_BASE_URL,
+      skipLocation: vars.REALM_SKIP_LOCATION === "true",
+      timeoutMs: vars.REALM_TIMEOUT_MS ?? DEFAULT_REALM_TIMEOUT_MS,
+    },
+    mongoIdField: vars.MONGO_ID_FIELD ?? "_id",
+    attributeMapping: readAttributeMapping(vars.ATTRIBUTE_MAPPING),
+    passwordPolicy: readPasswordPolicy(vars.PASSWORD_POLICY),
+    directory: readDirectory(vars),
+    cognito: {
+      userPoolId: vars.COGNITO_USER_POOL_ID,
+      region: vars.COGNITO_REGION,
+      endpoint: vars.COGNITO_ENDPOINT,
+      clientId: vars.COGNITO_CLIENT_ID,
+    },
+    logLevel: vars.LOG_LEVEL,
+  };
+}
+
+/** The endpoints need a pool; the trigger does not. Fails naming the first missing variable. */
+export function requireCognitoPool(config: TriggerConfig): { userPoolId: string; region: string } {
+  const { userPoolId, region } = config.cognito;
+  if (userPoolId === undefined) throw new TriggerConfigError("COGNITO_USER_POOL_ID", "is required");
+  const poolRegion = region ?? userPoolId.split("_")[0];
+  if (!poolRegion) throw new TriggerConfigError("COGNITO_REGION", "is required");
+  return { userPoolId, region: poolRegion };
+}
+
+function readJson(variable: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new TriggerConfigError(variable, "is not valid JSON");
+  }
+}
+
+const mappingSchema = z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1)));
+
+function readAttributeMapping(raw: string | undefined): AttributeMapping {
+  if (raw === undefined) return {};
+  const parsed = z.safeParse(mappingSchema, readJson("ATTRIBUTE_MAPPING", raw));
+  if (!parsed.success) {
+    throw new TriggerConfigError(
+      "ATTRIBUTE_MAPPING",
+      'must be a JSON object of Cognito attribute name to user data field, e.g. {"custom:plan":"plan"}',
+    );
+  }
+  const problems = checkAttributeMapping(parsed.data);
+  if (problems.length > 0) throw new TriggerConfigError("ATTRIBUTE_MAPPING", problems.join("; "));
+  return parsed.data;
+}
+
+const policySchema = z.strictObject({
+  minimumLength: z.optional(z.int().check(z.gte(6), z.lte(99))),
+  requireLowercase: z.optional(z.boolean()),
+  requireUppercase: z.optional(z.boolean()),
+  requireNumbers: z.optional(z.boolean()),
+  requireSymbols: z.optional(z.boolean()),
+});
+
+function readPasswordPolicy(raw: string | undefined): PasswordPolicy {
+  if (raw === undefined) return COGNITO_DEFAULT_PASSWORD_POLICY;
+  const parsed = z.safeParse(policySchema, readJson("PASSWORD_POLICY", raw));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.join(".") || "(policy)";
+    throw new TriggerConfigError(
+      "PASSWORD_POLICY",
+      `${where}: ${issue?.message ?? "invalid"} (keys: minimumLength 6..99, requireLowercase, requireUppercase, requireNumbers, requireSymbols)`,
+    );
+  }
+  const policy = { ...COGNITO_DEFAULT_PASSWORD_POLICY };
+  for (const [key, value] of Object.entries(parsed.data))
+    if (value !== undefined) Object.assign(policy, { [key]: value });
+  return policy;
+}
+
+function readDirectory(vars: Environment): DirectoryConfig {
+  switch (vars.USER_DIRECTORY) {
+    case "none":
+      return { kind: "none" };
+    case "snapshot":
+      return { kind: "snapshot", file: need("USER_SNAPSHOT_FILE", vars.USER_SNAPSHOT_FILE, "snapshot") };
+    case "admin-api":
+      return {
+        kind: "admin-api",
+        admin: {
+          baseUrl: vars.REALM_ADMIN_BASE_URL ?? vars.REALM_BASE_URL,
+          groupId: need("REALM_GROUP_ID", vars.REALM_GROUP_ID, "admin-api"),
+          appObjectId: need("REALM_APP_OBJECT_ID", vars.REALM_APP_OBJECT_ID, "admin-api"),
+          publicKey: need("REALM_ADMIN_PUBLIC_KEY", vars.REALM_ADMIN_PUBLIC_KEY, "admin-api"),
+          privateKey: need("REALM_ADMIN_PRIVATE_KEY", vars.REALM_ADMIN_PRIVATE_KEY, "admin-api"),
+        },
+      };
+  }
+}
+
+function need(variable: string, value: string | undefined, directory: string): string {
+  if (value === undefined)
+    throw new TriggerConfigError(variable, `is required when USER_DIRECTORY=${directory}`);
+  return value;
+}

@@ -1,0 +1,169 @@
+import { readFile } from "node:fs/promises";
+import { emailKey, type SnapshotLine, type SourceUser } from "@realm-to-cognito/core";
+import { type AdminClient, emailOf } from "@realm-to-cognito/realm";
+import * as z from "zod/mini";
+import { MigrationRefusedError } from "./errors.js";
+
+/** Where the ForgotPassword path finds a user who has no password to prove who they are. */
+export interface UserDirectory {
+  /** The user with this email (case-insensitive), or undefined; throws MigrationRefusedError when unreachable. */
+  findByEmail(email: string, signal?: AbortSignal): Promise<SourceUser | undefined>;
+}
+
+/** True for a user allowed into Cognito: confirmed by Realm, not disabled, with a Realm user id. */
+export function isEligible(user: SourceUser): boolean {
+  return user.confirmed && !user.disabled && user.realmUserId !== undefined;
+}
+
+/**
+ * Indexes users by email key. An eligible user wins over ineligible records of the same email (a
+ * snapshot may hold a user from several sources); two different eligible users under one key are
+ * ambiguous and match nobody.
+ */
+function indexByEmail(users: Iterable<SourceUser>): Map<string, SourceUser | null> {
+  const index = new Map<string, SourceUser | null>();
+  for (const user of users) {
+    const key = emailKey(user.email);
+    const known = index.get(key);
+    if (known === undefined || (known !== null && !isEligible(known))) index.set(key, user);
+    else if (known !== null && isEligible(user) && known.realmUserId !== user.realmUserId)
+      index.set(key, null);
+  }
+  return index;
+}
+
+/**
+ * The Realm Admin API as a directory. It has no email filter, so the directory pages through every
+ * user once and keeps an index for `cacheMs` (per warm container). Confirmed users who never logged in
+ * are only in Realm's pending list, which does not say they are confirmed: they are not found here
+ * (use a snapshot for them).
+ */
+export class AdminApiDirectory implements UserDirectory {
+  private index: { built: number; users: Promise<Map<string, SourceUser | null>> } | undefined;
+
+  constructor(
+    private readonly admin: AdminClient,
+    private readonly options: { cacheMs?: number; now?: () => number } = {},
+  ) {}
+
+  async findByEmail(email: string, signal?: AbortSignal): Promise<SourceUser | undefined> {
+    const users = await this.users(signal);
+    return users.get(emailKey(email)) ?? undefined;
+  }
+
+  private async users(signal?: AbortSignal): Promise<Map<string, SourceUser | null>> {
+    const now = this.options.now ?? Date.now;
+    const cacheMs = this.options.cacheMs ?? 60_000;
+    if (this.index === undefined || now() - this.index.built > cacheMs) {
+      const users = this.load();
+      users.catch(() => {
+        if (this.index?.users === users) this.index = undefined;
+      });
+      this.index = { built: now(), users };
+    }
+    return withSignal(this.index.users, signal);
+  }
+
+  private async load(): Promise<Map<string, SourceUser | null>> {
+    const users: SourceUser[] = [];
+    try {
+      for await (const user of this.admin.users({ providerTypes: ["local-userpass"] })) {
+        const email = emailOf(user);
+        if (email === undefined) continue;
+        users.push({ realmUserId: user.id, email, confirmed: true, disabled: user.disabled });
+      }
+    } catch (error) {
+      throw new MigrationRefusedError("directory-unavailable", "the Realm Admin API could not list users", {
+        cause: error,
+      });
+    }
+    return indexByEmail(users);
+  }
+}
+
+function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const abort = () =>
+      reject(new MigrationRefusedError("directory-unavailable", "the user directory did not answer in time"));
+    if (signal.aborted) return abort();
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}
+
+// Mirrors core's snapshotLineSchema with zod/mini: core's classic zod would add ~440 kB to the bundle.
+// A test checks both accept and refuse the same lines.
+const snapshotLineSchema = z.strictObject({
+  realmUserId: z.optional(z.string().check(z.regex(/^[0-9a-f]{24}$/, "a 24-hex Realm user id"))),
+  email: z.string().check(z.minLength(1)),
+  mongoId: z.optional(z.string().check(z.minLength(1))),
+  confirmed: z.boolean(),
+  disabled: z.boolean(),
+  createdAt: z.optional(z.iso.datetime({ offset: true })),
+  lastAuthenticatedAt: z.optional(z.iso.datetime({ offset: true })),
+  extra: z.optional(z.record(z.string(), z.string())),
+  source: z.enum(["admin-api", "pending-registrations", "mongo-collection", "mongoexport"]),
+});
+
+/** Parses snapshot NDJSON; bad lines are counted by number, never quoted (they hold emails). */
+export function parseSnapshot(text: string): { users: SnapshotLine[]; badLines: number[] } {
+  const users: SnapshotLine[] = [];
+  const badLines: number[] = [];
+  text.split("\n").forEach((line, index) => {
+    if (line.trim() === "") return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      badLines.push(index + 1);
+      return;
+    }
+    const parsed = z.safeParse(snapshotLineSchema, json);
+    if (parsed.success) users.push(stripUndefined(parsed.data));
+    else badLines.push(index + 1);
+  });
+  return { users, badLines };
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * A snapshot file (NDJSON of core's SnapshotLine, as the CLI's export writes it) as a directory, read
+ * once per warm container on first use and indexed by email key.
+ */
+export class SnapshotDirectory implements UserDirectory {
+  private index: Promise<Map<string, SourceUser | null>> | undefined;
+
+  constructor(
+    private readonly file: string,
+    private readonly onLoaded: (summary: { users: number; badLines: number[] }) => void = () => {},
+  ) {}
+
+  async findByEmail(email: string): Promise<SourceUser | undefined> {
+    if (this.index === undefined) {
+      const index = this.load();
+      index.catch(() => {
+        if (this.index === index) this.index = undefined;
+      });
+      this.index = index;
+    }
+    return (await this.index).get(emailKey(email)) ?? undefined;
+  }
+
+  private async load(): Promise<Map<string, SourceUser | null>> {
+    let text: string;
+    try {
+      text = await readFile(this.file, "utf8");
+    } catch (error) {
+      throw new MigrationRefusedError("directory-unavailable", "the user snapshot file cannot be read", {
+        cause: error,
+      });
+    }
+    const { users, badLines } = parseSnapshot(text);
+    this.onLoaded({ users: users.length, badLines });
+    return indexByEmail(users);
+  }
+}

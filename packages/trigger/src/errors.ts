@@ -1,0 +1,63 @@
+import { MigrationError } from "@realm-to-cognito/core";
+
+/** A setting in the environment is missing or malformed; the message names the variable. */
+export class TriggerConfigError extends MigrationError<"INVALID_CONFIG"> {
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
+    super("INVALID_CONFIG", `${variable}: ${message}`);
+    this.variable = variable;
+  }
+}
+
+/** Why a migration was refused; logged, never shown to the user (they all look alike from outside). */
+export type RefusalReason =
+  | "wrong-credentials"
+  | "user-disabled"
+  | "realm-unavailable"
+  | "realm-timeout"
+  | "realm-protocol"
+  | "not-in-directory"
+  | "not-eligible"
+  | "no-directory"
+  | "directory-unavailable"
+  | "mode"
+  | "rate-limited";
+
+/** The trigger will not migrate this user. Cognito must refuse the sign-in and create nothing. */
+export class MigrationRefusedError extends MigrationError<"MIGRATION_REFUSED"> {
+  readonly reason: RefusalReason;
+
+  constructor(reason: RefusalReason, message: string, options?: { cause?: unknown }) {
+    super("MIGRATION_REFUSED", message, options);
+    this.reason = reason;
+  }
+}
+
+/** A Lambda event that is neither shape the handler knows (real Cognito, cognito-local, API Gateway v2). */
+export class InvalidEventError extends MigrationError<"INVALID_EVENT"> {
+  constructor(message: string) {
+    super("INVALID_EVENT", message);
+  }
+}
+
+/** An HTTP body the endpoints cannot use; its message is safe to return to the caller. */
+export class BadRequestError extends MigrationError<"BAD_REQUEST"> {
+  constructor(message: string) {
+    super("BAD_REQUEST", message);
+  }
+}
+
+/** The one message Cognito shows for every refused migration: a wrong password and an unknown user alike. */
+export const SIGN_IN_REFUSED_MESSAGE = "Incorrect username or password.";
+
+/**
+ * What the trigger throws at its edge. Every failure becomes this same error, so nothing distinguishes a
+ * wrong password from an unknown, disabled or unconfirmed user, or from Realm being down.
+ */
+export class SignInRefused extends Error {
+  constructor() {
+    super(SIGN_IN_REFUSED_MESSAGE);
+    this.name = "SignInRefused";
+  }
+}

@@ -1,0 +1,48 @@
+export { CognitoPoolUsers, type PoolUser, type PoolUsers } from "./cognito-users.js";
+export {
+  type CognitoConfig,
+  DEFAULT_REALM_TIMEOUT_MS,
+  type DirectoryConfig,
+  loadTriggerConfig,
+  requireCognitoPool,
+  type TriggerConfig,
+} from "./config.js";
+export {
+  AdminApiDirectory,
+  isEligible,
+  parseSnapshot,
+  SnapshotDirectory,
+  type UserDirectory,
+} from "./directory.js";
+export {
+  BadRequestError,
+  InvalidEventError,
+  MigrationRefusedError,
+  type RefusalReason,
+  SIGN_IN_REFUSED_MESSAGE,
+  SignInRefused,
+  TriggerConfigError,
+} from "./errors.js";
+export {
+  type HttpEvent,
+  type HttpResult,
+  MAX_BODY_BYTES,
+  parseUserMigrationEvent,
+  type UserMigrationEvent,
+  type UserMigrationResponse,
+  userMigrationEventSchema,
+} from "./events.js";
+export { createLogger, REDACTED_PATHS, userRef } from "./log.js";
+export {
+  createUserMigrationHandler,
+  type UserMigrationHandler,
+  type UserMigrationServices,
+} from "./migrate-user.js";
+export { RateLimiter } from "./rate-limit.js";
+export { type RealmVerdict, verifyWithRealm } from "./realm-check.js";
+export {
+  createPasswordResetRequestedHandler,
+  type PasswordResetRequestedServices,
+} from "./reset-requested.js";
+export { createResyncPasswordHandler, type ResyncPasswordServices, type ResyncStatus } from "./resync.js";
+export { buildDirectory, buildRateLimits, buildRealmClient } from "./services.js";

@@ -1,0 +1,18 @@
+// Composition root of the POST /resync-password bundle (API Gateway HTTP API or Function URL).
+import { buildPoolUsers } from "./cognito-client.js";
+import { loadTriggerConfig } from "./config.js";
+import { createLogger } from "./log.js";
+import { createResyncPasswordHandler } from "./resync.js";
+import { buildRateLimits, buildRealmClient } from "./services.js";
+
+const config = loadTriggerConfig(process.env);
+
+/** The Lambda handler behind `POST /resync-password`. */
+export const handler = createResyncPasswordHandler({
+  mode: config.mode,
+  realm: buildRealmClient(config),
+  realmTimeoutMs: config.realm.timeoutMs,
+  pool: buildPoolUsers(config),
+  limits: buildRateLimits(),
+  log: createLogger({ level: config.logLevel }),
+});

@@ -1,0 +1,103 @@
+import {
+  emailKey,
+  isPlausibleEmail,
+  type MigrationMode,
+  REALM_USER_ID_ATTRIBUTE,
+} from "@realm-to-cognito/core";
+import type { AuthClient } from "@realm-to-cognito/realm";
+import * as z from "zod/mini";
+import type { PoolUsers } from "./cognito-users.js";
+import { BadRequestError, MigrationRefusedError } from "./errors.js";
+import { clientAddress, type HttpResult, jsonResult, parseHttpEvent, readJsonBody } from "./events.js";
+import { type Logger, userRef } from "./log.js";
+import type { RateLimiter } from "./rate-limit.js";
+import { verifyWithRealm } from "./realm-check.js";
+
+export interface ResyncPasswordServices {
+  readonly mode: MigrationMode;
+  readonly realm: AuthClient;
+  readonly realmTimeoutMs: number;
+  readonly pool: PoolUsers;
+  readonly limits: { readonly perEmail: RateLimiter; readonly perAddress: RateLimiter };
+  readonly log: Logger;
+}
+
+export const resyncBodySchema = z.strictObject({
+  email: z.string().check(
+    z.maxLength(254, "too long for an email address"),
+    z.refine((email) => isPlausibleEmail(email.trim()), "not a valid email address"),
+  ),
+  // Cognito accepts passwords up to 256 characters.
+  password: z
+    .string()
+    .check(z.minLength(1, "must not be empty"), z.maxLength(256, "longer than 256 characters")),
+});
+
+export type ResyncStatus = "resynced" | "unchanged" | "not-migrated";
+const REFUSED = { status: "refused" } as const;
+
+/**
+ * `POST /resync-password {email, password}`: heals the drift a Realm password reset leaves behind. The
+ * password is checked with Realm itself; when right, the migrated Cognito user gets it as a permanent
+ * password. A user not in Cognito yet is left alone (the next sign-in migrates them). Every failure is
+ * the same 401, so the endpoint tells nothing a Realm login would not.
+ */
+export function createResyncPasswordHandler(
+  services: ResyncPasswordServices,
+): (event: unknown) => Promise<HttpResult> {
+  return async (rawEvent) => {
+    let body: z.infer<typeof resyncBodySchema>;
+    let address: string;
+    try {
+      const event = parseHttpEvent(rawEvent);
+      body = readJsonBody(event, resyncBodySchema);
+      address = clientAddress(event);
+    } catch (error) {
+      const message = error instanceof BadRequestError ? error.message : "unsupported request";
+      services.log.info({ outcome: "bad-request", err: error }, "resync rejected");
+      return jsonResult(400, { error: message });
+    }
+    const email = body.email.trim();
+    const user = userRef(email);
+    try {
+      const status = await resync(services, email, body.password, address);
+      services.log.info({ outcome: status, user }, "resync answered");
+      return jsonResult(200, { status });
+    } catch (error) {
+      const reason = error instanceof MigrationRefusedError ? error.reason : "unexpected";
+      const level =
+        reason === "unexpected" || reason === "realm-unavailable" || reason === "realm-timeout"
+          ? "error"
+          : "info";
+      services.log[level]({ outcome: "refused", reason, user, err: error }, "resync refused");
+      return jsonResult(401, REFUSED);
+    }
+  };
+}
+
+async function resync(
+  services: ResyncPasswordServices,
+  email: string,
+  password: string,
+  address: string,
+): Promise<ResyncStatus> {
+  if (services.mode !== "realm-primary") {
+    throw new MigrationRefusedError("mode", "Cognito holds the passwords in cognito-primary mode");
+  }
+  const addressAllowed = services.limits.perAddress.take(address);
+  const emailAllowed = services.limits.perEmail.take(emailKey(email));
+  if (!addressAllowed || !emailAllowed) throw new MigrationRefusedError("rate-limited", "too many attempts");
+  const verdict = await verifyWithRealm(services.realm, email, password, services.realmTimeoutMs);
+  const found = await services.pool.findByEmail(email);
+  if (found === undefined) return "not-migrated";
+  if (found.attributes[REALM_USER_ID_ATTRIBUTE] !== verdict.realmUserId) {
+    // A user who signed up in Cognito, or another Realm user's email: not ours to change.
+    throw new MigrationRefusedError("not-eligible", "the Cognito user is not this Realm user's migration");
+  }
+  if ((await services.pool.acceptsPassword(found.username, password)) === true) return "unchanged";
+  if ((await services.pool.setPermanentPassword(found.username, password)) === "set") return "resynced";
+  // The pool's policy refuses the Realm password: remove the user, and the next sign-in migrates them
+  // again with RESET_REQUIRED (the trigger checks the same policy).
+  await services.pool.delete(found.username);
+  return "not-migrated";
+}
