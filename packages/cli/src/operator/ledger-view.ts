@@ -1,0 +1,195 @@
+import type { SnapshotLine } from "@realm-to-cognito/core";
+import type Database from "better-sqlite3";
+import { OperatorError } from "./errors.js";
+
+/**
+ * Where a source user stands, in the operator's words:
+ * - migrated-with-password: phase 1 moved them (they were in the pool before import)
+ * - imported-awaiting-reset: phase 2 created them without a password; they have not reset yet (as far as
+ *   the last pool listing shows)
+ * - imported-reset-done: imported, and the last pool listing shows them CONFIRMED after a RESET_REQUIRED import
+ * - still-in-realm: not in Cognito yet (planned, or never planned)
+ * - import-failed: the import tried and failed; still not in Cognito
+ * - rejected: will not be imported (bad email, pending, disabled, conflict), with the reason
+ */
+export type OperatorState =
+  | "migrated-with-password"
+  | "imported-awaiting-reset"
+  | "imported-reset-done"
+  | "still-in-realm"
+  | "import-failed"
+  | "rejected";
+
+export const OPERATOR_STATES: readonly OperatorState[] = [
+  "migrated-with-password",
+  "imported-awaiting-reset",
+  "imported-reset-done",
+  "still-in-realm",
+  "import-failed",
+  "rejected",
+];
+
+/** One source user as the operator's commands see it. */
+export interface OperatorUser {
+  readonly key: string;
+  readonly email: string;
+  readonly state: OperatorState;
+  readonly reason?: string;
+  /** When the user arrived in Cognito (pool creation date, else the ledger's `created` entry). */
+  readonly migratedAt?: string;
+  readonly lastAuthenticatedAt?: string;
+  readonly createdAt?: string;
+  readonly confirmed: boolean;
+  readonly disabled: boolean;
+}
+
+/** Users arriving in Cognito on one UTC day, by phase. */
+export interface MigrationDay {
+  readonly day: string;
+  readonly withPassword: number;
+  readonly imported: number;
+}
+
+/** What the operator's commands read; the CLI's ledger is one implementation, tests may build others. */
+export interface LedgerView {
+  users(): Iterable<OperatorUser>;
+  migrationsByDay(): MigrationDay[];
+  rejectsByReason(): Array<{ reason: string; count: number }>;
+}
+
+interface JoinedRow {
+  key: string;
+  email: string;
+  state: string;
+  reason: string | null;
+  engine: string | null;
+  user_json: string;
+  created_event_at: string | null;
+  pool_status: string | null;
+  pool_created_at: string | null;
+}
+
+// A pool listing taken after the import shows whether an imported user has reset: RESET_REQUIRED (CSV
+// job) and FORCE_CHANGE_PASSWORD mean not yet; CONFIRMED after a CSV import means the reset happened.
+// AdminCreateUser imports get a random permanent password (CONFIRMED at once), so for them the listing
+// cannot tell, and they count as awaiting reset.
+function operatorStateOf(row: JoinedRow): OperatorState {
+  switch (row.state) {
+    case "already-present":
+      return "migrated-with-password";
+    case "created":
+      return row.pool_status === "CONFIRMED" && row.engine === "csv-job"
+        ? "imported-reset-done"
+        : "imported-awaiting-reset";
+    case "failed":
+      return "import-failed";
+    case "rejected":
+    case "conflict":
+      return "rejected";
+    default:
+      // planned: but if the pool listing already has them, phase 1 moved them after the plan.
+      return row.pool_status === null ? "still-in-realm" : "migrated-with-password";
+  }
+}
+
+function hasTable(db: Database.Database, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/**
+ * Reads the CLI ledger's tables (`users`, `history`, `pool_users`) into the operator's own types.
+ * Read-only: it never writes the CLI's tables.
+ * @example const view = ledgerViewOf(ImportLedger.open(file).db);
+ */
+export function ledgerViewOf(db: Database.Database): LedgerView {
+  for (const table of ["users", "history", "pool_users"]) {
+    if (!hasTable(db, table)) {
+      throw new OperatorError(
+        "LEDGER_UNREADABLE",
+        `the ledger has no "${table}" table: run \`realm-to-cognito plan\` first to create and fill it`,
+      );
+    }
+  }
+  // Matching the pool by Realm user id first, then by email key, as `plan` does.
+  const joined = `
+    SELECT u.key, u.email, u.state, u.reason, u.engine, u.user_json,
+      (SELECT MIN(h.at) FROM history h WHERE h.user_key = u.key AND h.to_state = 'created') AS created_event_at,
+      COALESCE(pr.status, pe.status) AS pool_status,
+      COALESCE(pr.created_at, pe.created_at) AS pool_created_at
+    FROM users u
+    LEFT JOIN pool_users pr ON pr.username = (SELECT username FROM pool_users WHERE realm_user_id = u.realm_user_id LIMIT 1)
+    LEFT JOIN pool_users pe ON pr.username IS NULL AND pe.username = (SELECT username FROM pool_users WHERE email_key = u.email_key LIMIT 1)
+    ORDER BY u.key`;
+  return {
+    *users() {
+      for (const row of db.prepare(joined).iterate() as IterableIterator<JoinedRow>) {
+        const user = JSON.parse(row.user_json) as SnapshotLine;
+        const state = operatorStateOf(row);
+        const migratedAt =
+          state === "migrated-with-password"
+            ? (row.pool_created_at ?? undefined)
+            : state.startsWith("imported")
+              ? (row.created_event_at ?? row.pool_created_at ?? undefined)
+              : undefined;
+        yield {
+          key: row.key,
+          email: row.email,
+          state,
+          ...(row.reason === null ? {} : { reason: row.reason }),
+          ...(migratedAt === undefined ? {} : { migratedAt }),
+          ...(user.lastAuthenticatedAt === undefined
+            ? {}
+            : { lastAuthenticatedAt: user.lastAuthenticatedAt }),
+          ...(user.createdAt === undefined ? {} : { createdAt: user.createdAt }),
+          confirmed: user.confirmed,
+          disabled: user.disabled,
+        };
+      }
+    },
+    migrationsByDay() {
+      return countMigrationsByDay(this.users());
+    },
+    rejectsByReason() {
+      return db
+        .prepare(
+          `SELECT COALESCE(reason, state) AS reason, COUNT(*) AS count FROM users
+           WHERE state IN ('rejected','conflict','failed') GROUP BY 1 ORDER BY count DESC, reason`,
+        )
+        .all() as Array<{ reason: string; count: number }>;
+    },
+  };
+}
+
+/** A view over plain records, for tests and for a snapshot without a ledger. */
+export function ledgerViewFromUsers(users: readonly OperatorUser[]): LedgerView {
+  return {
+    users: () => users,
+    migrationsByDay: () => countMigrationsByDay(users),
+    rejectsByReason() {
+      const counts = new Map<string, number>();
+      for (const user of users) {
+        if (user.state === "rejected" || user.state === "import-failed") {
+          const reason = user.reason ?? user.state;
+          counts.set(reason, (counts.get(reason) ?? 0) + 1);
+        }
+      }
+      return [...counts.entries()]
+        .map(([reason, count]) => ({ reason, count }))
+        .sort((a, b) => b.count - a.count);
+    },
+  };
+}
+
+/** Users arriving in Cognito per UTC day, split by phase, in day order. */
+export function countMigrationsByDay(users: Iterable<OperatorUser>): MigrationDay[] {
+  const days = new Map<string, { withPassword: number; imported: number }>();
+  for (const user of users) {
+    if (user.migratedAt === undefined) continue;
+    const day = user.migratedAt.slice(0, 10);
+    const entry = days.get(day) ?? { withPassword: 0, imported: 0 };
+    if (user.state === "migrated-with-password") entry.withPassword++;
+    else entry.imported++;
+    days.set(day, entry);
+  }
+  return [...days.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([day, n]) => ({ day, ...n }));
+}

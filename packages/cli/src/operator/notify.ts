@@ -1,0 +1,197 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Recipient, ResendPolicy, SendLedger, SendStatus } from "./send-ledger.js";
+import { checkTemplate, type MessageTemplate, renderMessage } from "./template.js";
+import { type Clock, TokenBucket } from "./token-bucket.js";
+import type { MailTransport } from "./transports/transport.js";
+
+export interface NotifyOptions extends ResendPolicy {
+  readonly campaign: string;
+  readonly audience: Iterable<Recipient>;
+  readonly template: MessageTemplate;
+  readonly from: string;
+  /** Fixed variables, e.g. appName, switchDate. `email` and `resetLink` are added per user. */
+  readonly variables?: Readonly<Record<string, string>>;
+  /** The reset page; `{email}` in it is replaced with the URL-encoded address. */
+  readonly resetLink: string;
+  /** Messages a second (token bucket, burst 1). */
+  readonly ratePerSecond: number;
+  /** Parallel sends; default 1. */
+  readonly concurrency?: number;
+  /** At most this many sends in this run. */
+  readonly limit?: number;
+  /** Show who would get the message; send and record nothing. */
+  readonly dryRun?: boolean;
+  /** Checked just before each send, e.g. "has this user reset meanwhile?"; false skips without recording. */
+  readonly stillInAudience?: (recipient: Recipient) => Promise<boolean>;
+  /** Stop after this many transport-down outcomes in a row (the relay is gone); default 5. */
+  readonly stopAfterTransportFailures?: number;
+  readonly signal?: AbortSignal;
+  readonly clock?: Clock;
+  readonly onOutcome?: (event: { recipient: Recipient; status: SendStatus; reason?: string }) => void;
+}
+
+export interface NotifyResult {
+  readonly campaign: string;
+  readonly dryRun: boolean;
+  readonly runId: string;
+  /** Users newly put on the campaign's list by this run. */
+  readonly queued: number;
+  /** Queued users no longer in the audience. */
+  readonly withdrawn: number;
+  /** Claims a dead earlier run left behind, now `unknown` (not resent unless --resend-unknown). */
+  readonly interrupted: number;
+  readonly attempted: number;
+  readonly sent: number;
+  readonly failed: number;
+  readonly bounced: number;
+  readonly unknown: number;
+  /** Dry run: who would get the message (up to the limit). */
+  readonly wouldSend: readonly Recipient[];
+  readonly stoppedBecause?: string;
+  /** The campaign's totals after the run. */
+  readonly totals: Record<SendStatus, number>;
+}
+
+function resetLinkFor(pattern: string, email: string): string {
+  return pattern.replaceAll("{email}", encodeURIComponent(email));
+}
+
+/**
+ * Sends one campaign's message to its audience, at most once per user, through the send ledger's
+ * claim-before-send protocol; resumable after any crash.
+ */
+export async function notify(
+  ledger: SendLedger,
+  transport: MailTransport,
+  options: NotifyOptions,
+): Promise<NotifyResult> {
+  checkTemplate(options.template, ["email", "resetLink", ...Object.keys(options.variables ?? {})]);
+  const runId = randomUUID();
+  const policy: ResendPolicy = {
+    ...(options.resendUnknown ? { resendUnknown: true } : {}),
+    ...(options.retryFailed ? { retryFailed: true } : {}),
+  };
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const render = (r: Recipient) =>
+    renderMessage(options.template, {
+      ...options.variables,
+      email: r.email,
+      resetLink: resetLinkFor(options.resetLink, r.email),
+    });
+
+  if (options.dryRun) {
+    const wouldSend: Recipient[] = [];
+    for (const r of options.audience) {
+      if (wouldSend.length >= limit) break;
+      const record = ledger.get(options.campaign, r.userKey);
+      const eligible =
+        record === undefined ||
+        record.status === "queued" ||
+        record.status === "withdrawn" ||
+        (record.status === "unknown" && policy.resendUnknown === true) ||
+        (record.status === "failed" && policy.retryFailed === true);
+      if (!eligible) continue;
+      render(r); // a template problem shows in the dry run too
+      wouldSend.push(r);
+    }
+    return {
+      campaign: options.campaign,
+      dryRun: true,
+      runId,
+      queued: 0,
+      withdrawn: 0,
+      interrupted: 0,
+      attempted: 0,
+      sent: 0,
+      failed: 0,
+      bounced: 0,
+      unknown: 0,
+      wouldSend,
+      totals: ledger.counts(options.campaign),
+    };
+  }
+
+  const { interrupted } = ledger.beginRun(options.campaign, runId, hostname());
+  const tally = { attempted: 0, sent: 0, failed: 0, bounced: 0, unknown: 0 };
+  let stoppedBecause: string | undefined;
+  let queued = 0;
+  let withdrawn = 0;
+  try {
+    ({ added: queued, withdrawn } = ledger.enqueue(options.campaign, options.audience, runId));
+    const bucket = new TokenBucket({
+      ratePerSecond: options.ratePerSecond,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    const stopAfter = options.stopAfterTransportFailures ?? 5;
+    let downInARow = 0;
+    let cursor = 0;
+    let budget = limit;
+    let batch: Array<Recipient & { rowId: number }> = [];
+
+    // Workers share one cursor over the queue; the claim decides who sends, so overlap is harmless.
+    const next = (): (Recipient & { rowId: number }) | undefined => {
+      if (batch.length === 0) {
+        batch = ledger.nextBatch(options.campaign, 200, policy, cursor);
+        const last = batch[batch.length - 1];
+        if (last !== undefined) cursor = last.rowId;
+      }
+      return batch.shift();
+    };
+
+    const worker = async () => {
+      for (;;) {
+        if (stoppedBecause !== undefined) return;
+        if (options.signal?.aborted) {
+          stoppedBecause = "interrupted by the operator";
+          return;
+        }
+        if (budget <= 0) return;
+        const recipient = next();
+        if (recipient === undefined) return;
+        if (options.stillInAudience && !(await options.stillInAudience(recipient))) continue;
+        budget--;
+        await bucket.take();
+        const message = render(recipient);
+        if (!ledger.claim(options.campaign, recipient.userKey, runId, transport.name, policy).claimed) {
+          budget++;
+          continue;
+        }
+        tally.attempted++;
+        const outcome = await transport.send({
+          ...message,
+          from: options.from,
+          to: recipient.email,
+          campaign: options.campaign,
+        });
+        ledger.settle(options.campaign, recipient.userKey, runId, outcome);
+        tally[outcome.status]++;
+        if (outcome.status === "sent") {
+          downInARow = 0;
+          options.onOutcome?.({ recipient, status: "sent" });
+        } else {
+          downInARow = outcome.transportDown ? downInARow + 1 : 0;
+          options.onOutcome?.({ recipient, status: outcome.status, reason: outcome.reason });
+          if (downInARow >= stopAfter) {
+            stoppedBecause = `the transport failed ${downInARow} times in a row (last: ${outcome.reason}); fix it and re-run`;
+          }
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 1) }, worker));
+  } finally {
+    ledger.endRun(runId);
+  }
+  return {
+    campaign: options.campaign,
+    dryRun: false,
+    runId,
+    queued,
+    withdrawn,
+    interrupted,
+    ...tally,
+    wouldSend: [],
+    ...(stoppedBecause === undefined ? {} : { stoppedBecause }),
+    totals: ledger.counts(options.campaign),
+  };
+}

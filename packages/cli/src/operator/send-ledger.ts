@@ -1,0 +1,433 @@
+import type Database from "better-sqlite3";
+import { OperatorError } from "./errors.js";
+
+/**
+ * Where a message to one user of one campaign stands.
+ * - queued: chosen for the campaign, not tried yet
+ * - sending: claimed by a run that has not recorded the outcome (yet)
+ * - sent / failed / bounced: the outcome, with the transport's message id or reason
+ * - unknown: a run died between claim and outcome; the message may or may not have left
+ * - withdrawn: queued but no longer in the audience (e.g. the user reset meanwhile)
+ */
+export type SendStatus = "queued" | "sending" | "sent" | "failed" | "bounced" | "unknown" | "withdrawn";
+export const SEND_STATUSES: readonly SendStatus[] = [
+  "queued",
+  "sending",
+  "sent",
+  "failed",
+  "bounced",
+  "unknown",
+  "withdrawn",
+];
+
+export interface SendRecord {
+  readonly campaign: string;
+  readonly userKey: string;
+  readonly email: string;
+  readonly status: SendStatus;
+  readonly reason: string | undefined;
+  readonly messageId: string | undefined;
+  readonly attempts: number;
+  readonly at: string;
+}
+
+export interface Recipient {
+  readonly userKey: string;
+  readonly email: string;
+}
+
+/** Which earlier outcomes a run may send again; by default none (at most once). */
+export interface ResendPolicy {
+  readonly resendUnknown?: boolean;
+  readonly retryFailed?: boolean;
+}
+
+export type ClaimResult = { claimed: true } | { claimed: false; status: SendStatus };
+
+// Our own tables beside the CLI's ledger tables in the same SQLite file; versioned in our own table so
+// the two schemas migrate independently.
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE notification_sends (
+     campaign TEXT NOT NULL,
+     user_key TEXT NOT NULL,
+     email TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('queued','sending','sent','failed','bounced','unknown','withdrawn')),
+     reason TEXT,
+     message_id TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     transport TEXT,
+     run_id TEXT,
+     at TEXT NOT NULL,
+     PRIMARY KEY (campaign, user_key)
+   );
+   CREATE INDEX notification_sends_by_status ON notification_sends (campaign, status);
+   CREATE TABLE notification_send_history (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     campaign TEXT NOT NULL,
+     user_key TEXT NOT NULL,
+     status TEXT NOT NULL,
+     reason TEXT,
+     message_id TEXT,
+     run_id TEXT,
+     at TEXT NOT NULL
+   );
+   CREATE TABLE notification_runs (
+     run_id TEXT PRIMARY KEY,
+     campaign TEXT NOT NULL,
+     pid INTEGER NOT NULL,
+     host TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     finished_at TEXT
+   );`,
+];
+
+/** Creates or upgrades the notification tables; safe to call on every open. */
+export function migrateSendLedger(db: Database.Database): void {
+  db.exec("CREATE TABLE IF NOT EXISTS operator_schema (version INTEGER NOT NULL)");
+  const row = db.prepare("SELECT version FROM operator_schema").get() as { version: number } | undefined;
+  const current = row?.version ?? 0;
+  if (current >= MIGRATIONS.length) return;
+  db.transaction(() => {
+    for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    if (row === undefined)
+      db.prepare("INSERT INTO operator_schema (version) VALUES (?)").run(MIGRATIONS.length);
+    else db.prepare("UPDATE operator_schema SET version = ?").run(MIGRATIONS.length);
+  }).immediate();
+}
+
+interface SendRow {
+  campaign: string;
+  user_key: string;
+  email: string;
+  status: SendStatus;
+  reason: string | null;
+  message_id: string | null;
+  attempts: number;
+  at: string;
+}
+
+function toRecord(row: SendRow): SendRecord {
+  return {
+    campaign: row.campaign,
+    userKey: row.user_key,
+    email: row.email,
+    status: row.status,
+    reason: row.reason ?? undefined,
+    messageId: row.message_id ?? undefined,
+    attempts: row.attempts,
+    at: row.at,
+  };
+}
+
+/** Is a process with this id alive on this machine? (signal 0 only checks) */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Every notification the toolkit sends, one row per (campaign, user), with a claim-before-send protocol:
+ * a row becomes `sending` in a committed transaction BEFORE the transport is called, and gets its outcome
+ * after. A run killed in between leaves `sending`, which the next run turns into `unknown` and does not
+ * send again unless asked: at most once, because a second reset notice is worse than a missing one that
+ * the operator sees in the report.
+ */
+export class SendLedger {
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+
+  constructor(db: Database.Database, options: { now?: () => Date } = {}) {
+    this.db = db;
+    this.now = options.now ?? (() => new Date());
+    migrateSendLedger(db);
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  /**
+   * Registers this process as the campaign's running sender. Refuses when another live process on this
+   * host holds the campaign; a dead holder's claims become `unknown`. Returns the number of such claims.
+   */
+  beginRun(campaign: string, runId: string, host: string): { interrupted: number } {
+    return this.db
+      .transaction(() => {
+        const open = this.db
+          .prepare(
+            "SELECT run_id, pid, host FROM notification_runs WHERE campaign = ? AND finished_at IS NULL",
+          )
+          .all(campaign) as Array<{ run_id: string; pid: number; host: string }>;
+        for (const run of open) {
+          const alive = run.host !== host || (run.pid !== process.pid && processAlive(run.pid));
+          if (alive) {
+            throw new OperatorError(
+              "CAMPAIGN_BUSY",
+              `campaign "${campaign}" is being sent by run ${run.run_id} (pid ${run.pid} on ${run.host}); wait for it to end, or if it is dead on another host, mark it finished`,
+            );
+          }
+          this.db
+            .prepare("UPDATE notification_runs SET finished_at = ? WHERE run_id = ?")
+            .run(`died before ${this.stamp()}`, run.run_id);
+        }
+        const stuck = this.db
+          .prepare("SELECT user_key FROM notification_sends WHERE campaign = ? AND status = 'sending'")
+          .all(campaign) as Array<{ user_key: string }>;
+        for (const { user_key } of stuck) {
+          this.setStatus(
+            campaign,
+            user_key,
+            "unknown",
+            "the run died between claiming and confirming this send; it may have been delivered",
+            undefined,
+            runId,
+          );
+        }
+        this.db
+          .prepare(
+            "INSERT INTO notification_runs (run_id, campaign, pid, host, started_at) VALUES (?, ?, ?, ?, ?)",
+          )
+          .run(runId, campaign, process.pid, host, this.stamp());
+        return { interrupted: stuck.length };
+      })
+      .immediate();
+  }
+
+  endRun(runId: string): void {
+    this.db.prepare("UPDATE notification_runs SET finished_at = ? WHERE run_id = ?").run(this.stamp(), runId);
+  }
+
+  /**
+   * Puts the current audience on the campaign's list (new users as `queued`) and withdraws queued users
+   * who left the audience. Returns how many were added and withdrawn.
+   */
+  enqueue(
+    campaign: string,
+    audience: Iterable<Recipient>,
+    runId: string,
+  ): { added: number; withdrawn: number } {
+    return this.db
+      .transaction(() => {
+        this.db.exec("CREATE TEMP TABLE IF NOT EXISTS current_audience (user_key TEXT PRIMARY KEY)");
+        this.db.exec("DELETE FROM current_audience");
+        const remember = this.db.prepare("INSERT OR IGNORE INTO current_audience (user_key) VALUES (?)");
+        const add = this.db.prepare(
+          "INSERT OR IGNORE INTO notification_sends (campaign, user_key, email, status, at, run_id) VALUES (?, ?, ?, 'queued', ?, ?)",
+        );
+        const at = this.stamp();
+        let added = 0;
+        for (const r of audience) {
+          remember.run(r.userKey);
+          added += add.run(campaign, r.userKey, r.email, at, runId).changes;
+        }
+        const leaving = this.db
+          .prepare(
+            "SELECT user_key FROM notification_sends WHERE campaign = ? AND status = 'queued' AND user_key NOT IN (SELECT user_key FROM current_audience)",
+          )
+          .all(campaign) as Array<{ user_key: string }>;
+        for (const { user_key } of leaving) {
+          this.setStatus(campaign, user_key, "withdrawn", "no longer in the audience", undefined, runId);
+        }
+        // A withdrawn user who is back in the audience is queued again: nothing was sent to them.
+        const back = this.db
+          .prepare(
+            "SELECT user_key FROM notification_sends WHERE campaign = ? AND status = 'withdrawn' AND user_key IN (SELECT user_key FROM current_audience)",
+          )
+          .all(campaign) as Array<{ user_key: string }>;
+        for (const { user_key } of back)
+          this.setStatus(campaign, user_key, "queued", undefined, undefined, runId);
+        this.db.exec("DELETE FROM current_audience");
+        return { added: added + back.length, withdrawn: leaving.length };
+      })
+      .immediate();
+  }
+
+  /** The next users this run may send to, in the order they were queued. */
+  nextBatch(
+    campaign: string,
+    size: number,
+    policy: ResendPolicy = {},
+    afterRowId = 0,
+  ): Array<Recipient & { rowId: number }> {
+    const statuses = ["'queued'"];
+    if (policy.resendUnknown) statuses.push("'unknown'");
+    if (policy.retryFailed) statuses.push("'failed'");
+    const rows = this.db
+      .prepare(
+        `SELECT rowid AS row_id, user_key, email FROM notification_sends
+         WHERE campaign = ? AND status IN (${statuses.join(",")}) AND rowid > ? ORDER BY rowid LIMIT ?`,
+      )
+      .all(campaign, afterRowId, size) as Array<{ row_id: number; user_key: string; email: string }>;
+    return rows.map((r) => ({ rowId: r.row_id, userKey: r.user_key, email: r.email }));
+  }
+
+  /**
+   * Claims one user's send: commits `sending` before the transport is called. Another run (or an earlier
+   * outcome) wins over this one; then nothing is sent.
+   */
+  claim(
+    campaign: string,
+    userKey: string,
+    runId: string,
+    transport: string,
+    policy: ResendPolicy = {},
+  ): ClaimResult {
+    return this.db
+      .transaction((): ClaimResult => {
+        const row = this.db
+          .prepare("SELECT status FROM notification_sends WHERE campaign = ? AND user_key = ?")
+          .get(campaign, userKey) as { status: SendStatus } | undefined;
+        if (row === undefined) return { claimed: false, status: "withdrawn" };
+        const may =
+          row.status === "queued" ||
+          (row.status === "unknown" && policy.resendUnknown === true) ||
+          (row.status === "failed" && policy.retryFailed === true);
+        if (!may) return { claimed: false, status: row.status };
+        this.db
+          .prepare(
+            "UPDATE notification_sends SET status = 'sending', attempts = attempts + 1, run_id = ?, transport = ?, reason = NULL, at = ? WHERE campaign = ? AND user_key = ?",
+          )
+          .run(runId, transport, this.stamp(), campaign, userKey);
+        this.history(campaign, userKey, "sending", undefined, undefined, runId);
+        return { claimed: true };
+      })
+      .immediate();
+  }
+
+  /** Records the outcome of a claimed send. */
+  settle(
+    campaign: string,
+    userKey: string,
+    runId: string,
+    outcome:
+      | { status: "sent"; messageId: string }
+      | { status: "failed" | "bounced" | "unknown"; reason: string },
+  ): void {
+    this.db
+      .transaction(() => {
+        if (outcome.status === "sent")
+          this.setStatus(campaign, userKey, "sent", undefined, outcome.messageId, runId);
+        else this.setStatus(campaign, userKey, outcome.status, outcome.reason, undefined, runId);
+      })
+      .immediate();
+  }
+
+  /**
+   * Records a bounce reported after the fact (e.g. an SES bounce notification), found by message id.
+   * Returns false when no send has that id.
+   */
+  recordBounce(messageId: string, reason: string): boolean {
+    const row = this.db
+      .prepare("SELECT campaign, user_key FROM notification_sends WHERE message_id = ?")
+      .get(messageId) as { campaign: string; user_key: string } | undefined;
+    if (row === undefined) return false;
+    this.db
+      .transaction(() => this.setStatus(row.campaign, row.user_key, "bounced", reason, messageId, undefined))
+      .immediate();
+    return true;
+  }
+
+  /** Counts by status for one campaign, or for all campaigns. */
+  counts(campaign?: string): Record<SendStatus, number> {
+    const result = Object.fromEntries(SEND_STATUSES.map((s) => [s, 0])) as Record<SendStatus, number>;
+    const rows = (
+      campaign === undefined
+        ? this.db.prepare("SELECT status, COUNT(*) AS n FROM notification_sends GROUP BY status").all()
+        : this.db
+            .prepare(
+              "SELECT status, COUNT(*) AS n FROM notification_sends WHERE campaign = ? GROUP BY status",
+            )
+            .all(campaign)
+    ) as Array<{ status: SendStatus; n: number }>;
+    for (const row of rows) result[row.status] = row.n;
+    return result;
+  }
+
+  /** The campaigns with their counts. */
+  campaigns(): Array<{ campaign: string; counts: Record<SendStatus, number> }> {
+    const names = this.db
+      .prepare("SELECT DISTINCT campaign FROM notification_sends ORDER BY campaign")
+      .all() as Array<{
+      campaign: string;
+    }>;
+    return names.map(({ campaign }) => ({ campaign, counts: this.counts(campaign) }));
+  }
+
+  /** One user's record in one campaign. */
+  get(campaign: string, userKey: string): SendRecord | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM notification_sends WHERE campaign = ? AND user_key = ?")
+      .get(campaign, userKey) as SendRow | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** Every record of a campaign (or all), in queue order. */
+  *records(campaign?: string): IterableIterator<SendRecord> {
+    const rows = (
+      campaign === undefined
+        ? this.db.prepare("SELECT * FROM notification_sends ORDER BY rowid")
+        : this.db.prepare("SELECT * FROM notification_sends WHERE campaign = ? ORDER BY rowid").bind(campaign)
+    ).iterate() as IterableIterator<SendRow>;
+    for (const row of rows) yield toRecord(row);
+  }
+
+  /** Reasons of failed and bounced sends with their counts, most frequent first. */
+  failureReasons(
+    campaign?: string,
+  ): Array<{ status: "failed" | "bounced" | "unknown"; reason: string; count: number }> {
+    const where = campaign === undefined ? "" : "AND campaign = ?";
+    const statement = this.db.prepare(
+      `SELECT status, COALESCE(reason, '') AS reason, COUNT(*) AS count FROM notification_sends
+       WHERE status IN ('failed','bounced','unknown') ${where} GROUP BY status, reason ORDER BY count DESC`,
+    );
+    return (campaign === undefined ? statement.all() : statement.all(campaign)) as Array<{
+      status: "failed" | "bounced" | "unknown";
+      reason: string;
+      count: number;
+    }>;
+  }
+
+  /** Sends by day (UTC date of the last status change) and status, for the report. */
+  sendsByDay(): Array<{ day: string; status: SendStatus; count: number }> {
+    return this.db
+      .prepare(
+        "SELECT substr(at, 1, 10) AS day, status, COUNT(*) AS count FROM notification_sends GROUP BY day, status ORDER BY day",
+      )
+      .all() as Array<{ day: string; status: SendStatus; count: number }>;
+  }
+
+  private setStatus(
+    campaign: string,
+    userKey: string,
+    status: SendStatus,
+    reason: string | undefined,
+    messageId: string | undefined,
+    runId: string | undefined,
+  ): void {
+    this.db
+      .prepare(
+        "UPDATE notification_sends SET status = ?, reason = ?, message_id = COALESCE(?, message_id), at = ? WHERE campaign = ? AND user_key = ?",
+      )
+      .run(status, reason ?? null, messageId ?? null, this.stamp(), campaign, userKey);
+    this.history(campaign, userKey, status, reason, messageId, runId);
+  }
+
+  private history(
+    campaign: string,
+    userKey: string,
+    status: SendStatus,
+    reason: string | undefined,
+    messageId: string | undefined,
+    runId: string | undefined,
+  ): void {
+    this.db
+      .prepare(
+        "INSERT INTO notification_send_history (campaign, user_key, status, reason, message_id, run_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(campaign, userKey, status, reason ?? null, messageId ?? null, runId ?? null, this.stamp());
+  }
+}
