@@ -110,7 +110,7 @@ export function loadTriggerConfig(env: Readonly<Record<string, string | undefine
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? "environment");
-    const missing = issue?.code === "invalid_type" && present[variable] === undefined;
+    const missing = present[variable] === undefined;
     throw new TriggerConfigError(variable, missing ? "is required" : (issue?.message ?? "is invalid"));
   }
   const vars = parsed.data;

@@ -1,0 +1,97 @@
+import { COGNITO_DEFAULT_PASSWORD_POLICY } from "@realm-to-cognito/core";
+import { describe, expect, it } from "vitest";
+import { loadTriggerConfig, requireCognitoPool } from "../src/config.js";
+import { TriggerConfigError } from "../src/errors.js";
+
+const MINIMAL = { MIGRATION_MODE: "realm-primary", REALM_APP_ID: "myapp-abcde" };
+
+function configError(env: Record<string, string | undefined>): TriggerConfigError {
+  try {
+    loadTriggerConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TriggerConfigError);
+    return error as TriggerConfigError;
+  }
+  throw new Error("the configuration was accepted");
+}
+
+describe("loadTriggerConfig", () => {
+  it("fills the documented defaults from the two required variables", () => {
+    const config = loadTriggerConfig(MINIMAL);
+    expect(config).toMatchObject({
+      mode: "realm-primary",
+      realm: { appId: "myapp-abcde", baseUrl: undefined, skipLocation: false, timeoutMs: 3500 },
+      mongoIdField: "_id",
+      attributeMapping: {},
+      passwordPolicy: COGNITO_DEFAULT_PASSWORD_POLICY,
+      directory: { kind: "none" },
+      logLevel: "info",
+    });
+  });
+
+  it("reads every setting", () => {
+    const config = loadTriggerConfig({
+      ...MINIMAL,
+      MIGRATION_MODE: "cognito-primary",
+      REALM_BASE_URL: "http://127.0.0.1:9090",
+      REALM_SKIP_LOCATION: "true",
+      REALM_TIMEOUT_MS: "1200",
+      MONGO_ID_FIELD: "profile_id",
+      ATTRIBUTE_MAPPING: '{"custom:plan":"plan"}',
+      PASSWORD_POLICY: '{"minimumLength":12,"requireSymbols":false}',
+      USER_DIRECTORY: "admin-api",
+      REALM_GROUP_ID: "g",
+      REALM_APP_OBJECT_ID: "a",
+      REALM_ADMIN_PUBLIC_KEY: "pub",
+      REALM_ADMIN_PRIVATE_KEY: "priv",
+      COGNITO_USER_POOL_ID: "eu-west-1_abc",
+      LOG_LEVEL: "warn",
+    });
+    expect(config.realm).toEqual({ appId: "myapp-abcde", baseUrl: "http://127.0.0.1:9090", skipLocation: true, timeoutMs: 1200 });
+    expect(config.passwordPolicy).toEqual({ ...COGNITO_DEFAULT_PASSWORD_POLICY, minimumLength: 12, requireSymbols: false });
+    expect(config.directory).toEqual({
+      kind: "admin-api",
+      admin: { baseUrl: "http://127.0.0.1:9090", groupId: "g", appObjectId: "a", publicKey: "pub", privateKey: "priv" },
+    });
+    expect(requireCognitoPool(config)).toEqual({ userPoolId: "eu-west-1_abc", region: "eu-west-1" });
+  });
+
+  it.each([
+    [{ REALM_APP_ID: "x" }, "MIGRATION_MODE", "is required"],
+    [{ ...MINIMAL, MIGRATION_MODE: "phase-1" }, "MIGRATION_MODE", "realm-primary, cognito-primary"],
+    [{ MIGRATION_MODE: "realm-primary" }, "REALM_APP_ID", "is required"],
+    [{ ...MINIMAL, REALM_TIMEOUT_MS: "soon" }, "REALM_TIMEOUT_MS", "milliseconds"],
+    [{ ...MINIMAL, REALM_TIMEOUT_MS: "9000" }, "REALM_TIMEOUT_MS", "1..4900"],
+    [{ ...MINIMAL, REALM_BASE_URL: "not a url" }, "REALM_BASE_URL", "URL"],
+    [{ ...MINIMAL, REALM_SKIP_LOCATION: "yes" }, "REALM_SKIP_LOCATION", '"true" or "false"'],
+    [{ ...MINIMAL, ATTRIBUTE_MAPPING: "{" }, "ATTRIBUTE_MAPPING", "not valid JSON"],
+    [{ ...MINIMAL, ATTRIBUTE_MAPPING: '{"sub":"id"}' }, "ATTRIBUTE_MAPPING", "sub"],
+    [{ ...MINIMAL, PASSWORD_POLICY: '{"minimumLength":2}' }, "PASSWORD_POLICY", "minimumLength"],
+    [{ ...MINIMAL, USER_DIRECTORY: "ldap" }, "USER_DIRECTORY", "admin-api, snapshot, none"],
+    [{ ...MINIMAL, USER_DIRECTORY: "snapshot" }, "USER_SNAPSHOT_FILE", "USER_DIRECTORY=snapshot"],
+    [{ ...MINIMAL, USER_DIRECTORY: "admin-api", REALM_GROUP_ID: "g" }, "REALM_APP_OBJECT_ID", "admin-api"],
+    [{ ...MINIMAL, LOG_LEVEL: "loud" }, "LOG_LEVEL", "info"],
+  ])("names the variable when it is wrong: %o", (env, variable, hint) => {
+    const error = configError(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+    expect(error.message).toContain(hint);
+  });
+
+  it("never echoes a secret value in its message", () => {
+    const error = configError({
+      ...MINIMAL,
+      USER_DIRECTORY: "admin-api",
+      REALM_GROUP_ID: "g",
+      REALM_APP_OBJECT_ID: "a",
+      REALM_ADMIN_PUBLIC_KEY: "pub",
+      REALM_ADMIN_PRIVATE_KEY: "",
+      REALM_ADMIN_BASE_URL: "secret-private-key-in-the-wrong-place",
+    });
+    expect(error.message).not.toContain("secret-private-key");
+  });
+
+  it("asks for the pool only where a pool is needed", () => {
+    expect(() => requireCognitoPool(loadTriggerConfig(MINIMAL))).toThrow(/^COGNITO_USER_POOL_ID: is required/);
+  });
+});

@@ -1,0 +1,127 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { Writable } from "node:stream";
+import { createLogger, type Logger } from "../src/log.js";
+
+/** Everything a logger wrote, as text, for assertions about what reached the log. */
+export interface CapturedLog {
+  readonly log: Logger;
+  text(): string;
+  lines(): Record<string, unknown>[];
+}
+
+export function captureLog(): CapturedLog {
+  const chunks: string[] = [];
+  const log = createLogger({ level: "debug", destination: { write: (line: string) => void chunks.push(line) } });
+  return {
+    log,
+    text: () => chunks.join(""),
+    lines: () =>
+      chunks
+        .join("")
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
+}
+
+/** A stream that keeps what is written to it (for the bridge's worker output). */
+export function collectingStream(): { stream: Writable; text(): string } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      done();
+    },
+  });
+  return { stream, text: () => Buffer.concat(chunks).toString("utf8") };
+}
+
+/** The User Migration event as real Cognito documents it. */
+export function cognitoEvent(
+  overrides: { triggerSource?: string; userName?: string; password?: string | undefined } = {},
+): Record<string, unknown> {
+  const triggerSource = overrides.triggerSource ?? "UserMigration_Authentication";
+  const request: Record<string, unknown> = { validationData: null, clientMetadata: { source: "web" } };
+  if (triggerSource === "UserMigration_Authentication") request.password = overrides.password ?? "";
+  return {
+    version: "1",
+    triggerSource,
+    region: "eu-west-1",
+    userPoolId: "eu-west-1_AbCdEfGhI",
+    userName: overrides.userName ?? "user1@example.com",
+    callerContext: { awsSdkVersion: "aws-sdk-unknown-unknown", clientId: "1example23456789" },
+    request,
+    response: {
+      userAttributes: null,
+      forceAliasCreation: null,
+      enableSMSMFA: null,
+      finalUserStatus: null,
+      messageAction: null,
+      desiredDeliveryMediums: null,
+    },
+  };
+}
+
+/** The event exactly as cognito-local 5.3 sends it on InitiateAuth without ClientMetadata. */
+export function cognitoLocalEvent(userName: string, password: string): Record<string, unknown> {
+  return {
+    version: "0",
+    callerContext: { awsSdkVersion: "2.1693.0", clientId: "9w68uzzka9aq7wu5syrudgqnv" },
+    region: "local",
+    userPoolId: "local_6DjL1daD",
+    triggerSource: "UserMigration_Authentication",
+    userName,
+    request: { password },
+    response: { desiredDeliveryMediums: [], userAttributes: {} },
+  };
+}
+
+/** An API Gateway HTTP API payload-2.0 event with a JSON body. */
+export function httpEvent(
+  body: unknown,
+  options: { sourceIp?: string; method?: string; raw?: string; base64?: boolean; headers?: Record<string, string> } = {},
+): Record<string, unknown> {
+  const text = options.raw ?? JSON.stringify(body);
+  return {
+    version: "2.0",
+    routeKey: "POST /x",
+    rawPath: "/x",
+    rawQueryString: "",
+    headers: { "content-type": "application/json", ...options.headers },
+    requestContext: {
+      http: { method: options.method ?? "POST", path: "/x", sourceIp: options.sourceIp ?? "203.0.113.7" },
+    },
+    body: options.base64 ? Buffer.from(text).toString("base64") : text,
+    isBase64Encoded: options.base64 ?? false,
+  };
+}
+
+/** A TCP server that accepts connections and never answers: Realm hanging. */
+export async function startHangingServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A URL on which nothing listens: Realm down. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${address.port}`;
+}
