@@ -1,0 +1,275 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  type CognitoIdentityProviderClient,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import type { MigrationMode } from "@realm-to-cognito/core";
+import { buildBundles } from "@realm-to-cognito/trigger/build";
+import { type AppServicesEmulator, startAppServicesEmulator } from "./appservices/index.js";
+import {
+  type CognitoLocal,
+  createProductionShapedPool,
+  type ProductionShapedPool,
+  startCognitoLocal,
+  USER_MIGRATION_FUNCTION,
+} from "./cognito/index.js";
+import {
+  type FunctionUrlGateway,
+  type HandlerOutput,
+  type LambdaBridge,
+  startFunctionUrlGateway,
+  startLambdaBridge,
+} from "./lambda/index.js";
+
+export const PASSWORD_RESET_REQUESTED_FUNCTION = "password-reset-requested";
+export const RESYNC_PASSWORD_FUNCTION = "resync-password";
+
+/** The migration API's routes on the gateway, as the deployed HTTP API has them. */
+export const MIGRATION_API_ROUTES: Record<string, string> = {
+  "POST /password-reset-requested": PASSWORD_RESET_REQUESTED_FUNCTION,
+  "POST /resync-password": RESYNC_PASSWORD_FUNCTION,
+};
+
+/** Every function the world's bridge hosts. */
+export const SANDBOX_FUNCTIONS = [
+  USER_MIGRATION_FUNCTION,
+  PASSWORD_RESET_REQUESTED_FUNCTION,
+  RESYNC_PASSWORD_FUNCTION,
+] as const;
+
+const REGION = "us-east-1";
+const POOL_NAME = "realm-to-cognito-sandbox";
+const ACCOUNT_ARN = `arn:aws:lambda:${REGION}:000000000000:function`;
+
+export type UserDirectoryKind = "admin-api" | "snapshot" | "none";
+
+/** The one JSON line `npm run sandbox -- --json` prints first; tools outside the repo read it. */
+export interface SandboxDescription {
+  realm: {
+    baseUrl: string;
+    appId: string;
+    adminBaseUrl: string;
+    groupId: string;
+    appObjectId: string;
+    apiKey: { publicKey: string; privateKey: string };
+  };
+  cognito: { endpoint: string; region: string; userPoolId: string; clientId: string };
+  lambda: { endpoint: string };
+  users: Array<{ email: string; password: string; state: string }>;
+}
+
+export interface SandboxWorld {
+  realm: AppServicesEmulator;
+  cognito: CognitoLocal;
+  bridge: LambdaBridge;
+  api: FunctionUrlGateway;
+  userPoolId: string;
+  clientId: string;
+  mode: MigrationMode;
+  describe(): SandboxDescription;
+  stop(): Promise<void>;
+}
+
+export interface SandboxWorldOptions {
+  /** Default `realm-primary`. */
+  mode?: MigrationMode;
+  /** Users to seed into the emulator; default 20. */
+  seedUsers?: number;
+  seed?: number;
+  /** Kept across runs: the emulator's SQLite file, cognito-local's data and the bundles. Default a temp dir, removed on stop. */
+  dataDir?: string;
+  /** 0 = free ports; otherwise realm P, cognito P+1, lambda P+2, api P+3. */
+  portBase?: number;
+  /** Default `sqlite` with a data dir, else `memory`. */
+  storage?: "memory" | "sqlite";
+  /** Where the trigger finds users for ForgotPassword; default `admin-api` in cognito-primary mode, else `none`. */
+  userDirectory?: UserDirectoryKind;
+  snapshotFile?: string;
+  /** The handlers' LOG_LEVEL; default `warn`. */
+  logLevel?: string;
+  /** Where the handlers' own logs go; default stderr, `null` drops them. */
+  handlerOutput?: HandlerOutput;
+}
+
+function portsFrom(portBase: number | undefined) {
+  if (!portBase) return { realm: 0, cognito: 0, lambda: 0, api: 0 };
+  if (!Number.isInteger(portBase) || portBase < 1 || portBase > 65_532) {
+    throw new TypeError(`portBase must be 0 or a port from 1 to 65532, got ${portBase}`);
+  }
+  return { realm: portBase, cognito: portBase + 1, lambda: portBase + 2, api: portBase + 3 };
+}
+
+/** With a kept data dir, a restarted world reuses the pool it made before instead of adding one. */
+async function findSandboxPool(
+  client: CognitoIdentityProviderClient,
+): Promise<ProductionShapedPool | undefined> {
+  const { UserPools = [] } = await client.send(new ListUserPoolsCommand({ MaxResults: 60 }));
+  const pool = UserPools.find((candidate) => candidate.Name === POOL_NAME);
+  if (!pool?.Id) return undefined;
+  const { UserPoolClients = [] } = await client.send(
+    new ListUserPoolClientsCommand({ UserPoolId: pool.Id, MaxResults: 60 }),
+  );
+  const appClient = UserPoolClients[0];
+  return appClient?.ClientId ? { userPoolId: pool.Id, clientId: appClient.ClientId } : undefined;
+}
+
+/** The handlers' environment, as contract C and a deployment would set it. */
+export function handlerEnvironment(input: {
+  mode: MigrationMode;
+  realm: AppServicesEmulator;
+  cognito: CognitoLocal;
+  pool: ProductionShapedPool;
+  userDirectory: UserDirectoryKind;
+  snapshotFile?: string;
+  logLevel: string;
+}): Record<string, string> {
+  const { realm, cognito, pool } = input;
+  const env: Record<string, string> = {
+    MIGRATION_MODE: input.mode,
+    REALM_APP_ID: realm.appId,
+    REALM_BASE_URL: realm.baseUrl,
+    REALM_SKIP_LOCATION: "false", // the emulator answers /location with its own origin: exercise it
+    USER_DIRECTORY: input.userDirectory,
+    COGNITO_USER_POOL_ID: pool.userPoolId,
+    COGNITO_CLIENT_ID: pool.clientId,
+    COGNITO_REGION: REGION,
+    COGNITO_ENDPOINT: cognito.endpoint,
+    AWS_ACCESS_KEY_ID: "local",
+    AWS_SECRET_ACCESS_KEY: "local",
+    LOG_LEVEL: input.logLevel,
+  };
+  if (input.userDirectory === "admin-api") {
+    Object.assign(env, {
+      REALM_ADMIN_BASE_URL: realm.adminBaseUrl,
+      REALM_GROUP_ID: realm.groupId,
+      REALM_APP_OBJECT_ID: realm.appObjectId,
+      REALM_ADMIN_PUBLIC_KEY: realm.apiKey.publicKey,
+      REALM_ADMIN_PRIVATE_KEY: realm.apiKey.privateKey,
+    });
+  }
+  if (input.userDirectory === "snapshot") {
+    if (!input.snapshotFile) throw new TypeError("userDirectory 'snapshot' needs snapshotFile");
+    env.USER_SNAPSHOT_FILE = resolve(input.snapshotFile);
+  }
+  return env;
+}
+
+/**
+ * Starts the whole local world: the seeded App Services emulator, the Lambda bridge hosting the three
+ * real handler bundles, cognito-local whose User Migration trigger calls the bridge, a production-shaped
+ * pool, and the gateway serving the migration API. Everything listens on 127.0.0.1.
+ * @example
+ * const world = await startSandboxWorld({ seedUsers: 50 });
+ * console.log(JSON.stringify(world.describe()));
+ * await world.stop();
+ */
+export async function startSandboxWorld(options: SandboxWorldOptions = {}): Promise<SandboxWorld> {
+  const mode = options.mode ?? "realm-primary";
+  const ports = portsFrom(options.portBase);
+  const ownsDirectory = options.dataDir === undefined;
+  const directory = options.dataDir
+    ? resolve(options.dataDir)
+    : await mkdtemp(join(tmpdir(), "sandbox-world-"));
+  const storageKind = options.storage ?? (ownsDirectory ? "memory" : "sqlite");
+  const userDirectory = options.userDirectory ?? (mode === "cognito-primary" ? "admin-api" : "none");
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    stops.length = 0;
+    if (ownsDirectory) await rm(directory, { recursive: true, force: true });
+  };
+
+  try {
+    await mkdir(join(directory, "cognito"), { recursive: true });
+    const realm = await startAppServicesEmulator({
+      port: ports.realm,
+      storage:
+        storageKind === "sqlite"
+          ? { kind: "sqlite", file: join(directory, "appservices.sqlite") }
+          : { kind: "memory" },
+    });
+    stops.push(() => realm.stop());
+    const seeded = await realm.seed({ count: options.seedUsers ?? 20, seed: options.seed ?? 1 });
+
+    const bundles = await buildBundles({ outDir: join(directory, "bundles") });
+    const bridge = await startLambdaBridge({
+      port: ports.lambda,
+      ...(options.handlerOutput !== undefined ? { handlerOutput: options.handlerOutput } : {}),
+    });
+    stops.push(() => bridge.stop());
+
+    const cognito = await startCognitoLocal({
+      port: ports.cognito,
+      dataDir: join(directory, "cognito"),
+      lambdaEndpoint: bridge.endpoint,
+      userMigrationFunction: USER_MIGRATION_FUNCTION,
+    });
+    stops.push(() => cognito.stop());
+    const admin = cognito.client();
+    const pool =
+      (await findSandboxPool(admin)) ??
+      (await createProductionShapedPool(admin, {
+        name: POOL_NAME,
+        userMigrationLambdaArn: `${ACCOUNT_ARN}:${USER_MIGRATION_FUNCTION}`,
+      }));
+
+    const env = handlerEnvironment({
+      mode,
+      realm,
+      cognito,
+      pool,
+      userDirectory,
+      ...(options.snapshotFile ? { snapshotFile: options.snapshotFile } : {}),
+      logLevel: options.logLevel ?? "warn",
+    });
+    await bridge.register(USER_MIGRATION_FUNCTION, { modulePath: bundles.userMigration, env });
+    await bridge.register(PASSWORD_RESET_REQUESTED_FUNCTION, {
+      modulePath: bundles.passwordResetRequested,
+      env,
+    });
+    await bridge.register(RESYNC_PASSWORD_FUNCTION, { modulePath: bundles.resyncPassword, env });
+
+    const api = await startFunctionUrlGateway({ bridge, routes: MIGRATION_API_ROUTES, port: ports.api });
+    stops.push(() => api.stop());
+
+    let stopping: Promise<void> | undefined;
+    return {
+      realm,
+      cognito,
+      bridge,
+      api,
+      userPoolId: pool.userPoolId,
+      clientId: pool.clientId,
+      mode,
+      describe: () => ({
+        realm: {
+          baseUrl: realm.baseUrl,
+          appId: realm.appId,
+          adminBaseUrl: realm.adminBaseUrl,
+          groupId: realm.groupId,
+          appObjectId: realm.appObjectId,
+          apiKey: { publicKey: realm.apiKey.publicKey, privateKey: realm.apiKey.privateKey },
+        },
+        cognito: {
+          endpoint: cognito.endpoint,
+          region: REGION,
+          userPoolId: pool.userPoolId,
+          clientId: pool.clientId,
+        },
+        lambda: { endpoint: bridge.endpoint },
+        users: seeded.demoUsers.map(({ email, password, state }) => ({ email, password, state })),
+      }),
+      stop() {
+        stopping ??= stopAll();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
