@@ -1,0 +1,147 @@
+import {
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListUserPoolClientsCommand,
+  ListUsersCommand,
+  type UserType,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { fromAttributeList, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
+import type { PoolUser } from "../ledger.js";
+import { type TokenBucket, withRetries } from "../rate.js";
+import type { CognitoSender } from "./client.js";
+
+/**
+ * Every user of the pool, a page (60) at a time, following PaginationToken, each call waiting its turn
+ * in `bucket` (ListUsers has 30 calls a second per account, not adjustable).
+ */
+export async function* listPoolUsers(
+  client: CognitoSender,
+  userPoolId: string,
+  bucket: TokenBucket,
+  options: { maxAttempts?: number } = {},
+): AsyncGenerator<PoolUser[]> {
+  let token: string | undefined;
+  const seenTokens = new Set<string>();
+  do {
+    await bucket.take();
+    const page = await withRetries(
+      () =>
+        client.send(
+          new ListUsersCommand({
+            UserPoolId: userPoolId,
+            Limit: 60,
+            ...(token ? { PaginationToken: token } : {}),
+          }),
+        ),
+      { maxAttempts: options.maxAttempts ?? 6, onRetry: () => bucket.penalize(1000) },
+    );
+    yield (page.Users ?? []).map(poolUserOf);
+    token = page.PaginationToken || undefined;
+    // A service that hands the same token back would loop forever; stop instead.
+    if (token !== undefined) {
+      if (seenTokens.has(token)) break;
+      seenTokens.add(token);
+    }
+  } while (token !== undefined);
+}
+
+export function poolUserOf(user: UserType): PoolUser {
+  const attributes = fromAttributeList(user.Attributes);
+  return {
+    username: user.Username ?? "",
+    email: attributes.email,
+    realmUserId: attributes[REALM_USER_ID_ATTRIBUTE],
+    status: user.UserStatus,
+    enabled: user.Enabled !== false,
+    createdAt: user.UserCreateDate?.toISOString(),
+  };
+}
+
+/** A finding about the pool's shape: `ok` false means something to fix before migrating. */
+export interface PoolCheck {
+  readonly ok: boolean;
+  readonly what: string;
+  readonly fix?: string;
+}
+
+/** Checks the pool has the shape the migration needs. */
+export async function checkPoolShape(
+  client: CognitoSender,
+  userPoolId: string,
+  clientId: string | undefined,
+): Promise<PoolCheck[]> {
+  const { UserPool: pool } = await client.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+  const checks: PoolCheck[] = [];
+  const caseSensitive = pool?.UsernameConfiguration?.CaseSensitive;
+  checks.push(
+    caseSensitive === false
+      ? { ok: true, what: "usernames are case-insensitive" }
+      : {
+          ok: false,
+          what: `usernames are case-sensitive (${caseSensitive === undefined ? "not set: the API default" : "true"})`,
+          fix: "create the pool with UsernameConfiguration.CaseSensitive=false (it cannot be changed later)",
+        },
+  );
+  const emailUsername = pool?.UsernameAttributes?.includes("email") ?? false;
+  const emailAlias = pool?.AliasAttributes?.includes("email") ?? false;
+  checks.push(
+    emailUsername || emailAlias
+      ? { ok: true, what: `email is ${emailUsername ? "the username" : "an alias"}` }
+      : {
+          ok: false,
+          what: "email is neither the username nor an alias",
+          fix: "use UsernameAttributes=[email]",
+        },
+  );
+  const attributes = new Set((pool?.SchemaAttributes ?? []).map((attribute) => attribute.Name));
+  for (const name of ["custom:realm_user_id", "custom:mongo_id"]) {
+    checks.push(
+      attributes.has(name)
+        ? { ok: true, what: `custom attribute ${name} exists` }
+        : {
+            ok: false,
+            what: `custom attribute ${name} is missing`,
+            fix: `AddCustomAttributes ${name.slice(7)} (String, mutable)`,
+          },
+    );
+  }
+  const trigger = pool?.LambdaConfig?.UserMigration;
+  checks.push(
+    trigger
+      ? { ok: true, what: `UserMigration trigger attached (${trigger})` }
+      : {
+          ok: false,
+          what: "no UserMigration trigger",
+          fix: "attach the realm-user-migration Lambda (phase 1 needs it)",
+        },
+  );
+  checks.push(await checkAppClients(client, userPoolId, clientId));
+  return checks;
+}
+
+async function checkAppClients(
+  client: CognitoSender,
+  userPoolId: string,
+  clientId: string | undefined,
+): Promise<PoolCheck> {
+  const ids = clientId
+    ? [clientId]
+    : (
+        (await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 })))
+          .UserPoolClients ?? []
+      )
+        .map((described) => described.ClientId)
+        .filter((id): id is string => id !== undefined);
+  for (const id of ids) {
+    const { UserPoolClient: appClient } = await client.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: id }),
+    );
+    if (appClient?.ExplicitAuthFlows?.includes("ALLOW_USER_PASSWORD_AUTH"))
+      return { ok: true, what: `app client ${id} allows USER_PASSWORD_AUTH` };
+  }
+  return {
+    ok: false,
+    what: ids.length ? "no app client allows USER_PASSWORD_AUTH" : "the pool has no app client",
+    fix: "add ALLOW_USER_PASSWORD_AUTH to the app client's ExplicitAuthFlows (the migration trigger needs the password)",
+  };
+}

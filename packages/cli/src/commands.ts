@@ -1,0 +1,326 @@
+import { mkdirSync } from "node:fs";
+import { AdminClient } from "@realm-to-cognito/realm";
+import { type CognitoSender, createCognitoClient } from "./cognito/client.js";
+import { listPoolUsers } from "./cognito/pool.js";
+import { type Config, required } from "./config.js";
+import { type DoctorReport, runDoctor } from "./doctor.js";
+import { type ImportSummary, importWithAdminCreate } from "./engines/admin-create.js";
+import { type CsvWriteSummary, writeCsvFiles } from "./engines/csv-file.js";
+import { type JobOutcome, poolCsvHeader, runImportJobs } from "./engines/csv-job.js";
+import { CliError } from "./errors.js";
+import { type CollectionSource, type ExportResult, exportSnapshot } from "./export.js";
+import { ImportLedger } from "./ledger.js";
+import { type PlanSummary, planImport } from "./plan.js";
+import { startProgress } from "./progress.js";
+import { TokenBucket } from "./rate.js";
+import { migrationStatus, type StatusReport } from "./status.js";
+import { type VerifyReport, verifyMigration } from "./verify.js";
+
+/** What every command receives: the configuration and how to reach the outside. */
+export interface CommandContext {
+  readonly config: Config;
+  /** Cognito client; built from the configuration when not given. */
+  readonly cognito?: CognitoSender;
+  readonly quiet?: boolean;
+}
+
+function cognitoOf(context: CommandContext): CognitoSender {
+  return (
+    context.cognito ??
+    createCognitoClient({ region: context.config.cognito.region, endpoint: context.config.cognito.endpoint })
+  );
+}
+
+function poolIdOf(config: Config): string {
+  return required(
+    config.cognito.userPoolId,
+    "cognito.userPoolId",
+    "set it in the config file, COGNITO_USER_POOL_ID or --pool-id",
+  );
+}
+
+function openLedger(config: Config): ImportLedger {
+  return ImportLedger.open(config.ledger);
+}
+
+/** `export`: writes a snapshot from the Admin API and/or the user collection. */
+export async function exportCommand(
+  context: CommandContext,
+  options: {
+    out: string;
+    adminApi: boolean;
+    mongoexport?: string;
+    collection: boolean;
+    pending: boolean;
+    resume: boolean;
+  },
+): Promise<ExportResult> {
+  const { config } = context;
+  let collection: CollectionSource | undefined;
+  let closeMongo = async (): Promise<void> => {};
+  if (options.mongoexport) collection = { kind: "mongoexport", file: options.mongoexport };
+  else if (options.collection) {
+    const uri = required(
+      config.secrets.mongodbUri,
+      "MONGODB_URI",
+      "set the environment variable MONGODB_URI",
+    );
+    const { MongoClient } = await import("mongodb");
+    const mongo = new MongoClient(uri);
+    await mongo.connect();
+    closeMongo = () => mongo.close();
+    const db = mongo.db(config.userCollection.database);
+    collection = {
+      kind: "driver",
+      collection: {
+        find: (filter, findOptions) =>
+          db.collection(config.userCollection.collection).find(filter, findOptions),
+      },
+    };
+  }
+  let admin: AdminClient | undefined;
+  if (options.adminApi) {
+    const { groupId, appObjectId, publicKey } = config.realm;
+    admin = new AdminClient({
+      groupId: required(groupId, "realm.groupId", "set it or REALM_GROUP_ID"),
+      appObjectId: required(appObjectId, "realm.appObjectId", "set it or REALM_APP_OBJECT_ID"),
+      publicKey: required(publicKey, "realm.publicKey", "set it or REALM_ADMIN_PUBLIC_KEY"),
+      privateKey: required(
+        config.secrets.realmAdminPrivateKey,
+        "REALM_ADMIN_PRIVATE_KEY",
+        "set the environment variable",
+      ),
+      ...((config.realm.adminBaseUrl ?? config.realm.baseUrl)
+        ? { baseUrl: config.realm.adminBaseUrl ?? config.realm.baseUrl }
+        : {}),
+    });
+  }
+  if (!admin && !collection)
+    throw new CliError(
+      "BAD_USAGE",
+      "export needs a source: --admin-api, --mongoexport <file> or --collection",
+    );
+  let reported = 0;
+  try {
+    return await exportSnapshot({
+      out: options.out,
+      ...(admin ? { adminApi: admin } : {}),
+      ...(collection ? { collection } : {}),
+      pending: options.pending,
+      resume: options.resume,
+      fields: config.userCollection,
+      onProgress: (written, rejected) => {
+        if (context.quiet || written + rejected - reported < 10_000) return;
+        reported = written + rejected;
+        process.stderr.write(`export: ${written} users, ${rejected} rejected\n`);
+      },
+    });
+  } finally {
+    await closeMongo();
+  }
+}
+
+/** Lists the pool into the ledger; returns how many users it holds. */
+export async function listPoolIntoLedger(context: CommandContext, ledger: ImportLedger): Promise<number> {
+  const poolId = poolIdOf(context.config);
+  const bucket = new TokenBucket(context.config.import.listRate, { burst: 1 });
+  const writer = ledger.poolWriter(poolId);
+  for await (const page of listPoolUsers(cognitoOf(context), poolId, bucket)) writer.add(page);
+  return writer.finish();
+}
+
+/** `plan`: lists the pool, classifies the snapshot's users, records the plan in the ledger. */
+export async function planCommand(
+  context: CommandContext,
+  options: { snapshot: string; listPool: boolean },
+): Promise<PlanSummary & { poolUsers: number | undefined }> {
+  const ledger = openLedger(context.config);
+  try {
+    const run = ledger.startRun("plan");
+    const poolUsers = options.listPool ? await listPoolIntoLedger(context, ledger) : undefined;
+    const summary = await planImport({ snapshot: options.snapshot, ledger, policy: context.config.policy });
+    ledger.finishRun(run, { snapshot: options.snapshot, counts: summary.counts });
+    return { ...summary, poolUsers };
+  } finally {
+    ledger.close();
+  }
+}
+
+export type ImportResult =
+  | (ImportSummary & { planned: PlanSummary | undefined })
+  | {
+      engine: "csv-job";
+      dryRun: boolean;
+      planned: PlanSummary | undefined;
+      files: CsvWriteSummary;
+      jobs: JobOutcome[];
+    };
+
+/** `import`: plans if the ledger holds no finished plan, then runs one engine over the planned users. */
+export async function importCommand(
+  context: CommandContext,
+  options: {
+    snapshot: string;
+    engine: "admin-create" | "csv-job";
+    dryRun: boolean;
+    limit?: number;
+    listPool: boolean;
+    outDir: string;
+    run: boolean;
+    maxUsersPerFile?: number;
+    retryFailed: boolean;
+  },
+): Promise<ImportResult> {
+  const { config } = context;
+  const poolId = poolIdOf(config);
+  const ledger = openLedger(config);
+  try {
+    const plannedBefore = ledger.db
+      .prepare("SELECT 1 FROM runs WHERE command = 'plan' AND finished_at IS NOT NULL LIMIT 1")
+      .get();
+    let planned: PlanSummary | undefined;
+    if (!plannedBefore) {
+      if (options.dryRun && ledger.size() === 0) {
+        // A dry run must change nothing, the ledger included: plan into a throwaway copy.
+        const scratch = ImportLedger.open(":memory:");
+        try {
+          if (options.listPool) await listPoolIntoLedger(context, scratch);
+          planned = await planImport({ snapshot: options.snapshot, ledger: scratch, policy: config.policy });
+        } finally {
+          scratch.close();
+        }
+        return options.engine === "admin-create"
+          ? {
+              engine: "admin-create",
+              dryRun: true,
+              outcomes: {
+                created: 0,
+                "already-present": 0,
+                conflict: 0,
+                failed: 0,
+                "would-create": planned.counts.create,
+              },
+              retries: 0,
+              seconds: 0,
+              planned,
+            }
+          : {
+              engine: "csv-job",
+              dryRun: true,
+              planned,
+              files: { files: [], users: planned.counts.create, refused: 0 },
+              jobs: [],
+            };
+      }
+      const run = ledger.startRun("plan");
+      if (options.listPool) await listPoolIntoLedger(context, ledger);
+      planned = await planImport({ snapshot: options.snapshot, ledger, policy: config.policy });
+      ledger.finishRun(run, { snapshot: options.snapshot, counts: planned.counts });
+    }
+    if (options.retryFailed && !options.dryRun) ledger.retryFailed();
+    const todo = ledger.counts().planned + (options.engine === "admin-create" ? ledger.counts().failed : 0);
+    if (options.engine === "admin-create") {
+      const run = options.dryRun ? undefined : ledger.startRun("import admin-create");
+      const progress = startProgress({
+        label: "import",
+        total: options.limit === undefined ? todo : Math.min(todo, options.limit),
+        ...(context.quiet || options.dryRun ? { quiet: true } : {}),
+      });
+      const summary = await importWithAdminCreate({
+        client: cognitoOf(context),
+        ledger,
+        userPoolId: poolId,
+        username: config.cognito.username,
+        mapping: config.mapping,
+        createBucket: new TokenBucket(config.import.rate),
+        setPasswordBucket: new TokenBucket(config.import.setPasswordRate),
+        concurrency: config.import.concurrency,
+        maxAttempts: config.import.maxAttempts,
+        dryRun: options.dryRun,
+        ...(options.limit !== undefined ? { limit: options.limit } : {}),
+        onProgress: () => progress.tick(),
+      });
+      progress.stop();
+      if (run !== undefined) ledger.finishRun(run, summary);
+      return { ...summary, planned };
+    }
+    if (options.dryRun)
+      return {
+        engine: "csv-job",
+        dryRun: true,
+        planned,
+        files: { files: [], users: todo, refused: 0 },
+        jobs: [],
+      };
+    const client = cognitoOf(context);
+    mkdirSync(options.outDir, { recursive: true });
+    const header = await poolCsvHeader(client, poolId);
+    const files = await writeCsvFiles({
+      ledger,
+      header,
+      outDir: options.outDir,
+      username: config.cognito.username,
+      mapping: config.mapping,
+      ...(options.maxUsersPerFile ? { maxUsers: options.maxUsersPerFile } : {}),
+    });
+    let jobs: JobOutcome[] = [];
+    if (options.run) {
+      jobs = await runImportJobs({
+        client,
+        ledger,
+        userPoolId: poolId,
+        cloudWatchLogsRoleArn: required(
+          config.cognito.importRoleArn,
+          "cognito.importRoleArn",
+          "CreateUserImportJob needs the CloudWatch Logs role: set it or --role-arn",
+        ),
+        onJob: (job) => {
+          if (!context.quiet) process.stderr.write(`import job ${job.jobId} (${job.file}): ${job.status}\n`);
+        },
+      });
+    }
+    return { engine: "csv-job", dryRun: false, planned, files, jobs };
+  } finally {
+    ledger.close();
+  }
+}
+
+/** `verify`: lists the pool and reconciles it with the snapshot and the ledger. */
+export async function verifyCommand(
+  context: CommandContext,
+  options: { snapshot: string; listPool: boolean },
+): Promise<VerifyReport> {
+  const ledger = openLedger(context.config);
+  try {
+    if (options.listPool) await listPoolIntoLedger(context, ledger);
+    return await verifyMigration({ snapshot: options.snapshot, ledger });
+  } finally {
+    ledger.close();
+  }
+}
+
+/** `status`: counts from the ledger and (freshly listed unless told not to) the pool. */
+export async function statusCommand(
+  context: CommandContext,
+  options: { listPool: boolean },
+): Promise<StatusReport> {
+  const ledger = openLedger(context.config);
+  try {
+    if (options.listPool) await listPoolIntoLedger(context, ledger);
+    return migrationStatus(ledger);
+  } finally {
+    ledger.close();
+  }
+}
+
+/** `doctor`. */
+export function doctorCommand(
+  context: CommandContext,
+  options: { snapshot?: string },
+): Promise<DoctorReport> {
+  return runDoctor({
+    config: context.config,
+    ...(context.config.cognito.userPoolId ? { cognito: cognitoOf(context) } : {}),
+    ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+  });
+}

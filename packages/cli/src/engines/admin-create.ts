@@ -1,0 +1,252 @@
+import {
+  AdminCreateUserCommand,
+  AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import {
+  type AttributeMapping,
+  fromAttributeList,
+  REALM_USER_ID_ATTRIBUTE,
+  toAttributeList,
+  toCognitoAttributes,
+} from "@realm-to-cognito/core";
+import type { CognitoSender } from "../cognito/client.js";
+import type { ImportLedger, LedgerUser } from "../ledger.js";
+import { awsErrorName, forEachBounded, isThrottle, type TokenBucket, withRetries } from "../rate.js";
+import { unknowablePassword } from "./random-password.js";
+
+export interface AdminCreateOptions {
+  readonly client: CognitoSender;
+  readonly ledger: ImportLedger;
+  readonly userPoolId: string;
+  /** Username for AdminCreateUser: the email (email-as-username pools) or the Realm user id. */
+  readonly username: "email" | "realm-user-id";
+  readonly mapping?: AttributeMapping;
+  /** Paces AdminCreateUser (UserCreation quota). */
+  readonly createBucket: TokenBucket;
+  /** Paces AdminSetUserPassword and AdminGetUser. */
+  readonly setPasswordBucket: TokenBucket;
+  readonly concurrency: number;
+  readonly maxAttempts: number;
+  readonly dryRun?: boolean;
+  /** Stop after this many users (for tests and partial runs). */
+  readonly limit?: number;
+  readonly onProgress?: (event: ImportEvent) => void;
+  readonly now?: () => Date;
+}
+
+export type ImportOutcome = "created" | "already-present" | "conflict" | "failed" | "would-create";
+export interface ImportEvent {
+  readonly key: string;
+  readonly outcome: ImportOutcome;
+}
+
+export interface ImportSummary {
+  readonly engine: "admin-create";
+  readonly dryRun: boolean;
+  readonly outcomes: Record<ImportOutcome, number>;
+  readonly retries: number;
+  readonly seconds: number;
+}
+
+// Users whose account Cognito may have created before a previous run was killed are recognised by
+// this: created no earlier than our first attempt (minus clock skew between us and AWS).
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * The AdminCreateUser engine. For each planned (or failed) user of the ledger: AdminCreateUser with
+ * MessageAction SUPPRESS and the mapped attributes, then AdminSetUserPassword with a permanent password
+ * nobody knows. The user ends CONFIRMED with a verified email: sign-in fails, ForgotPassword works.
+ * Each attempt is recorded before the call, so after a kill the re-run recognises its own users
+ * (UsernameExistsException + same realm_user_id) and nothing is created twice.
+ */
+export async function importWithAdminCreate(options: AdminCreateOptions): Promise<ImportSummary> {
+  const started = performance.now();
+  const outcomes: Record<ImportOutcome, number> = {
+    created: 0,
+    "already-present": 0,
+    conflict: 0,
+    failed: 0,
+    "would-create": 0,
+  };
+  let retries = 0;
+  const report = (key: string, outcome: ImportOutcome): void => {
+    outcomes[outcome]++;
+    options.onProgress?.({ key, outcome });
+  };
+  const retrying = <T>(bucket: TokenBucket, call: () => Promise<T>): Promise<T> =>
+    withRetries(
+      async () => {
+        await bucket.take();
+        return call();
+      },
+      {
+        maxAttempts: options.maxAttempts,
+        onRetry: (error) => {
+          retries++;
+          if (isThrottle(error)) bucket.penalize(250);
+        },
+      },
+    );
+
+  const rows = limited(options.ledger.users(["planned", "failed"]), options.limit);
+  if (options.dryRun) {
+    for (const row of rows) report(row.key, "would-create");
+    return {
+      engine: "admin-create",
+      dryRun: true,
+      outcomes,
+      retries,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
+
+  await forEachBounded(rows, options.concurrency, async (row) => {
+    const outcome = await importOne(row, options, retrying);
+    report(row.key, outcome);
+  });
+  return {
+    engine: "admin-create",
+    dryRun: false,
+    outcomes,
+    retries,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function importOne(
+  row: LedgerUser,
+  options: AdminCreateOptions,
+  retrying: <T>(bucket: TokenBucket, call: () => Promise<T>) => Promise<T>,
+): Promise<ImportOutcome> {
+  const { client, ledger, userPoolId } = options;
+  const hadEarlierAttempt = row.attempts > 0;
+  const firstAttemptAt = row.firstAttemptAt;
+  const username = options.username === "email" ? row.user.email : (row.realmUserId ?? row.user.email);
+  const attributes = toAttributeList(toCognitoAttributes(row.user, options.mapping));
+  ledger.recordAttempt(row.key, "admin-create");
+  let cognitoUsername: string;
+  try {
+    const created = await retrying(options.createBucket, () =>
+      client.send(
+        new AdminCreateUserCommand({
+          UserPoolId: userPoolId,
+          Username: username,
+          UserAttributes: attributes,
+          MessageAction: "SUPPRESS",
+          TemporaryPassword: unknowablePassword(),
+        }),
+      ),
+    );
+    cognitoUsername = created.User?.Username ?? username;
+  } catch (error) {
+    const name = awsErrorName(error);
+    if (name !== "UsernameExistsException" && name !== "AliasExistsException")
+      return fail(row, ledger, error);
+    let existing: Awaited<ReturnType<typeof describeExisting>>;
+    try {
+      existing = await describeExisting(client, userPoolId, username, retrying, options.setPasswordBucket);
+    } catch (lookupError) {
+      return fail(row, ledger, lookupError, "AdminGetUser");
+    }
+    if (existing.realmUserId !== row.realmUserId) {
+      ledger.transition(row.key, "conflict", {
+        event: "AdminCreateUser",
+        reason: `email in Cognito with another realm_user_id (${existing.realmUserId ?? "none"}, user ${existing.username})`,
+      });
+      return "conflict";
+    }
+    const ours =
+      existing.status === "FORCE_CHANGE_PASSWORD" ||
+      (hadEarlierAttempt &&
+        firstAttemptAt !== undefined &&
+        existing.createdAt !== undefined &&
+        existing.createdAt.getTime() >= Date.parse(firstAttemptAt) - CLOCK_SKEW_MS);
+    if (!ours) {
+      ledger.transition(row.key, "already-present", {
+        event: "AdminCreateUser",
+        reason: "migrated in phase 1",
+        cognitoUsername: existing.username,
+      });
+      return "already-present";
+    }
+    cognitoUsername = existing.username;
+    if (existing.status !== "FORCE_CHANGE_PASSWORD") {
+      ledger.transition(row.key, "created", {
+        event: "recovered after restart",
+        cognitoUsername,
+        engine: "admin-create",
+      });
+      return "created";
+    }
+  }
+  try {
+    await retrying(options.setPasswordBucket, () =>
+      client.send(
+        new AdminSetUserPasswordCommand({
+          UserPoolId: userPoolId,
+          Username: cognitoUsername,
+          Password: unknowablePassword(),
+          Permanent: true,
+        }),
+      ),
+    );
+  } catch (error) {
+    return fail(row, ledger, error, "AdminSetUserPassword");
+  }
+  ledger.transition(row.key, "created", {
+    event: "AdminCreateUser",
+    cognitoUsername,
+    engine: "admin-create",
+  });
+  return "created";
+}
+
+async function describeExisting(
+  client: CognitoSender,
+  userPoolId: string,
+  username: string,
+  retrying: <T>(bucket: TokenBucket, call: () => Promise<T>) => Promise<T>,
+  bucket: TokenBucket,
+): Promise<{
+  username: string;
+  realmUserId: string | undefined;
+  status: string | undefined;
+  createdAt: Date | undefined;
+}> {
+  const user = await retrying(bucket, () =>
+    client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username })),
+  );
+  return {
+    username: user.Username ?? username,
+    realmUserId: fromAttributeList(user.UserAttributes)[REALM_USER_ID_ATTRIBUTE],
+    status: user.UserStatus,
+    createdAt: user.UserCreateDate,
+  };
+}
+
+function fail(
+  row: LedgerUser,
+  ledger: ImportLedger,
+  error: unknown,
+  operation = "AdminCreateUser",
+): "failed" {
+  const message = error instanceof Error ? error.message : String(error);
+  ledger.transition(row.key, "failed", {
+    event: operation,
+    reason: `${awsErrorName(error)}: ${message}`.slice(0, 500),
+  });
+  return "failed";
+}
+
+function* limited<T>(items: Iterable<T>, limit: number | undefined): Generator<T> {
+  if (limit === undefined) {
+    yield* items;
+    return;
+  }
+  let count = 0;
+  for (const item of items) {
+    if (count++ >= limit) return;
+    yield item;
+  }
+}

@@ -1,0 +1,174 @@
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { rename } from "node:fs/promises";
+import { join } from "node:path";
+import { type AttributeMapping, toCognitoAttributes } from "@realm-to-cognito/core";
+import type { ImportLedger, LedgerUser } from "../ledger.js";
+
+/** AWS's limits for one import file. */
+export const CSV_LIMITS = { users: 500_000, bytes: 100 * 1024 * 1024, rowChars: 16_000 } as const;
+
+export interface CsvWriteOptions {
+  readonly ledger: ImportLedger;
+  /** Columns in the pool's order, from GetCSVHeader. */
+  readonly header: readonly string[];
+  readonly outDir: string;
+  readonly username: "email" | "realm-user-id";
+  readonly mapping?: AttributeMapping;
+  readonly maxUsers?: number;
+  readonly maxBytes?: number;
+  readonly onProgress?: (written: number) => void;
+}
+
+export interface CsvFileWritten {
+  readonly file: string;
+  readonly map: string;
+  readonly users: number;
+  readonly bytes: number;
+}
+
+export interface CsvWriteSummary {
+  readonly files: CsvFileWritten[];
+  readonly users: number;
+  /** Users that cannot go into a CSV file, with why (recorded as failed in the ledger). */
+  readonly refused: number;
+}
+
+/** One CSV value: trimmed by Cognito anyway, commas escaped with a backslash, never quoted. */
+export function csvValue(value: string): string {
+  return value.replace(/,/g, "\\,");
+}
+
+/** Why a user cannot be written as a row, or undefined when it can. */
+export function csvRowProblem(values: Readonly<Record<string, string>>): string | undefined {
+  for (const [column, value] of Object.entries(values)) {
+    if (/[\r\n]/.test(value)) return `${column} holds a line break, which a CSV row cannot carry`;
+  }
+  return undefined;
+}
+
+/**
+ * One row for `header`: `cognito:username` from the user, `cognito:mfa_enabled` false, `email_verified`
+ * true (the import needs a verified attribute), mapped attributes, every other column empty.
+ */
+export function csvRow(
+  header: readonly string[],
+  username: string,
+  attributes: Readonly<Record<string, string>>,
+): string {
+  return header
+    .map((column) => {
+      if (column === "cognito:username") return csvValue(username);
+      if (column === "cognito:mfa_enabled") return "false";
+      if (column === "email_verified") return "true";
+      return csvValue(attributes[column] ?? "");
+    })
+    .join(",");
+}
+
+/**
+ * Writes the planned users of the ledger not yet in a file into Cognito import CSV files (UTF-8, no BOM,
+ * `\n` line ends, at most 500,000 users and 100 MB a file) with a line-to-user map beside each
+ * (`<file>.map.ndjson`: the import job's logs name lines only). A file is renamed into place, then its
+ * users are assigned to it in the ledger, so a killed run leaves no user in two files.
+ */
+export async function writeCsvFiles(options: CsvWriteOptions): Promise<CsvWriteSummary> {
+  const maxUsers = Math.min(options.maxUsers ?? CSV_LIMITS.users, CSV_LIMITS.users);
+  const maxBytes = Math.min(options.maxBytes ?? CSV_LIMITS.bytes, CSV_LIMITS.bytes);
+  const headerLine = `${options.header.join(",")}\n`;
+  const files: CsvFileWritten[] = [];
+  let refused = 0;
+  let total = 0;
+  let current: OpenCsv | undefined;
+
+  const close = async (): Promise<void> => {
+    if (current === undefined) return;
+    const done = current;
+    current = undefined;
+    if (done.users === 0) return;
+    await Promise.all([end(done.out), end(done.mapOut)]);
+    await rename(`${done.file}.partial`, done.file);
+    await rename(`${done.map}.partial`, done.map);
+    options.ledger.assignCsvLines(done.file, done.lines);
+    files.push({ file: done.file, map: done.map, users: done.users, bytes: done.bytes });
+  };
+
+  for (const row of pendingRows(options.ledger)) {
+    const username = options.username === "email" ? row.user.email : (row.realmUserId ?? row.user.email);
+    const attributes = toCognitoAttributes(row.user, options.mapping);
+    const problem = !row.user.confirmed
+      ? "the CSV import needs a verified email and this user never confirmed it"
+      : csvRowProblem({ ...attributes, "cognito:username": username });
+    const line = `${csvRow(options.header, username, attributes)}\n`;
+    const refusal =
+      problem ??
+      (line.length - 1 > CSV_LIMITS.rowChars
+        ? `row longer than ${CSV_LIMITS.rowChars} characters`
+        : undefined);
+    if (refusal) {
+      options.ledger.transition(row.key, "failed", { event: "csv", reason: refusal, engine: "csv-job" });
+      refused++;
+      continue;
+    }
+    const bytes = Buffer.byteLength(line);
+    if (current && (current.users >= maxUsers || current.bytes + bytes > maxBytes)) await close();
+    if (current === undefined) current = openCsv(options.outDir, headerLine);
+    current.users++;
+    current.bytes += bytes;
+    const lineNumber = current.users + 1; // line 1 is the header
+    current.lines.push({ key: row.key, line: lineNumber, username });
+    await write(current.out, line);
+    await write(
+      current.mapOut,
+      `${JSON.stringify({ line: lineNumber, key: row.key, username, email: row.user.email })}\n`,
+    );
+    total++;
+    if (total % 10_000 === 0) options.onProgress?.(total);
+  }
+  await close();
+  options.onProgress?.(total);
+  return { files, users: total, refused };
+}
+
+interface OpenCsv {
+  file: string;
+  map: string;
+  out: WriteStream;
+  mapOut: WriteStream;
+  users: number;
+  bytes: number;
+  lines: Array<{ key: string; line: number; username: string }>;
+}
+
+function openCsv(outDir: string, headerLine: string): OpenCsv {
+  let index = 1;
+  const name = (n: number) => join(outDir, `cognito-import-${String(n).padStart(4, "0")}.csv`);
+  while (existsSync(name(index)) || existsSync(`${name(index)}.partial`)) index++;
+  const file = name(index);
+  const map = `${file}.map.ndjson`;
+  const out = createWriteStream(`${file}.partial`);
+  out.write(headerLine);
+  return {
+    file,
+    map,
+    out,
+    mapOut: createWriteStream(`${map}.partial`),
+    users: 0,
+    bytes: Buffer.byteLength(headerLine),
+    lines: [],
+  };
+}
+
+// Planned users with no file yet; a user assigned to a file keeps it until its job ran.
+function* pendingRows(ledger: ImportLedger): Generator<LedgerUser> {
+  for (const row of ledger.users(["planned"])) if (row.csvFile === undefined) yield row;
+}
+
+function write(stream: WriteStream, text: string): Promise<void> | void {
+  if (!stream.write(text)) return new Promise((resolve) => stream.once("drain", resolve));
+}
+
+function end(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) =>
+    stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+}

@@ -1,0 +1,172 @@
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import {
+  CreateUserImportJobCommand,
+  DescribeUserImportJobCommand,
+  GetCSVHeaderCommand,
+  StartUserImportJobCommand,
+  type UserImportJobType,
+} from "@aws-sdk/client-cognito-identity-provider";
+import type { CognitoSender } from "../cognito/client.js";
+import { CliError } from "../errors.js";
+import type { ImportLedger } from "../ledger.js";
+import { awsErrorName, sleep, withRetries } from "../rate.js";
+
+/** The pool's import CSV columns, in its order. */
+export async function poolCsvHeader(client: CognitoSender, userPoolId: string): Promise<string[]> {
+  const answer = await client.send(new GetCSVHeaderCommand({ UserPoolId: userPoolId }));
+  if (!answer.CSVHeader?.length)
+    throw new CliError("IMPORT_JOB", `GetCSVHeader returned no columns for ${userPoolId}`);
+  return answer.CSVHeader;
+}
+
+const FINISHED = new Set(["Succeeded", "Failed", "Stopped", "Expired"]);
+
+export interface RunJobsOptions {
+  readonly client: CognitoSender;
+  readonly ledger: ImportLedger;
+  readonly userPoolId: string;
+  /** The role Cognito writes the job's CloudWatch logs with (CreateUserImportJob requires it). */
+  readonly cloudWatchLogsRoleArn: string;
+  readonly pollMs?: number;
+  readonly fetch?: typeof fetch;
+  readonly onJob?: (job: { file: string; jobId: string; status: string }) => void;
+}
+
+export interface JobOutcome {
+  readonly file: string;
+  readonly jobId: string;
+  readonly status: string;
+  readonly imported: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly message: string | undefined;
+}
+
+/**
+ * Runs one import job per CSV file the ledger knows and no finished job covers, one at a time (one
+ * active job per account): create, PUT the file to the presigned URL with `x-amz-server-side-encryption:
+ * aws:kms`, start (retried while another job holds the account), poll to the end, record the result.
+ * A job whose every user was imported marks them created; otherwise the users stay planned with the
+ * counts as the reason, for `verify` to settle against the pool.
+ */
+export async function runImportJobs(options: RunJobsOptions): Promise<JobOutcome[]> {
+  const { client, ledger, userPoolId } = options;
+  const doFetch = options.fetch ?? fetch;
+  const done = new Set(
+    ledger
+      .importJobs()
+      .filter((job) => job.status === "Succeeded")
+      .map((job) => job.file),
+  );
+  const files = ledger.db
+    .prepare<[], { csv_file: string }>(
+      "SELECT DISTINCT csv_file FROM users WHERE csv_file IS NOT NULL AND state = 'planned' ORDER BY csv_file",
+    )
+    .all()
+    .map((row) => row.csv_file)
+    .filter((file) => !done.has(file));
+  const outcomes: JobOutcome[] = [];
+  for (const file of files) {
+    const created = await client.send(
+      new CreateUserImportJobCommand({
+        UserPoolId: userPoolId,
+        JobName: basename(file, ".csv").slice(0, 128),
+        CloudWatchLogsRoleArn: options.cloudWatchLogsRoleArn,
+      }),
+    );
+    const job = created.UserImportJob;
+    if (!job?.JobId || !job.PreSignedUrl)
+      throw new CliError("IMPORT_JOB", `CreateUserImportJob for ${file} returned no job id or upload URL`);
+    const jobId = job.JobId;
+    record(ledger, file, job);
+    const upload = await doFetch(job.PreSignedUrl, {
+      method: "PUT",
+      headers: { "x-amz-server-side-encryption": "aws:kms" },
+      body: await readFile(file),
+    });
+    if (!upload.ok)
+      throw new CliError(
+        "IMPORT_JOB",
+        `upload of ${file} to the import job's URL failed: HTTP ${upload.status}`,
+      );
+    await withRetries(
+      () => client.send(new StartUserImportJobCommand({ UserPoolId: userPoolId, JobId: jobId })),
+      {
+        maxAttempts: 6,
+        baseMs: 2_000,
+        capMs: 60_000,
+        isRetryable: (error) =>
+          awsErrorName(error) === "LimitExceededException" ||
+          awsErrorName(error) === "TooManyRequestsException",
+      },
+    );
+    options.onJob?.({ file, jobId, status: "InProgress" });
+    let described: UserImportJobType | undefined;
+    for (;;) {
+      described = (
+        await client.send(new DescribeUserImportJobCommand({ UserPoolId: userPoolId, JobId: jobId }))
+      ).UserImportJob;
+      record(ledger, file, described ?? { JobId: jobId });
+      if (described?.Status && FINISHED.has(described.Status)) break;
+      await sleep(options.pollMs ?? 5_000);
+    }
+    const outcome = outcomeOf(file, jobId, described);
+    settleUsers(ledger, outcome);
+    options.onJob?.({ file, jobId, status: outcome.status });
+    outcomes.push(outcome);
+  }
+  return outcomes;
+}
+
+function outcomeOf(file: string, jobId: string, job: UserImportJobType | undefined): JobOutcome {
+  return {
+    file,
+    jobId,
+    status: job?.Status ?? "Unknown",
+    imported: job?.ImportedUsers ?? 0,
+    skipped: job?.SkippedUsers ?? 0,
+    failed: job?.FailedUsers ?? 0,
+    message: job?.CompletionMessage,
+  };
+}
+
+function record(ledger: ImportLedger, file: string, job: UserImportJobType): void {
+  ledger.recordImportJob({
+    jobId: job.JobId ?? "",
+    file,
+    status: job.Status ?? "Unknown",
+    imported: job.ImportedUsers ?? 0,
+    skipped: job.SkippedUsers ?? 0,
+    failed: job.FailedUsers ?? 0,
+    message: job.CompletionMessage,
+  });
+}
+
+function settleUsers(ledger: ImportLedger, outcome: JobOutcome): void {
+  const users = ledger.usersOfCsvFile(outcome.file).filter((user) => user.state === "planned");
+  const allImported = outcome.status === "Succeeded" && outcome.failed === 0 && outcome.skipped === 0;
+  for (const user of users) {
+    if (allImported)
+      ledger.transition(user.key, "created", {
+        event: `import job ${outcome.jobId}`,
+        engine: "csv-job",
+        ...(user.cognitoUsername ? { cognitoUsername: user.cognitoUsername } : {}),
+      });
+    else if (outcome.status !== "Succeeded")
+      ledger.transition(user.key, "failed", {
+        event: `import job ${outcome.jobId}`,
+        reason: `import job ${outcome.status}: ${outcome.message ?? "no message"} (line ${user.csvLine} of ${basename(outcome.file)})`,
+        engine: "csv-job",
+      });
+  }
+  if (!allImported && outcome.status === "Succeeded") {
+    // Cognito logs which lines failed or were skipped by line number only (CloudWatch); the pool
+    // itself settles each user: run `verify` or `plan`, which compare it with the ledger.
+    for (const user of users)
+      ledger.transition(user.key, "planned", {
+        event: `import job ${outcome.jobId}`,
+        reason: `import job ${outcome.jobId}: ${outcome.imported} imported, ${outcome.skipped} skipped, ${outcome.failed} failed; check line ${user.csvLine} in its CloudWatch log`,
+      });
+  }
+}

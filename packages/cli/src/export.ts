@@ -1,0 +1,215 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SnapshotLine } from "@realm-to-cognito/core";
+import type { AdminClient } from "@realm-to-cognito/realm";
+import Database from "better-sqlite3";
+import { ObjectId } from "bson";
+import { type SnapshotManifest, type SnapshotPaths, SnapshotWriter } from "./snapshot-file.js";
+import { adminApiUsers, type SourceItem } from "./sources/admin-api.js";
+import { collectionUsers, mongoexportUsers, type UserCollectionReader } from "./sources/user-collection.js";
+import type { UserDocumentFields } from "./sources/user-document.js";
+
+/** Where the app's user collection comes from. */
+export type CollectionSource =
+  | { readonly kind: "mongoexport"; readonly file: string }
+  | { readonly kind: "driver"; readonly collection: UserCollectionReader };
+
+export interface ExportOptions {
+  /** The snapshot file to write (NDJSON); the manifest and rejects go beside it. */
+  readonly out: string;
+  readonly adminApi?: Pick<AdminClient, "users" | "pendingUsers">;
+  /** Include pending registrations from the Admin API (default true). */
+  readonly pending?: boolean;
+  readonly collection?: CollectionSource;
+  readonly fields: UserDocumentFields;
+  /** Keep what an earlier, interrupted export wrote and continue after its last user. */
+  readonly resume?: boolean;
+  readonly onProgress?: (written: number, rejected: number) => void;
+}
+
+export interface ExportResult {
+  readonly manifest: SnapshotManifest;
+  readonly paths: SnapshotPaths;
+}
+
+/**
+ * Writes a snapshot from the Admin API, the app's user collection, or both joined by Realm user id
+ * (the collection fills `mongoId` and the mapped extra fields). Bad rows go to the rejects file.
+ */
+export async function exportSnapshot(options: ExportOptions): Promise<ExportResult> {
+  const writer = await SnapshotWriter.open(options.out, { resume: options.resume ?? false });
+  const sources: string[] = [];
+  let items: AsyncIterable<SourceItem>;
+  let cleanup = (): void => {};
+  if (options.adminApi) {
+    sources.push("admin-api");
+    if (options.pending !== false) sources.push("pending-registrations");
+    const admin = resumeAdmin(options.adminApi, writer.resumedFrom);
+    if (options.collection) {
+      sources.push(options.collection.kind === "driver" ? "mongo-collection" : "mongoexport");
+      const join = await CollectionIndex.build(collectionItems(options, undefined), writer);
+      cleanup = () => join.close();
+      items = join.enrich(adminApiUsers(admin, { pending: options.pending ?? true }), writer.resumedFrom);
+    } else items = adminApiUsers(admin, { pending: options.pending ?? true });
+    if (writer.resumedFrom) items = skipUntilPast(items, writer.resumedFrom, options.adminApi !== admin);
+  } else if (options.collection) {
+    sources.push(options.collection.kind === "driver" ? "mongo-collection" : "mongoexport");
+    items = collectionItems(options, writer.resumedFrom?.mongoId);
+  } else throw new TypeError("exportSnapshot needs adminApi or collection");
+
+  try {
+    for await (const item of items) {
+      if ("user" in item) await writer.write(item.user);
+      else await writer.reject(item.rejected);
+      if ((writer.written + writer.rejected) % 500 === 0)
+        options.onProgress?.(writer.written, writer.rejected);
+    }
+  } finally {
+    cleanup();
+  }
+  options.onProgress?.(writer.written, writer.rejected);
+  return { manifest: await writer.finish(sources), paths: writer.paths };
+}
+
+function collectionItems(
+  options: ExportOptions,
+  afterMongoId: string | undefined,
+): AsyncIterable<SourceItem> {
+  const source = options.collection!;
+  if (source.kind === "driver") {
+    const afterId =
+      afterMongoId === undefined
+        ? undefined
+        : /^[0-9a-f]{24}$/.test(afterMongoId)
+          ? new ObjectId(afterMongoId)
+          : afterMongoId;
+    return collectionUsers(source.collection, options.fields, afterId === undefined ? {} : { afterId });
+  }
+  const all = mongoexportUsers(source.file, options.fields);
+  return afterMongoId === undefined ? all : skipPastMongoId(all, afterMongoId);
+}
+
+// A file has no index on _id: skip in file order up to and including the last document written.
+async function* skipPastMongoId(
+  items: AsyncIterable<SourceItem>,
+  mongoId: string,
+): AsyncGenerator<SourceItem> {
+  let past = false;
+  for await (const item of items) {
+    if (past) yield item;
+    else if ("user" in item && item.user.mongoId === mongoId) past = true;
+  }
+}
+
+function resumeAdmin(
+  admin: Pick<AdminClient, "users" | "pendingUsers">,
+  last: SnapshotLine | undefined,
+): Pick<AdminClient, "users" | "pendingUsers"> {
+  if (last?.source !== "admin-api" || last.realmUserId === undefined) return admin;
+  const after = last.realmUserId;
+  return {
+    users: (query = {}) => admin.users({ ...query, after }),
+    pendingUsers: (cursor) => admin.pendingUsers(cursor),
+  };
+}
+
+// Pending registrations have no id in the snapshot: resume skips up to the last one written, by email.
+async function* skipUntilPast(
+  items: AsyncIterable<SourceItem>,
+  last: SnapshotLine,
+  adminResumedByCursor: boolean,
+): AsyncGenerator<SourceItem> {
+  if (adminResumedByCursor) {
+    yield* items;
+    return;
+  }
+  let past = false;
+  for await (const item of items) {
+    if (past) yield item;
+    else if (
+      "user" in item &&
+      item.user.source === last.source &&
+      item.user.email === last.email &&
+      item.user.realmUserId === last.realmUserId
+    )
+      past = true;
+  }
+}
+
+/**
+ * The user collection indexed by Realm user id in a temporary SQLite file, so the join costs disk,
+ * not memory. Documents no Admin API user claims are reported as rejects at the end.
+ */
+class CollectionIndex {
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly dir: string,
+  ) {}
+
+  static async build(items: AsyncIterable<SourceItem>, writer: SnapshotWriter): Promise<CollectionIndex> {
+    const dir = mkdtempSync(join(tmpdir(), "r2c-join-"));
+    const db = new Database(join(dir, "join.db"));
+    db.pragma("journal_mode = OFF");
+    db.pragma("synchronous = OFF");
+    db.exec(
+      "CREATE TABLE docs (realm_user_id TEXT PRIMARY KEY, mongo_id TEXT NOT NULL, extra TEXT, matched INTEGER NOT NULL DEFAULT 0)",
+    );
+    const insert = db.prepare("INSERT OR IGNORE INTO docs (realm_user_id, mongo_id, extra) VALUES (?, ?, ?)");
+    const flush = db.transaction((users: SnapshotLine[]) => {
+      for (const user of users)
+        insert.run(user.realmUserId, user.mongoId, user.extra ? JSON.stringify(user.extra) : null);
+    });
+    let buffer: SnapshotLine[] = [];
+    for await (const item of items) {
+      if ("rejected" in item) await writer.reject(item.rejected);
+      else if (item.user.realmUserId !== undefined) buffer.push(item.user);
+      if (buffer.length >= 5_000) {
+        flush(buffer);
+        buffer = [];
+      }
+    }
+    flush(buffer);
+    return new CollectionIndex(db, dir);
+  }
+
+  async *enrich(
+    items: AsyncIterable<SourceItem>,
+    resumedFrom: SnapshotLine | undefined,
+  ): AsyncGenerator<SourceItem> {
+    const lookup = this.db.prepare<[string], { mongo_id: string; extra: string | null }>(
+      "SELECT mongo_id, extra FROM docs WHERE realm_user_id = ?",
+    );
+    const mark = this.db.prepare("UPDATE docs SET matched = 1 WHERE realm_user_id = ?");
+    for await (const item of items) {
+      if ("user" in item && item.user.realmUserId !== undefined) {
+        const doc = lookup.get(item.user.realmUserId);
+        if (doc) {
+          mark.run(item.user.realmUserId);
+          const extra = doc.extra ? (JSON.parse(doc.extra) as Record<string, string>) : undefined;
+          yield { user: { ...item.user, mongoId: doc.mongo_id, ...(extra ? { extra } : {}) } };
+          continue;
+        }
+      }
+      yield item;
+    }
+    // A resumed run cannot tell which documents the first run matched, so it does not report orphans.
+    if (resumedFrom !== undefined) return;
+    const orphans = this.db.prepare<[], { realm_user_id: string; mongo_id: string }>(
+      "SELECT realm_user_id, mongo_id FROM docs WHERE matched = 0 ORDER BY mongo_id",
+    );
+    for (const orphan of orphans.all())
+      yield {
+        rejected: {
+          source: "user-collection",
+          ref: orphan.mongo_id,
+          reason: `user document of ${orphan.realm_user_id}, who is not a user of the app`,
+        },
+      };
+  }
+
+  close(): void {
+    this.db.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

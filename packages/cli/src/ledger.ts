@@ -1,0 +1,648 @@
+import type { SnapshotLine } from "@realm-to-cognito/core";
+import Database from "better-sqlite3";
+import { CliError } from "./errors.js";
+
+export const LEDGER_STATES = [
+  "planned",
+  "created",
+  "already-present",
+  "rejected",
+  "failed",
+  "conflict",
+] as const;
+/** Where one source user stands. `created` and `already-present` are final: nothing moves them back. */
+export type LedgerState = (typeof LEDGER_STATES)[number];
+export type ImportEngine = "admin-create" | "csv-job";
+
+/** One source user's row. */
+export interface LedgerUser {
+  /** The Realm user id, or `pending:<email key>` for a pending registration. */
+  readonly key: string;
+  readonly realmUserId: string | undefined;
+  readonly email: string;
+  readonly emailKey: string;
+  readonly mongoId: string | undefined;
+  readonly state: LedgerState;
+  readonly reason: string | undefined;
+  readonly attempts: number;
+  readonly engine: ImportEngine | undefined;
+  readonly cognitoUsername: string | undefined;
+  readonly csvFile: string | undefined;
+  readonly csvLine: number | undefined;
+  readonly firstAttemptAt: string | undefined;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** The snapshot line this row was planned from. */
+  readonly user: SnapshotLine;
+}
+
+export interface HistoryEntry {
+  readonly at: string;
+  readonly fromState: LedgerState | undefined;
+  readonly toState: LedgerState;
+  readonly event: string;
+  readonly detail: string | undefined;
+}
+
+/** A user as `plan` classified it. */
+export interface PlannedUser {
+  readonly key: string;
+  readonly user: SnapshotLine;
+  readonly emailKey: string;
+  readonly state: Extract<LedgerState, "planned" | "already-present" | "rejected" | "conflict">;
+  readonly reason?: string;
+  readonly cognitoUsername?: string;
+}
+
+/** A user listed from the pool. */
+export interface PoolUser {
+  readonly username: string;
+  readonly email: string | undefined;
+  readonly realmUserId: string | undefined;
+  readonly status: string | undefined;
+  readonly enabled: boolean;
+  readonly createdAt: string | undefined;
+}
+
+export interface ImportJobRow {
+  readonly jobId: string;
+  readonly file: string;
+  readonly status: string;
+  readonly imported: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly message: string | undefined;
+  readonly updatedAt: string;
+}
+
+/**
+ * Schema migrations, in order; the ledger records the versions it applied. Later features (notify,
+ * forecast, report) append theirs here and never edit an applied one.
+ */
+export const LEDGER_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE users (
+     key TEXT PRIMARY KEY,
+     realm_user_id TEXT,
+     email TEXT NOT NULL,
+     email_key TEXT NOT NULL,
+     mongo_id TEXT,
+     state TEXT NOT NULL CHECK (state IN ('planned','created','already-present','rejected','failed','conflict')),
+     reason TEXT,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     engine TEXT,
+     cognito_username TEXT,
+     csv_file TEXT,
+     csv_line INTEGER,
+     first_attempt_at TEXT,
+     user_json TEXT NOT NULL,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE INDEX users_email_key ON users(email_key);
+   CREATE INDEX users_state ON users(state);
+   CREATE INDEX users_csv ON users(csv_file, csv_line);
+   CREATE TABLE history (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     user_key TEXT NOT NULL,
+     at TEXT NOT NULL,
+     from_state TEXT,
+     to_state TEXT NOT NULL,
+     event TEXT NOT NULL,
+     detail TEXT
+   );
+   CREATE INDEX history_user ON history(user_key);
+   CREATE TABLE pool_users (
+     username TEXT PRIMARY KEY,
+     email TEXT,
+     email_key TEXT,
+     realm_user_id TEXT,
+     status TEXT,
+     enabled INTEGER NOT NULL,
+     created_at TEXT
+   );
+   CREATE INDEX pool_users_email_key ON pool_users(email_key);
+   CREATE INDEX pool_users_realm_user_id ON pool_users(realm_user_id);
+   CREATE TABLE pool_listing (id INTEGER PRIMARY KEY CHECK (id = 1), pool_id TEXT NOT NULL, listed_at TEXT NOT NULL, count INTEGER NOT NULL);
+   CREATE TABLE import_jobs (
+     job_id TEXT PRIMARY KEY,
+     file TEXT NOT NULL,
+     status TEXT NOT NULL,
+     imported INTEGER NOT NULL DEFAULT 0,
+     skipped INTEGER NOT NULL DEFAULT 0,
+     failed INTEGER NOT NULL DEFAULT 0,
+     message TEXT,
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   );
+   CREATE TABLE runs (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     command TEXT NOT NULL,
+     started_at TEXT NOT NULL,
+     finished_at TEXT,
+     summary TEXT
+   );`,
+];
+
+interface UserRow {
+  key: string;
+  realm_user_id: string | null;
+  email: string;
+  email_key: string;
+  mongo_id: string | null;
+  state: LedgerState;
+  reason: string | null;
+  attempts: number;
+  engine: ImportEngine | null;
+  cognito_username: string | null;
+  csv_file: string | null;
+  csv_line: number | null;
+  first_attempt_at: string | null;
+  user_json: string;
+  created_at: string;
+  updated_at: string;
+}
+
+const FINAL_STATES: ReadonlySet<LedgerState> = new Set(["created", "already-present"]);
+
+/**
+ * The import ledger: one row per source user, an append-only history, the last pool listing and the
+ * import jobs. Every change is one transaction, so a killed run leaves it consistent and a re-run
+ * resumes from it.
+ * @example
+ * const ledger = ImportLedger.open("migration.ledger.db");
+ * ledger.transition(key, "created", { event: "AdminCreateUser" });
+ */
+export class ImportLedger {
+  readonly db: Database.Database;
+  private readonly now: () => Date;
+
+  private constructor(db: Database.Database, now: () => Date) {
+    this.db = db;
+    this.now = now;
+  }
+
+  /** Opens (or creates) the ledger file and applies pending migrations. */
+  static open(
+    file: string,
+    options: { now?: () => Date; migrations?: readonly string[] } = {},
+  ): ImportLedger {
+    let db: Database.Database;
+    try {
+      db = new Database(file);
+    } catch (error) {
+      throw new CliError("LEDGER", `cannot open the ledger ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma("busy_timeout = 5000");
+    const ledger = new ImportLedger(db, options.now ?? (() => new Date()));
+    ledger.migrate(options.migrations ?? LEDGER_MIGRATIONS);
+    return ledger;
+  }
+
+  private migrate(migrations: readonly string[]): void {
+    this.db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+    );
+    const current = this.schemaVersion();
+    if (current > migrations.length)
+      throw new CliError(
+        "LEDGER",
+        `the ledger has schema version ${current}, newer than this tool knows (${migrations.length}): upgrade the tool`,
+      );
+    migrations.slice(current).forEach((sql, index) => {
+      this.db.transaction(() => {
+        this.db.exec(sql);
+        this.db
+          .prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)")
+          .run(current + index + 1, this.stamp());
+      })();
+    });
+  }
+
+  schemaVersion(): number {
+    const row = this.db.prepare("SELECT MAX(version) AS v FROM schema_version").get() as { v: number | null };
+    return row.v ?? 0;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private stamp(): string {
+    return this.now().toISOString();
+  }
+
+  /**
+   * Records a plan. Rows already `created` or `already-present` keep their state (a re-plan never undoes
+   * work); every other row takes the new classification. Returns how many rows changed state.
+   */
+  recordPlan(users: Iterable<PlannedUser>): number {
+    const at = this.stamp();
+    const select = this.db.prepare<
+      [string],
+      { state: LedgerState; reason: string | null; attempts: number; csv_file: string | null }
+    >("SELECT state, reason, attempts, csv_file FROM users WHERE key = ?");
+    const insert = this.db.prepare(
+      `INSERT INTO users (key, realm_user_id, email, email_key, mongo_id, state, reason, cognito_username, user_json, created_at, updated_at)
+       VALUES (@key, @realmUserId, @email, @emailKey, @mongoId, @state, @reason, @cognitoUsername, @userJson, @at, @at)`,
+    );
+    const update = this.db.prepare(
+      `UPDATE users SET realm_user_id = @realmUserId, email = @email, email_key = @emailKey, mongo_id = @mongoId,
+         state = @state, reason = @reason, cognito_username = COALESCE(@cognitoUsername, cognito_username),
+         user_json = @userJson, updated_at = @at WHERE key = @key`,
+    );
+    const history = this.historyStatement();
+    let changed = 0;
+    const batch = this.db.transaction((items: PlannedUser[]) => {
+      for (const item of items) {
+        const row: { state: LedgerState; reason: string | null } & Record<string, unknown> = {
+          key: item.key,
+          realmUserId: item.user.realmUserId ?? null,
+          email: item.user.email,
+          emailKey: item.emailKey,
+          mongoId: item.user.mongoId ?? null,
+          state: item.state,
+          reason: item.reason ?? null,
+          cognitoUsername: item.cognitoUsername ?? null,
+          userJson: JSON.stringify(item.user),
+          at,
+        };
+        const existing = select.get(item.key);
+        if (existing === undefined) {
+          insert.run(row);
+          history.run(item.key, at, null, item.state, "plan", item.reason ?? null);
+          changed++;
+        } else if (!FINAL_STATES.has(existing.state)) {
+          // Present in the pool after our own attempt or import job: we created it, phase 1 did not.
+          if (item.state === "already-present" && (existing.attempts > 0 || existing.csv_file !== null)) {
+            row.state = "created";
+            row.reason = null;
+          }
+          update.run(row);
+          if (existing.state !== row.state || existing.reason !== row.reason) {
+            history.run(item.key, at, existing.state, row.state, "plan", row.reason);
+            changed++;
+          }
+        }
+      }
+    });
+    let buffer: PlannedUser[] = [];
+    for (const item of users) {
+      buffer.push(item);
+      if (buffer.length >= 5_000) {
+        batch(buffer);
+        buffer = [];
+      }
+    }
+    if (buffer.length) batch(buffer);
+    return changed;
+  }
+
+  private historyStatement() {
+    return this.db.prepare(
+      "INSERT INTO history (user_key, at, from_state, to_state, event, detail) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+  }
+
+  /** Counts an attempt before a call that may create the user, so a re-run knows one may have happened. */
+  recordAttempt(key: string, engine: ImportEngine): void {
+    const at = this.stamp();
+    this.db.transaction(() => {
+      const row = this.getRow(key);
+      if (row === undefined) throw new CliError("LEDGER", `no ledger row for ${key}`);
+      this.db
+        .prepare(
+          "UPDATE users SET attempts = attempts + 1, engine = ?, first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? WHERE key = ?",
+        )
+        .run(engine, at, at, key);
+      this.historyStatement().run(key, at, row.state, row.state, "attempt", engine);
+    })();
+  }
+
+  /** Moves a user to a new state, with a history entry, in one transaction. */
+  transition(
+    key: string,
+    to: LedgerState,
+    options: { event: string; reason?: string; cognitoUsername?: string; engine?: ImportEngine } = {
+      event: "update",
+    },
+  ): void {
+    const at = this.stamp();
+    this.db.transaction(() => {
+      const row = this.getRow(key);
+      if (row === undefined) throw new CliError("LEDGER", `no ledger row for ${key}`);
+      this.db
+        .prepare(
+          `UPDATE users SET state = ?, reason = ?, cognito_username = COALESCE(?, cognito_username),
+             engine = COALESCE(?, engine), updated_at = ? WHERE key = ?`,
+        )
+        .run(to, options.reason ?? null, options.cognitoUsername ?? null, options.engine ?? null, at, key);
+      this.historyStatement().run(key, at, row.state, to, options.event, options.reason ?? null);
+    })();
+  }
+
+  /** Makes failed users plannable again (a CSV file they were in is forgotten). Returns how many. */
+  retryFailed(): number {
+    const at = this.stamp();
+    return this.db.transaction(() => {
+      const keys = this.db.prepare<[], { key: string }>("SELECT key FROM users WHERE state = 'failed'").all();
+      const history = this.historyStatement();
+      for (const { key } of keys) history.run(key, at, "failed", "planned", "retry", null);
+      this.db
+        .prepare(
+          "UPDATE users SET state = 'planned', reason = NULL, csv_file = NULL, csv_line = NULL, updated_at = ? WHERE state = 'failed'",
+        )
+        .run(at);
+      return keys.length;
+    })();
+  }
+
+  /** Assigns users to a CSV file's lines (the line-to-user map of an import job), in one transaction. */
+  assignCsvLines(file: string, lines: ReadonlyArray<{ key: string; line: number; username: string }>): void {
+    const at = this.stamp();
+    const update = this.db.prepare(
+      "UPDATE users SET csv_file = ?, csv_line = ?, cognito_username = ?, engine = 'csv-job', updated_at = ? WHERE key = ?",
+    );
+    this.db.transaction(() => {
+      for (const { key, line, username } of lines) update.run(file, line, username, at, key);
+    })();
+  }
+
+  private getRow(key: string): UserRow | undefined {
+    return this.db.prepare<[string], UserRow>("SELECT * FROM users WHERE key = ?").get(key);
+  }
+
+  get(key: string): LedgerUser | undefined {
+    const row = this.getRow(key);
+    return row && toLedgerUser(row);
+  }
+
+  /** Users in the given states, in key order, read in pages so writes can happen between pages. */
+  *users(states?: readonly LedgerState[], pageSize = 1_000): Generator<LedgerUser> {
+    const filter = states?.length ? `AND state IN (${states.map(() => "?").join(",")})` : "";
+    const page = this.db.prepare<unknown[], UserRow>(
+      `SELECT * FROM users WHERE key > ? ${filter} ORDER BY key LIMIT ?`,
+    );
+    let after = "";
+    for (;;) {
+      const rows = page.all(after, ...(states ?? []), pageSize);
+      if (rows.length === 0) return;
+      for (const row of rows) yield toLedgerUser(row);
+      after = rows[rows.length - 1]!.key;
+    }
+  }
+
+  /** Users assigned to one CSV file, by line. */
+  usersOfCsvFile(file: string): LedgerUser[] {
+    return this.db
+      .prepare<[string], UserRow>("SELECT * FROM users WHERE csv_file = ? ORDER BY csv_line")
+      .all(file)
+      .map(toLedgerUser);
+  }
+
+  counts(): Record<LedgerState, number> {
+    const counts = Object.fromEntries(LEDGER_STATES.map((state) => [state, 0])) as Record<
+      LedgerState,
+      number
+    >;
+    const rows = this.db
+      .prepare<[], { state: LedgerState; n: number }>("SELECT state, COUNT(*) AS n FROM users GROUP BY state")
+      .all();
+    for (const { state, n } of rows) counts[state] = n;
+    return counts;
+  }
+
+  /** Counts of rows by state and reason, e.g. rejected/pending. */
+  reasons(): Array<{ state: LedgerState; reason: string; count: number }> {
+    return this.db
+      .prepare<[], { state: LedgerState; reason: string; count: number }>(
+        "SELECT state, reason, COUNT(*) AS count FROM users WHERE reason IS NOT NULL GROUP BY state, reason ORDER BY state, reason",
+      )
+      .all();
+  }
+
+  size(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM users").get() as { n: number }).n;
+  }
+
+  history(key: string): HistoryEntry[] {
+    return this.db
+      .prepare<
+        [string],
+        {
+          at: string;
+          from_state: LedgerState | null;
+          to_state: LedgerState;
+          event: string;
+          detail: string | null;
+        }
+      >("SELECT at, from_state, to_state, event, detail FROM history WHERE user_key = ? ORDER BY id")
+      .all(key)
+      .map((row) => ({
+        at: row.at,
+        fromState: row.from_state ?? undefined,
+        toState: row.to_state,
+        event: row.event,
+        detail: row.detail ?? undefined,
+      }));
+  }
+
+  /** Replaces the stored pool listing with a fresh one, in batches inside one transaction. */
+  replacePoolUsers(poolId: string, users: Iterable<PoolUser>): number {
+    const insert = this.db.prepare(
+      `INSERT OR REPLACE INTO pool_users (username, email, email_key, realm_user_id, status, enabled, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    let count = 0;
+    this.db.transaction(() => {
+      this.db.exec("DELETE FROM pool_users");
+      for (const user of users) {
+        insert.run(
+          user.username,
+          user.email ?? null,
+          user.email?.trim().toLowerCase() ?? null,
+          user.realmUserId ?? null,
+          user.status ?? null,
+          user.enabled ? 1 : 0,
+          user.createdAt ?? null,
+        );
+        count++;
+      }
+      this.db
+        .prepare("INSERT OR REPLACE INTO pool_listing (id, pool_id, listed_at, count) VALUES (1, ?, ?, ?)")
+        .run(poolId, this.stamp(), count);
+    })();
+    return count;
+  }
+
+  /** Starts a pool listing that is filled page by page (async sources cannot run inside a transaction). */
+  poolWriter(poolId: string): { add(users: readonly PoolUser[]): void; finish(): number } {
+    const insert = this.db.prepare(
+      `INSERT OR REPLACE INTO pool_users (username, email, email_key, realm_user_id, status, enabled, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.exec("DELETE FROM pool_users");
+    let count = 0;
+    const add = this.db.transaction((users: readonly PoolUser[]) => {
+      for (const user of users) {
+        insert.run(
+          user.username,
+          user.email ?? null,
+          user.email?.trim().toLowerCase() ?? null,
+          user.realmUserId ?? null,
+          user.status ?? null,
+          user.enabled ? 1 : 0,
+          user.createdAt ?? null,
+        );
+        count++;
+      }
+    });
+    return {
+      add,
+      finish: () => {
+        this.db
+          .prepare("INSERT OR REPLACE INTO pool_listing (id, pool_id, listed_at, count) VALUES (1, ?, ?, ?)")
+          .run(poolId, this.stamp(), count);
+        return count;
+      },
+    };
+  }
+
+  poolUsersByEmailKey(emailKey: string): PoolUser[] {
+    return this.db
+      .prepare<[string], PoolRow>("SELECT * FROM pool_users WHERE email_key = ?")
+      .all(emailKey)
+      .map(toPoolUser);
+  }
+
+  poolUsersByRealmUserId(realmUserId: string): PoolUser[] {
+    return this.db
+      .prepare<[string], PoolRow>("SELECT * FROM pool_users WHERE realm_user_id = ?")
+      .all(realmUserId)
+      .map(toPoolUser);
+  }
+
+  *poolUsers(): Generator<PoolUser> {
+    const page = this.db.prepare<[string], PoolRow>(
+      "SELECT * FROM pool_users WHERE username > ? ORDER BY username LIMIT 1000",
+    );
+    let after = "";
+    for (;;) {
+      const rows = page.all(after);
+      if (rows.length === 0) return;
+      for (const row of rows) yield toPoolUser(row);
+      after = rows[rows.length - 1]!.username;
+    }
+  }
+
+  poolListing(): { poolId: string; listedAt: string; count: number } | undefined {
+    const row = this.db
+      .prepare<[], { pool_id: string; listed_at: string; count: number }>(
+        "SELECT * FROM pool_listing WHERE id = 1",
+      )
+      .get();
+    return row && { poolId: row.pool_id, listedAt: row.listed_at, count: row.count };
+  }
+
+  recordImportJob(job: Omit<ImportJobRow, "updatedAt">): void {
+    const at = this.stamp();
+    this.db
+      .prepare(
+        `INSERT INTO import_jobs (job_id, file, status, imported, skipped, failed, message, created_at, updated_at)
+         VALUES (@jobId, @file, @status, @imported, @skipped, @failed, @message, @at, @at)
+         ON CONFLICT(job_id) DO UPDATE SET status = @status, imported = @imported, skipped = @skipped,
+           failed = @failed, message = @message, updated_at = @at`,
+      )
+      .run({ ...job, message: job.message ?? null, at });
+  }
+
+  importJobs(): ImportJobRow[] {
+    return this.db
+      .prepare<
+        [],
+        {
+          job_id: string;
+          file: string;
+          status: string;
+          imported: number;
+          skipped: number;
+          failed: number;
+          message: string | null;
+          updated_at: string;
+        }
+      >("SELECT * FROM import_jobs ORDER BY created_at, job_id")
+      .all()
+      .map((row) => ({
+        jobId: row.job_id,
+        file: row.file,
+        status: row.status,
+        imported: row.imported,
+        skipped: row.skipped,
+        failed: row.failed,
+        message: row.message ?? undefined,
+        updatedAt: row.updated_at,
+      }));
+  }
+
+  startRun(command: string): number {
+    return Number(
+      this.db.prepare("INSERT INTO runs (command, started_at) VALUES (?, ?)").run(command, this.stamp())
+        .lastInsertRowid,
+    );
+  }
+
+  finishRun(id: number, summary: unknown): void {
+    this.db
+      .prepare("UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?")
+      .run(this.stamp(), JSON.stringify(summary), id);
+  }
+}
+
+interface PoolRow {
+  username: string;
+  email: string | null;
+  realm_user_id: string | null;
+  status: string | null;
+  enabled: number;
+  created_at: string | null;
+}
+
+function toPoolUser(row: PoolRow): PoolUser {
+  return {
+    username: row.username,
+    email: row.email ?? undefined,
+    realmUserId: row.realm_user_id ?? undefined,
+    status: row.status ?? undefined,
+    enabled: row.enabled === 1,
+    createdAt: row.created_at ?? undefined,
+  };
+}
+
+function toLedgerUser(row: UserRow): LedgerUser {
+  return {
+    key: row.key,
+    realmUserId: row.realm_user_id ?? undefined,
+    email: row.email,
+    emailKey: row.email_key,
+    mongoId: row.mongo_id ?? undefined,
+    state: row.state,
+    reason: row.reason ?? undefined,
+    attempts: row.attempts,
+    engine: row.engine ?? undefined,
+    cognitoUsername: row.cognito_username ?? undefined,
+    csvFile: row.csv_file ?? undefined,
+    csvLine: row.csv_line ?? undefined,
+    firstAttemptAt: row.first_attempt_at ?? undefined,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    user: JSON.parse(row.user_json) as SnapshotLine,
+  };
+}
+
+/** The ledger key of a source user: its Realm id, or `pending:<email key>` when it has none. */
+export function ledgerKeyOf(user: { realmUserId?: string | undefined; email: string }): string {
+  return user.realmUserId ?? `pending:${user.email.trim().toLowerCase()}`;
+}

@@ -1,0 +1,303 @@
+#!/usr/bin/env node
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import {
+  doctorCommand,
+  exportCommand,
+  importCommand,
+  planCommand,
+  statusCommand,
+  verifyCommand,
+} from "./commands.js";
+import { type Config, type FlagSettings, loadConfig } from "./config.js";
+import { CliError } from "./errors.js";
+import { formatStatus } from "./status.js";
+
+interface GlobalOptions {
+  config?: string;
+  ledger?: string;
+  poolId?: string;
+  region?: string;
+  endpoint?: string;
+  clientId?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError("expected a positive number");
+  return number;
+}
+
+function configOf(command: Command, extra: FlagSettings = {}): Config {
+  const global = command.optsWithGlobals<GlobalOptions>();
+  return loadConfig({
+    ...(global.config ? { file: global.config } : {}),
+    env: process.env,
+    flags: {
+      ledger: global.ledger,
+      "cognito.userPoolId": global.poolId,
+      "cognito.region": global.region,
+      "cognito.endpoint": global.endpoint,
+      "cognito.clientId": global.clientId,
+      ...extra,
+    },
+  });
+}
+
+function isJson(command: Command): boolean {
+  return command.optsWithGlobals<GlobalOptions>().json === true;
+}
+
+function print(command: Command, value: unknown, text: () => string): void {
+  process.stdout.write(isJson(command) ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+/** Builds the `realm-to-cognito` program; `main` runs it. */
+export function buildProgram(): Command {
+  const program = new Command("realm-to-cognito")
+    .description("Move the users of a MongoDB Realm (App Services) app to an Amazon Cognito user pool.")
+    .option("-c, --config <file>", "JSON configuration file (secrets only from the environment)")
+    .option("--ledger <file>", "the SQLite ledger (default realm-to-cognito.ledger.db)")
+    .option("--pool-id <id>", "Cognito user pool id (or COGNITO_USER_POOL_ID)")
+    .option("--region <region>", "AWS region (or COGNITO_REGION)")
+    .option("--endpoint <url>", "Cognito endpoint, e.g. cognito-local (or COGNITO_ENDPOINT)")
+    .option("--client-id <id>", "app client id (or COGNITO_CLIENT_ID)")
+    .option("--json", "machine-readable output on stdout")
+    .option("-q, --quiet", "no progress on stderr")
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command("doctor")
+    .description("check configuration, Realm, the Admin API and the pool; say which modes are possible")
+    .option("--snapshot <file>", "a snapshot phase 2 could import from")
+    .action(async (options: { snapshot?: string }, command: Command) => {
+      const report = await doctorCommand({ config: configOf(command) }, options);
+      print(command, report, () =>
+        report.checks
+          .map(
+            (check) =>
+              `${check.ok ? "ok  " : "FIX "} [${check.area}] ${check.what}${check.fix ? `\n       → ${check.fix}` : ""}`,
+          )
+          .join("\n"),
+      );
+      if (!report.ok) process.exitCode = 1;
+    });
+
+  program
+    .command("export")
+    .description(
+      "write a snapshot (NDJSON + manifest + rejects) from the Admin API and/or the user collection",
+    )
+    .requiredOption("-o, --out <file>", "snapshot file to write, e.g. users.ndjson")
+    .option("--admin-api", "read users and pending registrations through the Admin API")
+    .option("--mongoexport <file>", "read the user collection from a mongoexport file (lines or array)")
+    .option("--collection", "read the user collection through the MongoDB driver (MONGODB_URI)")
+    .option("--no-pending", "leave out pending registrations")
+    .option("--resume", "continue an interrupted export after its last user")
+    .option("--user-id-field <field>", "user collection: field holding the Realm user id")
+    .option("--email-field <field>", "user collection: field holding the email")
+    .option("--mongo-id-field <field>", "user collection: field holding the document id")
+    .action(async (options, command: Command) => {
+      const config = configOf(command, {
+        "userCollection.userIdField": options.userIdField,
+        "userCollection.emailField": options.emailField,
+        "userCollection.mongoIdField": options.mongoIdField,
+      });
+      const result = await exportCommand(
+        { config, quiet: command.optsWithGlobals<GlobalOptions>().quiet ?? false },
+        {
+          out: options.out,
+          adminApi: options.adminApi === true,
+          mongoexport: options.mongoexport,
+          collection: options.collection === true,
+          pending: options.pending !== false,
+          resume: options.resume === true,
+        },
+      );
+      print(command, result, () =>
+        [
+          `snapshot ${result.paths.snapshot}: ${result.manifest.users} users (${Object.entries(
+            result.manifest.bySource,
+          )
+            .map(([source, n]) => `${source} ${n}`)
+            .join(", ")})`,
+          `  confirmed ${result.manifest.byState.confirmed}, pending ${result.manifest.byState.pending}, disabled ${result.manifest.byState.disabled}`,
+          `  rejected ${result.manifest.rejects} (see ${result.paths.rejects})`,
+          `  sha256 ${result.manifest.sha256}`,
+        ].join("\n"),
+      );
+    });
+
+  program
+    .command("plan")
+    .description("compare a snapshot with the pool and record what import would do, with reasons")
+    .requiredOption("-s, --snapshot <file>", "snapshot file")
+    .option("--include-disabled", "import users disabled in Realm")
+    .option("--include-pending", "import pending registrations (their email stays unverified)")
+    .option("--no-list-pool", "use the pool listing stored in the ledger")
+    .action(async (options, command: Command) => {
+      const config = configOf(command, {
+        "policy.includeDisabled": options.includeDisabled,
+        "policy.includePending": options.includePending,
+      });
+      const summary = await planCommand(
+        { config },
+        { snapshot: options.snapshot, listPool: options.listPool },
+      );
+      print(command, summary, () =>
+        [
+          `plan for ${summary.snapshotLines} snapshot lines${summary.poolUsers === undefined ? "" : ` against ${summary.poolUsers} pool users`}:`,
+          ...Object.entries(summary.counts).map(([action, n]) => `  ${action.padEnd(16)} ${n}`),
+          ...Object.entries(summary.byReason).map(([reason, n]) => `    ${reason}: ${n}`),
+          ...summary.items
+            .slice(0, 50)
+            .map((item) => `  line ${item.line} ${item.email ?? ""} ${item.action}: ${item.reason ?? ""}`),
+          summary.items.length > 50
+            ? `  ... ${summary.items.length - 50 + summary.itemsLeftOut} more (--json lists them)`
+            : "",
+        ]
+          .filter(Boolean)
+          .join("\n"),
+      );
+    });
+
+  program
+    .command("import")
+    .description("create the planned users in Cognito, exactly once, with one of two engines")
+    .requiredOption("-s, --snapshot <file>", "snapshot file (planned first if the ledger has no plan)")
+    .addOption(
+      new Option("-e, --engine <engine>", "admin-create (AdminCreateUser) or csv-job (import job CSV files)")
+        .choices(["admin-create", "csv-job"])
+        .default("admin-create"),
+    )
+    .option("--dry-run", "show what would happen; change nothing")
+    .option("--rate <n>", "AdminCreateUser calls a second (default 40)", positiveNumber)
+    .option("--set-password-rate <n>", "AdminSetUserPassword calls a second (default 20)", positiveNumber)
+    .option("--concurrency <n>", "requests in flight (default 16)", positiveNumber)
+    .option("--limit <n>", "stop after this many users", positiveNumber)
+    .option("--out-dir <dir>", "csv-job: where to write the CSV files", "cognito-import")
+    .option("--max-users-per-file <n>", "csv-job: users a file (at most 500,000)", positiveNumber)
+    .option("--run", "csv-job: create, upload, start and poll the import jobs")
+    .option("--role-arn <arn>", "csv-job: CloudWatch Logs role for the import jobs")
+    .option("--retry-failed", "plan failed users again (csv-job: into new files)")
+    .option("--no-list-pool", "when planning, skip the pool listing")
+    .action(async (options, command: Command) => {
+      const config = configOf(command, {
+        "import.rate": options.rate,
+        "import.setPasswordRate": options.setPasswordRate,
+        "import.concurrency": options.concurrency,
+        "cognito.importRoleArn": options.roleArn,
+      });
+      const result = await importCommand(
+        { config, quiet: command.optsWithGlobals<GlobalOptions>().quiet ?? false },
+        {
+          snapshot: options.snapshot,
+          engine: options.engine,
+          dryRun: options.dryRun === true,
+          ...(options.limit ? { limit: Math.floor(options.limit) } : {}),
+          listPool: options.listPool,
+          outDir: options.outDir,
+          run: options.run === true,
+          ...(options.maxUsersPerFile ? { maxUsersPerFile: Math.floor(options.maxUsersPerFile) } : {}),
+          retryFailed: options.retryFailed === true,
+        },
+      );
+      print(command, result, () => {
+        if (result.engine === "admin-create")
+          return `${result.dryRun ? "dry run: " : ""}${
+            Object.entries(result.outcomes)
+              .filter(([, n]) => n > 0)
+              .map(([outcome, n]) => `${outcome} ${n}`)
+              .join(", ") || "nothing to do"
+          } in ${result.seconds.toFixed(1)} s (${result.retries} retries)`;
+        return [
+          `${result.dryRun ? "dry run: would write" : "wrote"} ${result.files.users} users into ${result.files.files.length} CSV files; ${result.files.refused} refused`,
+          ...result.files.files.map(
+            (file) => `  ${file.file} (${file.users} users, ${file.bytes} bytes; map ${file.map})`,
+          ),
+          ...result.jobs.map(
+            (job) =>
+              `  job ${job.jobId}: ${job.status}, imported ${job.imported}, skipped ${job.skipped}, failed ${job.failed}`,
+          ),
+        ].join("\n");
+      });
+      if (result.engine === "admin-create" && result.outcomes.failed > 0) process.exitCode = 1;
+      if (result.engine === "csv-job" && result.jobs.some((job) => job.status !== "Succeeded"))
+        process.exitCode = 1;
+    });
+
+  program
+    .command("verify")
+    .description("reconcile snapshot, ledger and pool; list every difference; exit 1 when any")
+    .requiredOption("-s, --snapshot <file>", "snapshot file")
+    .option("--no-list-pool", "use the pool listing stored in the ledger")
+    .action(async (options, command: Command) => {
+      const report = await verifyCommand(
+        { config: configOf(command) },
+        { snapshot: options.snapshot, listPool: options.listPool },
+      );
+      print(command, report, () =>
+        [
+          `${report.present} of ${report.checked} importable users present exactly once with the right realm_user_id and email`,
+          ...report.differences.map(
+            (difference) =>
+              `  ${difference.kind}: ${difference.email ?? ""} ${difference.key ?? ""} ${difference.detail}`,
+          ),
+          report.differencesLeftOut ? `  ... ${report.differencesLeftOut} more` : "",
+          report.differences.length === 0
+            ? "no differences"
+            : `${report.differences.length + report.differencesLeftOut} differences`,
+        ]
+          .filter(Boolean)
+          .join("\n"),
+      );
+      if (report.differences.length > 0) process.exitCode = 1;
+    });
+
+  program
+    .command("status")
+    .description("counts by state from the ledger and the pool")
+    .option("--no-list-pool", "use the pool listing stored in the ledger")
+    .action(async (options, command: Command) => {
+      const report = await statusCommand({ config: configOf(command) }, { listPool: options.listPool });
+      print(command, report, () => formatStatus(report));
+    });
+
+  for (const command of program.commands) command.showHelpAfterError().exitOverride();
+  return program;
+}
+
+/** Runs the command line; resolves to the exit code (0 done, 1 failed, 2 bad usage). */
+export async function main(argv: readonly string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help"
+      )
+        return 0;
+      return 2;
+    }
+    if (error instanceof CliError) {
+      process.stderr.write(`realm-to-cognito: ${error.message}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`realm-to-cognito: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly) {
+  main().then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,399 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseSnapshotLine } from "@realm-to-cognito/core";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { ImportLedger } from "../ledger.js";
+import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
+import { OperatorError } from "./errors.js";
+import { type ForecastUser, forecastPhaseOne, formatForecast } from "./forecast.js";
+import { type LedgerView, ledgerViewOf } from "./ledger-view.js";
+import { notify } from "./notify.js";
+import { gatherReport, renderReportHtml } from "./report.js";
+import { SEND_STATUSES, SendLedger } from "./send-ledger.js";
+import {
+  parseVariables,
+  readTemplateFile,
+  type TransportSettings,
+  transportSettingsFrom,
+} from "./settings.js";
+import { type MessageTemplate, RESET_NOTICE_TEMPLATE } from "./template.js";
+import { createSesTransport } from "./transports/ses.js";
+import { createSmtpTransport } from "./transports/smtp.js";
+import type { MailTransport } from "./transports/transport.js";
+
+/** What the operator's commands need from the composition root; every field has a default. */
+export interface OperatorDeps {
+  /** The ledger file when `--ledger` is not given (e.g. from the CLI's configuration). */
+  readonly ledgerFile?: () => string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly stdout?: (text: string) => void;
+  readonly stderr?: (text: string) => void;
+  readonly now?: () => Date;
+  /** Builds the mail transport; tests may hand in their own. */
+  readonly transport?: (settings: TransportSettings, env: NodeJS.ProcessEnv) => MailTransport;
+}
+
+const DEFAULT_LEDGER = "realm-to-cognito.ledger.db";
+
+/** Still-in-Realm users are told to sign in before the switch, so phase 1 keeps their password. */
+export const BEFORE_SWITCH_TEMPLATE: MessageTemplate = {
+  subject: "{{appName}}: sign in before {{switchDate}} to keep your password",
+  text: [
+    "Hello,",
+    "",
+    "{{appName}} is moving to a new sign-in system on {{switchDate}}. Sign in once before then with your",
+    "usual email ({{email}}) and password, and nothing changes for you. After that date you will be asked",
+    "to choose a new password here: {{resetLink}}",
+  ].join("\n"),
+  html: [
+    "<p>Hello,</p>",
+    "<p>{{appName}} is moving to a new sign-in system on <b>{{switchDate}}</b>. Sign in once before then with",
+    "your usual email ({{email}}) and password, and nothing changes for you.</p>",
+    '<p>After that date you will be asked to <a href="{{resetLink}}">choose a new password</a>.</p>',
+  ].join("\n"),
+};
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("expected a number above 0");
+  return n;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("expected a whole number above 0");
+  return n;
+}
+
+function weekList(value: string): number[] {
+  const weeks = value.split(",").map((w) => Number(w.trim()));
+  if (weeks.some((w) => !Number.isInteger(w) || w <= 0))
+    throw new InvalidArgumentError("expected weeks like 4,8,12");
+  return weeks;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface Io {
+  env: NodeJS.ProcessEnv;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  now: () => Date;
+}
+
+function ioOf(deps: OperatorDeps): Io {
+  return {
+    env: deps.env ?? process.env,
+    out: deps.stdout ?? ((t) => process.stdout.write(t)),
+    err: deps.stderr ?? ((t) => process.stderr.write(t)),
+    now: deps.now ?? (() => new Date()),
+  };
+}
+
+function ledgerFileOf(flag: string | undefined, deps: OperatorDeps, env: NodeJS.ProcessEnv): string {
+  return flag ?? deps.ledgerFile?.() ?? (env.REALM_TO_COGNITO_LEDGER || DEFAULT_LEDGER);
+}
+
+// Operator errors become a message and an exit code here; anything else is the composition root's.
+async function reporting(io: Io, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (error) {
+    if (error instanceof OperatorError) {
+      io.err(`error: ${error.message}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    throw error;
+  }
+}
+
+function defaultTransport(settings: TransportSettings, env: NodeJS.ProcessEnv): MailTransport {
+  if (settings.kind === "smtp") {
+    const pass = env.SMTP_PASSWORD;
+    if (settings.user && !pass) {
+      throw new OperatorError("TRANSPORT_CONFIG", "SMTP_USER is set but SMTP_PASSWORD is not", {
+        exitCode: 2,
+      });
+    }
+    return createSmtpTransport({
+      host: settings.host,
+      port: settings.port,
+      secure: settings.secure,
+      allowSelfSigned: settings.allowSelfSigned,
+      ...(settings.user && pass ? { auth: { user: settings.user, pass } } : {}),
+    });
+  }
+  return createSesTransport({
+    region: settings.region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    ...(settings.configurationSetName ? { configurationSetName: settings.configurationSetName } : {}),
+  });
+}
+
+function forecastUsersOf(view: LedgerView, snapshot: string | undefined): ForecastUser[] {
+  const migratedKeys = new Set<string>();
+  const users: ForecastUser[] = [];
+  for (const user of view.users()) {
+    if (user.state === "migrated-with-password") migratedKeys.add(user.key);
+    users.push({
+      key: user.key,
+      email: user.email,
+      lastSignInAt: user.lastAuthenticatedAt === undefined ? undefined : Date.parse(user.lastAuthenticatedAt),
+      migrated: user.state === "migrated-with-password",
+    });
+  }
+  if (snapshot === undefined) return users;
+  // A snapshot gives the population; the ledger (if any) says who phase 1 already moved.
+  const fromSnapshot: ForecastUser[] = [];
+  for (const line of readFileSync(snapshot, "utf8").split("\n")) {
+    if (line.trim() === "") continue;
+    const parsed = parseSnapshotLine(line);
+    if (!parsed.ok || parsed.user.realmUserId === undefined) continue;
+    fromSnapshot.push({
+      key: parsed.user.realmUserId,
+      email: parsed.user.email,
+      lastSignInAt:
+        parsed.user.lastAuthenticatedAt === undefined
+          ? undefined
+          : Date.parse(parsed.user.lastAuthenticatedAt),
+      migrated: migratedKeys.has(parsed.user.realmUserId),
+    });
+  }
+  return fromSnapshot;
+}
+
+const EMPTY_VIEW: LedgerView = { users: () => [], migrationsByDay: () => [], rejectsByReason: () => [] };
+
+/**
+ * Adds `notify`, `forecast` and `report` to the program.
+ * @example registerOperatorCommands(program, { ledgerFile: () => loadConfig(...).ledger })
+ */
+export function registerOperatorCommands(program: Command, deps: OperatorDeps = {}): void {
+  registerNotify(program, deps);
+  registerForecast(program, deps);
+  registerReport(program, deps);
+}
+
+export function registerNotify(program: Command, deps: OperatorDeps = {}): Command {
+  return program
+    .command("notify")
+    .description(
+      "Email users of an audience (default: imported, awaiting reset) once each, recorded in the ledger. A run killed mid-send never resends: such sends are reported as unknown.",
+    )
+    .addOption(
+      new Option("--audience <name>", "who to write to")
+        .choices([...AUDIENCES])
+        .default("imported-awaiting-reset"),
+    )
+    .option(
+      "--campaign <name>",
+      "the campaign's name; one message per user per campaign (default: the audience)",
+    )
+    .option(
+      "--template <file>",
+      "JSON {subject, text, html}; variables {{email}}, {{resetLink}}, {{appName}}, --var ...",
+    )
+    .option("--from <address>", "sender address (or NOTIFY_FROM)")
+    .option("--app-name <name>", "the app's name for {{appName}} (or NOTIFY_APP_NAME)")
+    .option("--reset-link <url>", "the reset page; {email} is replaced by the address (or NOTIFY_RESET_LINK)")
+    .option("--var <name=value>", "another template variable (repeatable)", collect, [])
+    .addOption(new Option("--transport <kind>", "smtp or ses (or NOTIFY_TRANSPORT)").choices(["smtp", "ses"]))
+    .option(
+      "--smtp-host <host>",
+      "SMTP relay (or SMTP_HOST); SMTP_USER and SMTP_PASSWORD from the environment",
+    )
+    .option("--smtp-port <port>", "SMTP port (or SMTP_PORT, default 587)")
+    .option("--smtp-secure", "TLS from the first byte (port 465)")
+    .option("--smtp-allow-self-signed", "accept a self-signed certificate (local relays only)")
+    .option("--ses-region <region>", "SES region (or SES_REGION / AWS_REGION)")
+    .option("--ses-endpoint <url>", "SES endpoint override, e.g. a local emulator (or SES_ENDPOINT)")
+    .option("--ses-configuration-set <name>", "SES configuration set (bounce events)")
+    .option("--rate <perSecond>", "messages a second", positiveNumber, 10)
+    .option("--concurrency <n>", "parallel sends", positiveInteger, 1)
+    .option("--limit <n>", "send at most n messages in this run", positiveInteger)
+    .option("--dry-run", "show who would get the message; send and record nothing", false)
+    .option(
+      "--resend-unknown",
+      "send again to users whose earlier send was cut off (they may get it twice)",
+      false,
+    )
+    .option("--retry-failed", "send again to users whose earlier send failed (not bounced)", false)
+    .option("--ledger <file>", "the ledger file")
+    .option("--json", "print the summary as JSON", false)
+    .action(async (options) => {
+      const io = ioOf(deps);
+      await reporting(io, async () => {
+        const audienceName = parseAudience(options.audience);
+        const from = options.from ?? io.env.NOTIFY_FROM;
+        const appName = options.appName ?? io.env.NOTIFY_APP_NAME;
+        const resetLink = options.resetLink ?? io.env.NOTIFY_RESET_LINK;
+        for (const [value, flag] of [
+          [from, "--from (or NOTIFY_FROM)"],
+          [appName, "--app-name (or NOTIFY_APP_NAME)"],
+          [resetLink, "--reset-link (or NOTIFY_RESET_LINK)"],
+        ] as const) {
+          if (!value) throw new OperatorError("TRANSPORT_CONFIG", `notify needs ${flag}`, { exitCode: 2 });
+        }
+        const template: MessageTemplate = options.template
+          ? readTemplateFile(options.template)
+          : audienceName === "still-in-realm"
+            ? BEFORE_SWITCH_TEMPLATE
+            : RESET_NOTICE_TEMPLATE;
+        const variables = { ...parseVariables(options.var), appName: appName! };
+        const ledger = ImportLedger.open(ledgerFileOf(options.ledger, deps, io.env));
+        try {
+          const view = ledgerViewOf(ledger.db);
+          const sends = new SendLedger(ledger.db, { now: io.now });
+          const settings: TransportSettings | undefined = options.dryRun
+            ? undefined
+            : transportSettingsFrom(options, io.env);
+          const transport = settings ? (deps.transport ?? defaultTransport)(settings, io.env) : undefined;
+          const controller = new AbortController();
+          const stop = () => controller.abort();
+          process.once("SIGINT", stop);
+          try {
+            const result = await notify(sends, transport ?? DRY_RUN_TRANSPORT, {
+              campaign: options.campaign ?? audienceName,
+              audience: recipientsOf(audienceName, view.users()),
+              template,
+              from: from!,
+              variables,
+              resetLink: resetLink!,
+              ratePerSecond: options.rate,
+              concurrency: options.concurrency,
+              ...(options.limit === undefined ? {} : { limit: options.limit }),
+              dryRun: options.dryRun,
+              resendUnknown: options.resendUnknown,
+              retryFailed: options.retryFailed,
+              signal: controller.signal,
+            });
+            if (options.json) io.out(`${JSON.stringify(result)}\n`);
+            else {
+              const lines = result.dryRun
+                ? [
+                    `notify ${result.campaign} (dry run): would send ${result.wouldSend.length} messages`,
+                    ...result.wouldSend.slice(0, 20).map((r) => `  ${r.email}`),
+                    ...(result.wouldSend.length > 20 ? [`  … and ${result.wouldSend.length - 20} more`] : []),
+                  ]
+                : [
+                    `notify ${result.campaign}: sent ${result.sent}, failed ${result.failed}, bounced ${result.bounced}, unknown ${result.unknown} (attempted ${result.attempted})`,
+                    ...(result.interrupted > 0
+                      ? [
+                          `${result.interrupted} sends of an earlier run were cut off and are now "unknown": not resent (use --resend-unknown to send them again, at the risk of a duplicate)`,
+                        ]
+                      : []),
+                    `campaign totals: ${SEND_STATUSES.map((s) => `${s} ${result.totals[s]}`).join(", ")}`,
+                  ];
+              io.out(`${lines.join("\n")}\n`);
+            }
+            if (result.stoppedBecause) {
+              io.err(`notify stopped: ${result.stoppedBecause}\n`);
+              process.exitCode = 1;
+            }
+          } finally {
+            process.removeListener("SIGINT", stop);
+            await transport?.close();
+          }
+        } finally {
+          ledger.close();
+        }
+      });
+    });
+}
+
+const DRY_RUN_TRANSPORT: MailTransport = {
+  name: "dry-run",
+  send: async () => ({ status: "failed", reason: "dry run" }),
+  close: async () => {},
+};
+
+export function registerForecast(program: Command, deps: OperatorDeps = {}): Command {
+  return program
+    .command("forecast")
+    .description(
+      "Estimate how many users phase 1 will have migrated with their password after N weeks, and who will be left for phase 2; prints the model and its assumptions.",
+    )
+    .option(
+      "--snapshot <file>",
+      "the users (NDJSON snapshot from `export`); default: the users in the ledger",
+    )
+    .option("--weeks <list>", "horizons in weeks", weekList, [1, 2, 3, 4, 6, 8, 10, 12])
+    .option("--switch-week <n>", "the week you plan to switch to phase 2", positiveInteger)
+    .option("--dormant-days <n>", "users not seen for longer are dormant", positiveInteger, 180)
+    .option("--as-of <iso>", "forecast from this moment (default now)")
+    .option("--ledger <file>", "the ledger file")
+    .option("--json", "print the forecast as JSON", false)
+    .action(async (options) => {
+      const io = ioOf(deps);
+      await reporting(io, async () => {
+        const asOf = options.asOf ? Date.parse(options.asOf) : io.now().getTime();
+        if (Number.isNaN(asOf))
+          throw new OperatorError("FORECAST_INPUT", `--as-of "${options.asOf}" is not a date`, {
+            exitCode: 2,
+          });
+        const ledger = ImportLedger.open(ledgerFileOf(options.ledger, deps, io.env));
+        try {
+          const view = ledger.size() > 0 ? ledgerViewOf(ledger.db) : EMPTY_VIEW;
+          const users = forecastUsersOf(view, options.snapshot);
+          if (users.length === 0) {
+            throw new OperatorError(
+              "FORECAST_INPUT",
+              "no users: give --snapshot <file>, or run `plan` to fill the ledger",
+            );
+          }
+          const forecast = forecastPhaseOne(users, {
+            asOf,
+            weeks: options.weeks,
+            dormantAfterDays: options.dormantDays,
+            ...(options.switchWeek === undefined ? {} : { switchAfterWeeks: options.switchWeek }),
+          });
+          io.out(options.json ? `${JSON.stringify(forecast)}\n` : `${formatForecast(forecast)}\n`);
+        } finally {
+          ledger.close();
+        }
+      });
+    });
+}
+
+export function registerReport(program: Command, deps: OperatorDeps = {}): Command {
+  return program
+    .command("report")
+    .description(
+      "Write one self-contained HTML page (no network needed): users by state, migrations a day, the phase 1 forecast, rejects by reason, notification outcomes.",
+    )
+    .option("--out <file>", "where to write the page", "migration-report.html")
+    .option("--title <text>", "the page's title", "Realm → Cognito migration")
+    .option("--weeks <list>", "forecast horizons in weeks", weekList, [1, 2, 3, 4, 6, 8, 10, 12])
+    .option("--switch-week <n>", "the week you plan to switch to phase 2", positiveInteger)
+    .option("--dormant-days <n>", "users not seen for longer are dormant", positiveInteger, 180)
+    .option("--ledger <file>", "the ledger file")
+    .action(async (options) => {
+      const io = ioOf(deps);
+      await reporting(io, async () => {
+        const ledger = ImportLedger.open(ledgerFileOf(options.ledger, deps, io.env));
+        try {
+          const view = ledgerViewOf(ledger.db);
+          const sends = new SendLedger(ledger.db, { now: io.now });
+          const users = forecastUsersOf(view, undefined);
+          const now = io.now();
+          const forecast = users.some((u) => u.lastSignInAt !== undefined)
+            ? forecastPhaseOne(users, {
+                asOf: now.getTime(),
+                weeks: options.weeks,
+                dormantAfterDays: options.dormantDays,
+                ...(options.switchWeek === undefined ? {} : { switchAfterWeeks: options.switchWeek }),
+              })
+            : undefined;
+          writeFileSync(
+            options.out,
+            renderReportHtml(gatherReport(view, sends, forecast, { title: options.title, now })),
+          );
+          io.out(`report written to ${options.out}\n`);
+        } finally {
+          ledger.close();
+        }
+      });
+    });
+}

@@ -1,0 +1,55 @@
+export { AUDIENCES, type AudienceName, parseAudience, recipientsOf } from "./audience.js";
+export {
+  BEFORE_SWITCH_TEMPLATE,
+  type OperatorDeps,
+  registerForecast,
+  registerNotify,
+  registerOperatorCommands,
+  registerReport,
+} from "./commands.js";
+export { OperatorError, type OperatorErrorCode } from "./errors.js";
+export {
+  type Forecast,
+  type ForecastOptions,
+  type ForecastPoint,
+  type ForecastUser,
+  fitRecencies,
+  forecastPhaseOne,
+  formatForecast,
+  signInProbability,
+} from "./forecast.js";
+export {
+  countMigrationsByDay,
+  type LedgerView,
+  ledgerViewFromUsers,
+  ledgerViewOf,
+  type MigrationDay,
+  OPERATOR_STATES,
+  type OperatorState,
+  type OperatorUser,
+} from "./ledger-view.js";
+export { type NotifyOptions, type NotifyResult, notify } from "./notify.js";
+export { gatherReport, type ReportData, renderReportHtml } from "./report.js";
+export {
+  migrateSendLedger,
+  type Recipient,
+  type ResendPolicy,
+  SEND_STATUSES,
+  SendLedger,
+  type SendRecord,
+  type SendStatus,
+} from "./send-ledger.js";
+export { type TransportSettings, transportSettingsFrom } from "./settings.js";
+export {
+  checkTemplate,
+  escapeHtml,
+  type MessageTemplate,
+  RESET_NOTICE_TEMPLATE,
+  type RenderedMessage,
+  renderMessage,
+} from "./template.js";
+export { TokenBucket } from "./token-bucket.js";
+export { classifySesError, createSesTransport, type SesTransportOptions } from "./transports/ses.js";
+export { classifySmtpError, createSmtpTransport, type SmtpTransportOptions } from "./transports/smtp.js";
+export type { MailTransport, OutgoingMessage, SendOutcome } from "./transports/transport.js";
+export { renderTrend, sparkline, type TrendOptions } from "./trend.js";

@@ -1,0 +1,195 @@
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import { formatSnapshotLine, parseSnapshotLine, type SnapshotLine } from "@realm-to-cognito/core";
+import { z } from "zod";
+import { CliError } from "./errors.js";
+
+/** The files of one snapshot: the NDJSON itself, its manifest and its rejects. */
+export interface SnapshotPaths {
+  readonly snapshot: string;
+  readonly manifest: string;
+  readonly rejects: string;
+}
+
+export function snapshotPaths(snapshot: string): SnapshotPaths {
+  const base = snapshot.replace(/\.ndjson$/, "");
+  return { snapshot, manifest: `${base}.manifest.json`, rejects: `${base}.rejects.ndjson` };
+}
+
+export const manifestSchema = z.object({
+  format: z.literal("realm-to-cognito/snapshot@1"),
+  createdAt: z.string(),
+  sources: z.array(z.string()),
+  users: z.number().int().nonnegative(),
+  bySource: z.record(z.string(), z.number()),
+  byState: z.object({ confirmed: z.number(), pending: z.number(), disabled: z.number() }),
+  rejects: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+});
+export type SnapshotManifest = z.infer<typeof manifestSchema>;
+
+/** A row that could not become a user: where it was and why. */
+export interface RejectedRow {
+  readonly source: string;
+  /** Line (or array element) number in the source, counted from 1, when the source has lines. */
+  readonly line?: number;
+  /** An id that finds the row in its source (`_id`, Realm user id). */
+  readonly ref?: string;
+  readonly reason: string;
+}
+
+/**
+ * Writes a snapshot as it streams in: NDJSON lines, a running sha256 and counts, rejects beside it.
+ * With `resume`, an existing snapshot is kept (a torn last line is cut) and writing continues after it.
+ */
+export class SnapshotWriter {
+  readonly paths: SnapshotPaths;
+  private readonly out: WriteStream;
+  private readonly rejectsOut: WriteStream;
+  private readonly tally: SnapshotTally;
+  private rejectCount = 0;
+  /** The last user written before this run (resume point), if resuming. */
+  readonly resumedFrom: SnapshotLine | undefined;
+
+  private constructor(
+    paths: SnapshotPaths,
+    resumedFrom: SnapshotLine | undefined,
+    flags: "w" | "a",
+    tally = new SnapshotTally(),
+  ) {
+    this.paths = paths;
+    this.tally = tally;
+    this.resumedFrom = resumedFrom;
+    this.out = createWriteStream(paths.snapshot, { flags });
+    this.rejectsOut = createWriteStream(paths.rejects, { flags });
+  }
+
+  static async open(snapshot: string, options: { resume?: boolean } = {}): Promise<SnapshotWriter> {
+    const paths = snapshotPaths(snapshot);
+    if (!options.resume || !existsSync(paths.snapshot)) return new SnapshotWriter(paths, undefined, "w");
+    // What is there is hashed and counted again; a line cut by a kill (no newline, or unparsable) and
+    // anything after it is dropped, so writing continues after the last whole user.
+    const size = (await stat(paths.snapshot)).size;
+    const tally = new SnapshotTally();
+    let last: SnapshotLine | undefined;
+    let goodBytes = 0;
+    for await (const { text } of readLines(paths.snapshot)) {
+      const end = goodBytes + Buffer.byteLength(text) + 1;
+      const parsed = parseSnapshotLine(text);
+      if (end > size || !parsed.ok) break;
+      goodBytes = end;
+      last = parsed.user;
+      tally.count(parsed.user, `${text}\n`);
+    }
+    if (goodBytes < size) await truncate(paths.snapshot, goodBytes);
+    return new SnapshotWriter(paths, last, "a", tally);
+  }
+
+  /** Appends one user; waits when the disk is behind. */
+  async write(user: SnapshotLine): Promise<void> {
+    const text = `${formatSnapshotLine(user)}\n`;
+    this.tally.count(user, text);
+    if (!this.out.write(text)) await new Promise<void>((resolve) => this.out.once("drain", resolve));
+  }
+
+  async reject(row: RejectedRow): Promise<void> {
+    this.rejectCount++;
+    if (!this.rejectsOut.write(`${JSON.stringify(row)}\n`))
+      await new Promise<void>((resolve) => this.rejectsOut.once("drain", resolve));
+  }
+
+  get written(): number {
+    return this.tally.users;
+  }
+
+  get rejected(): number {
+    return this.rejectCount;
+  }
+
+  /** Closes the files and writes the manifest. */
+  async finish(sources: readonly string[], now: Date = new Date()): Promise<SnapshotManifest> {
+    await Promise.all([closeStream(this.out), closeStream(this.rejectsOut)]);
+    const manifest: SnapshotManifest = {
+      format: "realm-to-cognito/snapshot@1",
+      createdAt: now.toISOString(),
+      sources: [...sources],
+      users: this.tally.users,
+      bySource: this.tally.bySource,
+      byState: this.tally.byState,
+      rejects: this.rejectCount,
+      sha256: this.tally.hash.digest("hex"),
+      bytes: this.tally.bytes,
+    };
+    await writeFile(this.paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
+  }
+}
+
+class SnapshotTally {
+  readonly hash = createHash("sha256");
+  bytes = 0;
+  users = 0;
+  readonly bySource: Record<string, number> = {};
+  readonly byState = { confirmed: 0, pending: 0, disabled: 0 };
+
+  count(user: SnapshotLine, text: string): void {
+    this.hash.update(text);
+    this.bytes += Buffer.byteLength(text);
+    this.users++;
+    this.bySource[user.source] = (this.bySource[user.source] ?? 0) + 1;
+    if (user.disabled) this.byState.disabled++;
+    else if (user.confirmed) this.byState.confirmed++;
+    else this.byState.pending++;
+  }
+}
+
+function closeStream(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) =>
+    stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+  );
+}
+
+/** The lines of a text file with their numbers (from 1), streamed. */
+export async function* readLines(file: string): AsyncGenerator<{ line: number; text: string }> {
+  const input = createReadStream(file, { encoding: "utf8" });
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    yield { line, text };
+  }
+}
+
+/** Every parsable user of a snapshot file with its line number; bad lines come back with a reason. */
+export async function* readSnapshot(
+  file: string,
+): AsyncGenerator<{ line: number; user: SnapshotLine } | { line: number; reason: string }> {
+  if (!existsSync(file)) throw new CliError("SNAPSHOT", `no snapshot at ${file}: run export first`);
+  for await (const { line, text } of readLines(file)) {
+    if (text.trim() === "") continue;
+    const parsed = parseSnapshotLine(text);
+    yield parsed.ok ? { line, user: parsed.user } : { line, reason: parsed.reason };
+  }
+}
+
+/** Checks a snapshot against its manifest (size and sha256); returns what differs. */
+export async function checkSnapshot(file: string): Promise<string[]> {
+  const paths = snapshotPaths(file);
+  if (!existsSync(paths.manifest)) return [`no manifest beside ${file}`];
+  const manifest = manifestSchema.safeParse(JSON.parse(await readFile(paths.manifest, "utf8")));
+  if (!manifest.success) return [`manifest ${paths.manifest} is not valid`];
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of createReadStream(file)) {
+    hash.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  const problems: string[] = [];
+  if (bytes !== manifest.data.bytes)
+    problems.push(`size ${bytes} differs from the manifest's ${manifest.data.bytes}`);
+  if (hash.digest("hex") !== manifest.data.sha256) problems.push("sha256 differs from the manifest's");
+  return problems;
+}

@@ -1,0 +1,67 @@
+import { type ImportLedger, LEDGER_STATES, type LedgerState } from "./ledger.js";
+
+export interface StatusReport {
+  readonly ledger: Record<LedgerState, number> & { total: number };
+  readonly pool: {
+    readonly listedAt: string | undefined;
+    readonly total: number;
+    /** Realm users who reached Cognito through the migration trigger, with their password. */
+    readonly migratedWithPassword: number;
+    /** Users the import created; they have no password until they reset it. */
+    readonly importedAwaitingReset: number;
+    /** Users with no realm_user_id: signed up in Cognito itself. */
+    readonly signedUpInCognito: number;
+  };
+  readonly rejected: Record<string, number>;
+  /** Pending registrations (never confirmed) in the ledger, whatever their state. */
+  readonly pending: number;
+}
+
+/** Counts by state from the ledger and the stored pool listing. */
+export function migrationStatus(ledger: ImportLedger): StatusReport {
+  const counts = ledger.counts();
+  const total = LEDGER_STATES.reduce((sum, state) => sum + counts[state], 0);
+  const db = ledger.db;
+  const one = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
+  const listing = ledger.poolListing();
+  const rejected: Record<string, number> = {};
+  for (const { state, reason, count } of ledger.reasons())
+    if (state === "rejected") {
+      const kind = reason.replace(/[:(].*$/, "").trim();
+      rejected[kind] = (rejected[kind] ?? 0) + count;
+    }
+  return {
+    ledger: { ...counts, total },
+    pool: {
+      listedAt: listing?.listedAt,
+      total: one("SELECT COUNT(*) AS n FROM pool_users"),
+      migratedWithPassword: one(
+        `SELECT COUNT(*) AS n FROM pool_users p WHERE p.realm_user_id IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM users u WHERE u.realm_user_id = p.realm_user_id AND u.state = 'created')`,
+      ),
+      importedAwaitingReset: one(
+        `SELECT COUNT(*) AS n FROM users u WHERE u.state = 'created'
+         AND EXISTS (SELECT 1 FROM pool_users p WHERE p.realm_user_id = u.realm_user_id OR (u.realm_user_id IS NULL AND p.email_key = u.email_key))`,
+      ),
+      signedUpInCognito: one("SELECT COUNT(*) AS n FROM pool_users WHERE realm_user_id IS NULL"),
+    },
+    rejected,
+    pending: one("SELECT COUNT(*) AS n FROM users WHERE key LIKE 'pending:%'"),
+  };
+}
+
+/** The report as aligned text lines. */
+export function formatStatus(report: StatusReport): string {
+  const rows: Array<[string, number | string]> = [
+    ["ledger: users", report.ledger.total],
+    ...LEDGER_STATES.map((state): [string, number] => [`  ${state}`, report.ledger[state]]),
+    ["  of them pending registrations", report.pending],
+    ...Object.entries(report.rejected).map(([reason, n]): [string, number] => [`  rejected: ${reason}`, n]),
+    [`pool: users (listed ${report.pool.listedAt ?? "never"})`, report.pool.total],
+    ["  migrated with password in phase 1", report.pool.migratedWithPassword],
+    ["  imported, awaiting reset", report.pool.importedAwaitingReset],
+    ["  signed up in Cognito", report.pool.signedUpInCognito],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+}

@@ -1,0 +1,189 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SnapshotLine } from "@realm-to-cognito/core";
+import { SMTPServer } from "smtp-server";
+import { ImportLedger, type PlannedUser } from "../../src/ledger.js";
+
+export function tempDir(prefix = "operator-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function realmIdOf(index: number): string {
+  return index.toString(16).padStart(24, "0");
+}
+
+export interface LedgerUserSpec {
+  readonly index: number;
+  /** `created` = imported in phase 2; `already-present` = migrated in phase 1. */
+  readonly state: "created" | "already-present" | "planned" | "rejected" | "failed";
+  readonly email?: string;
+  readonly reason?: string;
+  readonly lastAuthenticatedAt?: string;
+  readonly confirmed?: boolean;
+  /** Pool creation date for already-present users. */
+  readonly poolCreatedAt?: string;
+}
+
+/** Fills a real CLI ledger (through its own API) with users in the given states. */
+export function buildLedger(file: string, specs: readonly LedgerUserSpec[], now = () => new Date()): void {
+  const ledger = ImportLedger.open(file, { now });
+  try {
+    const planned: PlannedUser[] = specs.map((spec) => {
+      const email = spec.email ?? `user${spec.index}@example.com`;
+      const user: SnapshotLine = {
+        realmUserId: realmIdOf(spec.index),
+        email,
+        confirmed: spec.confirmed ?? true,
+        disabled: false,
+        ...(spec.lastAuthenticatedAt ? { lastAuthenticatedAt: spec.lastAuthenticatedAt } : {}),
+        source: "admin-api",
+      };
+      const state = spec.state === "rejected" ? "rejected" : spec.state === "already-present" ? "already-present" : "planned";
+      return {
+        key: realmIdOf(spec.index),
+        user,
+        emailKey: email.toLowerCase(),
+        state,
+        ...(spec.state === "rejected" ? { reason: spec.reason ?? "invalid email" } : {}),
+      };
+    });
+    ledger.recordPlan(planned);
+    ledger.replacePoolUsers(
+      "us-east-1_test",
+      specs
+        .filter((s) => s.state === "already-present")
+        .map((s) => ({
+          username: s.email ?? `user${s.index}@example.com`,
+          email: s.email ?? `user${s.index}@example.com`,
+          realmUserId: realmIdOf(s.index),
+          status: "CONFIRMED",
+          enabled: true,
+          createdAt: s.poolCreatedAt,
+        })),
+    );
+    for (const spec of specs) {
+      if (spec.state === "created") ledger.transition(realmIdOf(spec.index), "created", { event: "AdminCreateUser", engine: "admin-create" });
+      if (spec.state === "failed") ledger.transition(realmIdOf(spec.index), "failed", { event: "AdminCreateUser", reason: spec.reason ?? "InternalErrorException" });
+    }
+  } finally {
+    ledger.close();
+  }
+}
+
+export interface ReceivedMail {
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface Mailbox {
+  readonly port: number;
+  readonly received: ReceivedMail[];
+  close(): Promise<void>;
+}
+
+export interface MailboxOptions {
+  /** A recipient this returns a message for is refused with 550 and that text. */
+  readonly refuse?: (address: string) => string | undefined;
+  /** Called when a message is fully received; resolve to let the server answer 250. */
+  readonly beforeAnswer?: (mail: ReceivedMail, count: number) => Promise<void> | void;
+}
+
+/** A real SMTP server (smtp-server) on a free port that keeps what it receives. */
+export async function startMailbox(options: MailboxOptions = {}): Promise<Mailbox> {
+  const received: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      const refusal = options.refuse?.(address.address);
+      if (refusal === undefined) return callback();
+      const error = new Error(refusal) as Error & { responseCode: number };
+      error.responseCode = 550;
+      return callback(error);
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        const mail = parseMail(Buffer.concat(chunks).toString("utf8"), session.envelope);
+        received.push(mail);
+        Promise.resolve(options.beforeAnswer?.(mail, received.length)).then(
+          () => callback(),
+          (error: Error) => callback(error),
+        );
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    port: address.port,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function parseHeaders(block: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of block.replace(/\r?\n[ \t]+/g, " ").split(/\r?\n/)) {
+    const at = line.indexOf(":");
+    if (at > 0) headers[line.slice(0, at).toLowerCase()] = line.slice(at + 1).trim();
+  }
+  return headers;
+}
+
+function decodeWords(value: string): string {
+  return value.replace(/=\?utf-8\?([QB])\?([^?]*)\?=/gi, (_, kind: string, text: string) =>
+    kind.toUpperCase() === "B"
+      ? Buffer.from(text, "base64").toString("utf8")
+      : decodeQuotedPrintable(text.replaceAll("_", " ")),
+  );
+}
+
+function decodeQuotedPrintable(text: string): string {
+  const bytes = text.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, hex: string) => `%${hex}`);
+  try {
+    return decodeURIComponent(bytes.replace(/%(?![0-9A-F]{2})/gi, "%25"));
+  } catch {
+    return bytes;
+  }
+}
+
+function decodeBody(headers: Record<string, string>, body: string): string {
+  const encoding = (headers["content-transfer-encoding"] ?? "7bit").toLowerCase();
+  if (encoding === "base64") return Buffer.from(body, "base64").toString("utf8");
+  if (encoding === "quoted-printable") return decodeQuotedPrintable(body);
+  return body;
+}
+
+function parseMail(raw: string, envelope: { mailFrom: false | { address: string }; rcptTo: Array<{ address: string }> }): ReceivedMail {
+  const split = raw.search(/\r?\n\r?\n/);
+  const headers = parseHeaders(raw.slice(0, split));
+  const rest = raw.slice(split).replace(/^\r?\n\r?\n/, "");
+  let text = "";
+  let html = "";
+  const boundary = /boundary="?([^";]+)"?/.exec(headers["content-type"] ?? "")?.[1];
+  const parts = boundary ? rest.split(`--${boundary}`).slice(1, -1) : [raw.slice(split)];
+  for (const part of parts) {
+    const at = part.search(/\r?\n\r?\n/);
+    const partHeaders = boundary ? parseHeaders(part.slice(0, at).trim()) : headers;
+    const body = decodeBody(partHeaders, (boundary ? part.slice(at) : part).trim());
+    if ((partHeaders["content-type"] ?? "").startsWith("text/html")) html = body;
+    else text = body;
+  }
+  return {
+    from: envelope.mailFrom === false ? "" : envelope.mailFrom.address,
+    to: envelope.rcptTo.map((r) => r.address),
+    subject: decodeWords(headers.subject ?? ""),
+    text: text.replace(/\r\n/g, "\n"),
+    html: html.replace(/\r\n/g, "\n"),
+    headers,
+  };
+}
