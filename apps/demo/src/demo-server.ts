@@ -1,0 +1,174 @@
+// Node side of the demo: builds the page once with Vite and serves it statically, next to the JSON that
+// tells it where the sandbox is. Not part of the browser bundle.
+import { readdir, readFile, stat } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { MigrationMode } from "@realm-to-cognito/core";
+import { DEMO_CONFIG_PATH, type DemoConfig } from "./demo-config.js";
+
+const APP_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+};
+
+/** Where the sandbox's parts listen: the subset of a SandboxWorld the demo needs. */
+export interface DemoTargets {
+  readonly mode: MigrationMode;
+  readonly realm: { readonly appId: string; readonly baseUrl: string };
+  readonly cognito: { readonly endpoint: string; readonly region: string };
+  readonly clientId: string;
+  readonly userPoolId: string;
+  readonly migrationApiBaseUrl: string;
+  /** A directory holding cognito-local's `.cognito/db/<poolId>.json`, for the sandbox inbox. */
+  readonly cognitoDataDir?: string;
+}
+
+export interface DemoServer {
+  readonly url: string;
+  /** Users imported without a password; the page treats a Cognito refusal for them as "reset first". */
+  readonly lapsedEmails: Set<string>;
+  stop(): Promise<void>;
+}
+
+let built: Promise<string> | undefined;
+
+/** Builds the page with Vite into a temp directory, once per process. */
+export function buildDemoPage(): Promise<string> {
+  built ??= (async () => {
+    const { build } = await import("vite");
+    const outDir = join(tmpdir(), `realm-to-cognito-demo-${process.pid}-${Date.now()}`);
+    await build({ configFile: join(APP_ROOT, "vite.config.ts"), build: { outDir } });
+    return outDir;
+  })();
+  return built;
+}
+
+/** Serves the built demo on `host:port` (default 127.0.0.1 and a free port). */
+export async function startDemoServer(
+  targets: DemoTargets,
+  options: { port?: number; host?: string; lapsedEmails?: Iterable<string> } = {},
+): Promise<DemoServer> {
+  const root = await buildDemoPage();
+  const lapsedEmails = new Set(options.lapsedEmails ?? []);
+  const server = createServer((request, response) => {
+    handle(request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? "/", "http://demo.invalid");
+    if (url.pathname === DEMO_CONFIG_PATH) return sendJson(response, demoConfig(targets, lapsedEmails));
+    if (url.pathname === "/_demo/cognito-code") {
+      const code = await latestCognitoCode(targets, url.searchParams.get("email") ?? "");
+      return sendJson(response, { code });
+    }
+    const path = normalize(url.pathname === "/" ? "/index.html" : url.pathname);
+    const file = join(root, path);
+    if (!file.startsWith(root) || !(await isFile(file))) {
+      // Emailed links land on paths such as /confirm?token=…: every page is the one page.
+      return sendFile(response, join(root, "index.html"));
+    }
+    return sendFile(response, file);
+  }
+
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
+  );
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${port}/`,
+    lapsedEmails,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function demoConfig(targets: DemoTargets, lapsedEmails: Iterable<string> = []): DemoConfig {
+  return {
+    mode: targets.mode,
+    realm: { appId: targets.realm.appId, baseUrl: targets.realm.baseUrl },
+    cognito: {
+      endpoint: targets.cognito.endpoint,
+      region: targets.cognito.region,
+      clientId: targets.clientId,
+    },
+    migrationApi: { baseUrl: targets.migrationApiBaseUrl },
+    sandbox: { outboxUrl: `${targets.realm.baseUrl}/_sandbox/outbox`, cognitoCodeUrl: "/_demo/cognito-code" },
+    lapsedEmails: [...lapsedEmails],
+  };
+}
+
+/**
+ * The code cognito-local last issued to `email` (sign-up or forgot password), read from its database
+ * file: the sandbox's stand-in for the user's mailbox.
+ */
+export async function latestCognitoCode(targets: DemoTargets, email: string): Promise<string> {
+  if (!targets.cognitoDataDir || email === "") return "";
+  const file = await findFile(targets.cognitoDataDir, `${targets.userPoolId}.json`, 4);
+  if (!file) return "";
+  const db: unknown = JSON.parse(await readFile(file, "utf8"));
+  const users = typeof db === "object" && db !== null && "Users" in db ? db.Users : undefined;
+  if (typeof users !== "object" || users === null) return "";
+  const wanted = email.trim().toLowerCase();
+  for (const [username, user] of Object.entries(users as Record<string, CognitoLocalUser>)) {
+    const userEmail = user.Attributes?.find((attribute) => attribute.Name === "email")?.Value ?? username;
+    if (userEmail.toLowerCase() === wanted) return user.ConfirmationCode ?? "";
+  }
+  return "";
+}
+
+interface CognitoLocalUser {
+  Attributes?: { Name: string; Value?: string }[];
+  ConfirmationCode?: string;
+}
+
+async function findFile(directory: string, name: string, depth: number): Promise<string | undefined> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(directory, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  for (const entry of entries) if (entry.isFile() && entry.name === name) return join(directory, name);
+  if (depth === 0) return undefined;
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name === "node_modules") continue;
+    const found = await findFile(join(directory, entry.name), name, depth - 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function sendJson(response: ServerResponse, body: unknown): void {
+  response.writeHead(200, { "Content-Type": "application/json", "Cache-Control": "no-store" });
+  response.end(JSON.stringify(body));
+}
+
+async function sendFile(response: ServerResponse, file: string): Promise<void> {
+  const body = await readFile(file);
+  response.writeHead(200, {
+    "Content-Type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
+    "Cache-Control": "no-store",
+  });
+  response.end(body);
+}
