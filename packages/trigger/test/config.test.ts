@@ -47,11 +47,26 @@ describe("loadTriggerConfig", () => {
       COGNITO_USER_POOL_ID: "eu-west-1_abc",
       LOG_LEVEL: "warn",
     });
-    expect(config.realm).toEqual({ appId: "myapp-abcde", baseUrl: "http://127.0.0.1:9090", skipLocation: true, timeoutMs: 1200 });
-    expect(config.passwordPolicy).toEqual({ ...COGNITO_DEFAULT_PASSWORD_POLICY, minimumLength: 12, requireSymbols: false });
+    expect(config.realm).toEqual({
+      appId: "myapp-abcde",
+      baseUrl: "http://127.0.0.1:9090",
+      skipLocation: true,
+      timeoutMs: 1200,
+    });
+    expect(config.passwordPolicy).toEqual({
+      ...COGNITO_DEFAULT_PASSWORD_POLICY,
+      minimumLength: 12,
+      requireSymbols: false,
+    });
     expect(config.directory).toEqual({
       kind: "admin-api",
-      admin: { baseUrl: "http://127.0.0.1:9090", groupId: "g", appObjectId: "a", publicKey: "pub", privateKey: "priv" },
+      admin: {
+        baseUrl: "http://127.0.0.1:9090",
+        groupId: "g",
+        appObjectId: "a",
+        publicKey: "pub",
+        privateKey: "priv",
+      },
     });
     expect(requireCognitoPool(config)).toEqual({ userPoolId: "eu-west-1_abc", region: "eu-west-1" });
   });
@@ -92,6 +107,8 @@ describe("loadTriggerConfig", () => {
   });
 
   it("asks for the pool only where a pool is needed", () => {
-    expect(() => requireCognitoPool(loadTriggerConfig(MINIMAL))).toThrow(/^COGNITO_USER_POOL_ID: is required/);
+    expect(() => requireCognitoPool(loadTriggerConfig(MINIMAL))).toThrow(
+      /^COGNITO_USER_POOL_ID: is required/,
+    );
   });
 });

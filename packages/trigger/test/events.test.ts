@@ -27,17 +27,26 @@ describe("parseUserMigrationEvent", () => {
   });
 
   it.each([
-    ["a sign-in without a password", () => {
-      const event = cognitoEvent();
-      delete (event.request as Record<string, unknown>).password;
-      return event;
-    }],
-    ["a forgot-password event with a password", () => {
-      const event = cognitoEvent({ triggerSource: "UserMigration_ForgotPassword" });
-      (event.request as Record<string, unknown>).password = "Secret-pass-1";
-      return event;
-    }],
-    ["another trigger", () => ({ ...cognitoEvent({ password: "Secret-pass-1" }), triggerSource: "PreSignUp_SignUp" })],
+    [
+      "a sign-in without a password",
+      () => {
+        const event = cognitoEvent();
+        delete (event.request as Record<string, unknown>).password;
+        return event;
+      },
+    ],
+    [
+      "a forgot-password event with a password",
+      () => {
+        const event = cognitoEvent({ triggerSource: "UserMigration_ForgotPassword" });
+        (event.request as Record<string, unknown>).password = "Secret-pass-1";
+        return event;
+      },
+    ],
+    [
+      "another trigger",
+      () => ({ ...cognitoEvent({ password: "Secret-pass-1" }), triggerSource: "PreSignUp_SignUp" }),
+    ],
     ["an empty userName", () => cognitoEvent({ userName: "", password: "Secret-pass-1" })],
   ])("refuses %s without quoting the password", (_name, build) => {
     let thrown: unknown;

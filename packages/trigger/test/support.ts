@@ -11,7 +11,10 @@ export interface CapturedLog {
 
 export function captureLog(): CapturedLog {
   const chunks: string[] = [];
-  const log = createLogger({ level: "debug", destination: { write: (line: string) => void chunks.push(line) } });
+  const log = createLogger({
+    level: "debug",
+    destination: { write: (line: string) => void chunks.push(line) },
+  });
   return {
     log,
     text: () => chunks.join(""),
@@ -79,7 +82,13 @@ export function cognitoLocalEvent(userName: string, password: string): Record<st
 /** An API Gateway HTTP API payload-2.0 event with a JSON body. */
 export function httpEvent(
   body: unknown,
-  options: { sourceIp?: string; method?: string; raw?: string; base64?: boolean; headers?: Record<string, string> } = {},
+  options: {
+    sourceIp?: string;
+    method?: string;
+    raw?: string;
+    base64?: boolean;
+    headers?: Record<string, string>;
+  } = {},
 ): Record<string, unknown> {
   const text = options.raw ?? JSON.stringify(body);
   return {

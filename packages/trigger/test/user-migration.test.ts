@@ -1,7 +1,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { COGNITO_DEFAULT_PASSWORD_POLICY, formatSnapshotLine, type SnapshotLine } from "@realm-to-cognito/core";
+import {
+  COGNITO_DEFAULT_PASSWORD_POLICY,
+  formatSnapshotLine,
+  type SnapshotLine,
+} from "@realm-to-cognito/core";
 import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -12,13 +16,7 @@ import {
 import { AdminApiDirectory, SnapshotDirectory, type UserDirectory } from "../src/directory.js";
 import { SIGN_IN_REFUSED_MESSAGE } from "../src/errors.js";
 import { createUserMigrationHandler, type UserMigrationServices } from "../src/migrate-user.js";
-import {
-  captureLog,
-  closedPortUrl,
-  cognitoEvent,
-  cognitoLocalEvent,
-  startHangingServer,
-} from "./support.js";
+import { captureLog, closedPortUrl, cognitoEvent, cognitoLocalEvent, startHangingServer } from "./support.js";
 
 const SEED = 7;
 const ACTIVE = { email: "user1@example.com", password: seededPassword(SEED, 1) };
@@ -117,20 +115,27 @@ describe("UserMigration_Authentication", () => {
 
   it("migrates a confirmed user who never logged in to Realm", async () => {
     const { handler } = migration();
-    const result = await handler(cognitoEvent({ userName: NEVER_LOGGED_IN.email, password: NEVER_LOGGED_IN.password }));
+    const result = await handler(
+      cognitoEvent({ userName: NEVER_LOGGED_IN.email, password: NEVER_LOGGED_IN.password }),
+    );
     const attributes = (result.response as { userAttributes: Record<string, string> }).userAttributes;
     expect(attributes["custom:realm_user_id"]).toMatch(/^[0-9a-f]{24}$/);
     expect(attributes.email_verified).toBe("true");
   });
 
   it("answers RESET_REQUIRED when the password breaks the configured policy", async () => {
-    const { handler } = migration({ passwordPolicy: { ...COGNITO_DEFAULT_PASSWORD_POLICY, minimumLength: 30 } });
+    const { handler } = migration({
+      passwordPolicy: { ...COGNITO_DEFAULT_PASSWORD_POLICY, minimumLength: 30 },
+    });
     const result = await handler(cognitoEvent({ userName: ACTIVE.email, password: ACTIVE.password }));
     expect((result.response as Record<string, unknown>).finalUserStatus).toBe("RESET_REQUIRED");
   });
 
   it("maps configured extra attributes and reads the mongo id from the configured field", async () => {
-    const { handler } = migration({ attributeMapping: { "custom:display_name": "name" }, mongoIdField: "user_id" });
+    const { handler } = migration({
+      attributeMapping: { "custom:display_name": "name" },
+      mongoIdField: "user_id",
+    });
     const result = await handler(cognitoEvent({ userName: ACTIVE.email, password: ACTIVE.password }));
     const attributes = (result.response as { userAttributes: Record<string, string> }).userAttributes;
     const document = documentOf(attributes["custom:realm_user_id"] ?? "");
@@ -155,7 +160,9 @@ describe("UserMigration_Authentication", () => {
     });
     const { handler } = migration({ realm: fakeRealm });
     const result = await handler(cognitoEvent({ userName: "ada@example.com", password: "Whatever-1" }));
-    expect((result.response as { userAttributes: Record<string, string> }).userAttributes["custom:mongo_id"]).toBe(oid);
+    expect(
+      (result.response as { userAttributes: Record<string, string> }).userAttributes["custom:mongo_id"],
+    ).toBe(oid);
   });
 
   it("refuses a wrong password, an unknown, a pending and a disabled user with one identical message", async () => {
@@ -204,7 +211,8 @@ describe("UserMigration_Authentication", () => {
 });
 
 describe("UserMigration_ForgotPassword", () => {
-  const forgot = (userName: string) => cognitoEvent({ triggerSource: "UserMigration_ForgotPassword", userName });
+  const forgot = (userName: string) =>
+    cognitoEvent({ triggerSource: "UserMigration_ForgotPassword", userName });
 
   it("refuses in realm-primary mode, where resets belong to Realm", async () => {
     const { handler, logs } = migration({ directory: adminDirectory() });
@@ -281,13 +289,23 @@ describe("UserMigration_ForgotPassword", () => {
 
     it("refuses unconfirmed, disabled, id-less and ambiguous users", async () => {
       const directory = await snapshotDirectory([
-        line({ email: "pending@example.com", confirmed: false, realmUserId: undefined, source: "pending-registrations" }),
+        line({
+          email: "pending@example.com",
+          confirmed: false,
+          realmUserId: undefined,
+          source: "pending-registrations",
+        }),
         line({ email: "off@example.com", disabled: true }),
         line({ email: "twice@example.com", realmUserId: "65a1b2c3d4e5f60718293a02" }),
         line({ email: "TWICE@example.com", realmUserId: "65a1b2c3d4e5f60718293a03" }),
       ]);
       const { handler, logs } = migration({ mode: "cognito-primary", directory });
-      for (const email of ["pending@example.com", "off@example.com", "twice@example.com", "none@example.com"]) {
+      for (const email of [
+        "pending@example.com",
+        "off@example.com",
+        "twice@example.com",
+        "none@example.com",
+      ]) {
         await refusal(handler(forgot(email)));
       }
       expect(logs.lines().map((entry) => entry.reason)).toEqual([
