@@ -119,10 +119,22 @@ export function ledgerViewOf(db: Database.Database): LedgerView {
     FROM users u
     LEFT JOIN pool_users pr ON pr.username = (SELECT username FROM pool_users WHERE realm_user_id = u.realm_user_id LIMIT 1)
     LEFT JOIN pool_users pe ON pr.username IS NULL AND pe.username = (SELECT username FROM pool_users WHERE email_key = u.email_key LIMIT 1)
-    ORDER BY u.key`;
+    WHERE u.key > ?
+    ORDER BY u.key LIMIT 1000`;
+  // Read in pages, never through an open cursor: callers write to the same database between users.
+  const page = db.prepare(joined);
+  function* rows(): Generator<JoinedRow> {
+    let after = "";
+    for (;;) {
+      const batch = page.all(after) as JoinedRow[];
+      if (batch.length === 0) return;
+      yield* batch;
+      after = batch[batch.length - 1]!.key;
+    }
+  }
   return {
     *users() {
-      for (const row of db.prepare(joined).iterate() as IterableIterator<JoinedRow>) {
+      for (const row of rows()) {
         const user = JSON.parse(row.user_json) as SnapshotLine;
         const state = operatorStateOf(row);
         const migratedAt =

@@ -94,6 +94,7 @@ class DocumentSplitter {
         from = i;
         this.current = [];
         if (this.arrayMode === undefined) this.arrayMode = false;
+        continue;
       } else if (c === 91 && this.arrayMode === undefined) this.arrayMode = true;
       else if (c === 93 && this.arrayMode === true) {
         /* end of the array */

@@ -39,7 +39,12 @@ export function buildLedger(file: string, specs: readonly LedgerUserSpec[], now 
         ...(spec.lastAuthenticatedAt ? { lastAuthenticatedAt: spec.lastAuthenticatedAt } : {}),
         source: "admin-api",
       };
-      const state = spec.state === "rejected" ? "rejected" : spec.state === "already-present" ? "already-present" : "planned";
+      const state =
+        spec.state === "rejected"
+          ? "rejected"
+          : spec.state === "already-present"
+            ? "already-present"
+            : "planned";
       return {
         key: realmIdOf(spec.index),
         user,
@@ -63,8 +68,16 @@ export function buildLedger(file: string, specs: readonly LedgerUserSpec[], now 
         })),
     );
     for (const spec of specs) {
-      if (spec.state === "created") ledger.transition(realmIdOf(spec.index), "created", { event: "AdminCreateUser", engine: "admin-create" });
-      if (spec.state === "failed") ledger.transition(realmIdOf(spec.index), "failed", { event: "AdminCreateUser", reason: spec.reason ?? "InternalErrorException" });
+      if (spec.state === "created")
+        ledger.transition(realmIdOf(spec.index), "created", {
+          event: "AdminCreateUser",
+          engine: "admin-create",
+        });
+      if (spec.state === "failed")
+        ledger.transition(realmIdOf(spec.index), "failed", {
+          event: "AdminCreateUser",
+          reason: spec.reason ?? "InternalErrorException",
+        });
     }
   } finally {
     ledger.close();
@@ -148,12 +161,16 @@ function decodeWords(value: string): string {
 }
 
 function decodeQuotedPrintable(text: string): string {
-  const bytes = text.replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/gi, (_, hex: string) => `%${hex}`);
-  try {
-    return decodeURIComponent(bytes.replace(/%(?![0-9A-F]{2})/gi, "%25"));
-  } catch {
-    return bytes;
+  const joined = text.replace(/=\r?\n/g, "");
+  const bytes: number[] = [];
+  for (let i = 0; i < joined.length; i++) {
+    const hex = joined.slice(i + 1, i + 3);
+    if (joined[i] === "=" && /^[0-9A-F]{2}$/i.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(...Buffer.from(joined[i]!, "utf8"));
   }
+  return Buffer.from(bytes).toString("utf8");
 }
 
 function decodeBody(headers: Record<string, string>, body: string): string {
@@ -163,7 +180,10 @@ function decodeBody(headers: Record<string, string>, body: string): string {
   return body;
 }
 
-function parseMail(raw: string, envelope: { mailFrom: false | { address: string }; rcptTo: Array<{ address: string }> }): ReceivedMail {
+function parseMail(
+  raw: string,
+  envelope: { mailFrom: false | { address: string }; rcptTo: Array<{ address: string }> },
+): ReceivedMail {
   const split = raw.search(/\r?\n\r?\n/);
   const headers = parseHeaders(raw.slice(0, split));
   const rest = raw.slice(split).replace(/^\r?\n\r?\n/, "");

@@ -1,0 +1,225 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  ConfirmForgotPasswordCommand,
+  ForgotPasswordCommand,
+  InitiateAuthCommand,
+  ListUsersCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { fromAttributeList } from "@realm-to-cognito/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  doctorCommand,
+  exportCommand,
+  importCommand,
+  planCommand,
+  statusCommand,
+  verifyCommand,
+} from "../src/commands.js";
+import { readSnapshot } from "../src/snapshot-file.js";
+import { type CliSandbox, startCliSandbox } from "./sandbox.js";
+
+let sandbox: CliSandbox;
+let adminSnapshot: string;
+
+beforeAll(async () => {
+  sandbox = await startCliSandbox({ users: 30 });
+  adminSnapshot = join(sandbox.dir, "admin.ndjson");
+});
+afterAll(() => sandbox?.stop());
+
+async function snapshotUsers(file: string) {
+  const users = [];
+  for await (const entry of readSnapshot(file)) if ("user" in entry) users.push(entry.user);
+  return users;
+}
+
+async function poolUsers(userPoolId: string) {
+  const { Users = [] } = await sandbox.cognito
+    .client()
+    .send(new ListUsersCommand({ UserPoolId: userPoolId }));
+  return Users.map((user) => ({ status: user.UserStatus, ...fromAttributeList(user.Attributes) }));
+}
+
+describe("export", () => {
+  it("writes every Admin API user and every pending registration, joined with the user collection's _id", async () => {
+    const mongoexport = join(sandbox.dir, "users.json");
+    await sandbox.realm.exportUserCollection(mongoexport);
+    const result = await exportCommand(
+      { config: sandbox.config(), quiet: true },
+      { out: adminSnapshot, adminApi: true, mongoexport, collection: false, pending: true, resume: false },
+    );
+    const users = await snapshotUsers(adminSnapshot);
+    expect(result.manifest.users).toBe(users.length);
+    expect(users.length).toBe(30);
+    const pending = users.filter((user) => user.source === "pending-registrations");
+    expect(pending.every((user) => !user.confirmed && user.realmUserId === undefined)).toBe(true);
+    const listed = users.filter((user) => user.source === "admin-api");
+    const documents = sandbox.realm.userDocuments();
+    for (const user of listed) {
+      const doc = documents.find((candidate) => candidate.user_id === user.realmUserId);
+      if (doc) expect(user.mongoId).toBe(String(doc._id));
+    }
+    expect(listed.some((user) => user.mongoId !== undefined)).toBe(true);
+    expect(result.manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("exports the user collection from exportUserCollection's mongoexport file alone", async () => {
+    const mongoexport = join(sandbox.dir, "users-only.json");
+    await sandbox.realm.exportUserCollection(mongoexport);
+    const out = join(sandbox.dir, "collection.ndjson");
+    const result = await exportCommand(
+      { config: sandbox.config(), quiet: true },
+      { out, adminApi: false, mongoexport, collection: false, pending: true, resume: false },
+    );
+    expect(result.manifest.users).toBe(sandbox.realm.userDocuments().length);
+    expect(result.manifest.rejects).toBe(0);
+    const users = await snapshotUsers(out);
+    expect(
+      users.every((user) => user.source === "mongoexport" && /^[0-9a-f]{24}$/.test(user.mongoId ?? "")),
+    ).toBe(true);
+  });
+});
+
+describe("plan, import, verify and status against cognito-local", () => {
+  it("imports every importable user once, verifies clean, and a re-run creates nothing", async () => {
+    const pool = await sandbox.newPool();
+    const config = sandbox.config({ userPoolId: pool.userPoolId, clientId: pool.clientId });
+    const plan = await planCommand({ config }, { snapshot: adminSnapshot, listPool: true });
+    const importable = plan.counts.create;
+    expect(importable).toBeGreaterThan(0);
+    expect(plan.counts.rejected).toBe(plan.items.filter((item) => item.action === "rejected").length);
+
+    const dry = await importCommand(
+      { config, quiet: true },
+      {
+        snapshot: adminSnapshot,
+        engine: "admin-create",
+        dryRun: true,
+        listPool: true,
+        outDir: sandbox.dir,
+        run: false,
+        retryFailed: false,
+      },
+    );
+    expect(dry.engine === "admin-create" && dry.outcomes["would-create"]).toBe(importable);
+    expect(await poolUsers(pool.userPoolId)).toHaveLength(0);
+
+    const first = await importCommand(
+      { config, quiet: true },
+      {
+        snapshot: adminSnapshot,
+        engine: "admin-create",
+        dryRun: false,
+        listPool: true,
+        outDir: sandbox.dir,
+        run: false,
+        retryFailed: false,
+      },
+    );
+    expect(first.engine === "admin-create" && first.outcomes.created).toBe(importable);
+    const second = await importCommand(
+      { config, quiet: true },
+      {
+        snapshot: adminSnapshot,
+        engine: "admin-create",
+        dryRun: false,
+        listPool: true,
+        outDir: sandbox.dir,
+        run: false,
+        retryFailed: false,
+      },
+    );
+    expect(second.engine === "admin-create" && second.outcomes.created).toBe(0);
+
+    const inPool = await poolUsers(pool.userPoolId);
+    expect(inPool).toHaveLength(importable);
+    expect(inPool.every((user) => user.status === "CONFIRMED" && user.email_verified === "true")).toBe(true);
+
+    const report = await verifyCommand({ config }, { snapshot: adminSnapshot, listPool: true });
+    expect(report.differences).toEqual([]);
+    expect(report.present).toBe(importable);
+
+    const status = await statusCommand({ config }, { listPool: true });
+    expect(status.ledger.created).toBe(importable);
+    expect(status.pool.importedAwaitingReset).toBe(importable);
+    expect(status.pool.migratedWithPassword).toBe(0);
+  });
+
+  it("leaves an imported user unable to sign in until ForgotPassword and ConfirmForgotPassword set a password", async () => {
+    const pool = await sandbox.newPool();
+    const config = sandbox.config({ userPoolId: pool.userPoolId });
+    await importCommand(
+      { config, quiet: true },
+      {
+        snapshot: adminSnapshot,
+        engine: "admin-create",
+        dryRun: false,
+        limit: 1,
+        listPool: true,
+        outDir: sandbox.dir,
+        run: false,
+        retryFailed: false,
+      },
+    );
+    const [user] = await poolUsers(pool.userPoolId);
+    const email = user!.email!;
+    const client = sandbox.cognito.client();
+    const seededIndex = Number(/user(\d+)@/.exec(email)?.[1]);
+    const { seededPassword } = await import("../../sandbox/src/appservices/index.js");
+    const signIn = (password: string) =>
+      client.send(
+        new InitiateAuthCommand({
+          ClientId: pool.clientId,
+          AuthFlow: "USER_PASSWORD_AUTH",
+          AuthParameters: { USERNAME: email, PASSWORD: password },
+        }),
+      );
+    // Neither the old Realm password nor anything else works: nobody knows the password.
+    await expect(signIn(seededPassword(7, seededIndex))).rejects.toThrow();
+    await client.send(new ForgotPasswordCommand({ ClientId: pool.clientId, Username: email }));
+    const db = JSON.parse(
+      readFileSync(join(sandbox.cognitoDir, ".cognito", "db", `${pool.userPoolId}.json`), "utf8"),
+    ) as {
+      Users: Record<
+        string,
+        { ConfirmationCode?: string; Attributes: Array<{ Name: string; Value: string }> }
+      >;
+    };
+    const stored = Object.values(db.Users).find(
+      (candidate) => fromAttributeList(candidate.Attributes).email === email,
+    );
+    const code = stored?.ConfirmationCode;
+    expect(code).toBeDefined();
+    await client.send(
+      new ConfirmForgotPasswordCommand({
+        ClientId: pool.clientId,
+        Username: email,
+        ConfirmationCode: code!,
+        Password: "New-Password-123!",
+      }),
+    );
+    const tokens = await signIn("New-Password-123!");
+    expect(tokens.AuthenticationResult?.IdToken).toBeDefined();
+  });
+
+  it("doctor finds the pool's shape and says both modes are possible against the sandbox", async () => {
+    const pool = await sandbox.newPool();
+    const report = await doctorCommand(
+      { config: sandbox.config({ userPoolId: pool.userPoolId, clientId: pool.clientId }) },
+      { snapshot: adminSnapshot },
+    );
+    const failed = report.checks.filter((check) => !check.ok);
+    expect(failed).toEqual([]);
+    expect(report.modes).toMatchObject({ phase1: true, phase2: true });
+  });
+
+  it("doctor says what to fix when Realm does not answer and no pool is configured", async () => {
+    const config = sandbox.config();
+    const broken = { ...config, realm: { ...config.realm, baseUrl: "http://127.0.0.1:9" } };
+    Object.defineProperty(broken, "secrets", { value: {}, enumerable: false });
+    const report = await doctorCommand({ config: broken as typeof config }, {});
+    expect(report.modes).toMatchObject({ phase1: false, phase2: false });
+    expect(report.checks.filter((check) => !check.ok).every((check) => check.fix !== undefined)).toBe(true);
+  });
+});

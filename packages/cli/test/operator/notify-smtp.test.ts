@@ -1,0 +1,186 @@
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { Command } from "commander";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { registerOperatorCommands } from "../../src/operator/index.js";
+import { SendLedger } from "../../src/operator/send-ledger.js";
+import { buildLedger, type Mailbox, realmIdOf, startMailbox, tempDir } from "./fixtures.js";
+
+let mailbox: Mailbox;
+const refused = "gone@example.com";
+
+beforeAll(async () => {
+  mailbox = await startMailbox({
+    refuse: (address) =>
+      address === refused ? "5.1.1 <gone@example.com>: Recipient address rejected: User unknown" : undefined,
+  });
+});
+afterAll(async () => {
+  await mailbox.close();
+});
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+async function run(args: string[]): Promise<{ out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const program = new Command().exitOverride();
+  registerOperatorCommands(program, { stdout: (t) => (out += t), stderr: (t) => (err += t), env: {} });
+  await program.parseAsync(["node", "realm-to-cognito", ...args]);
+  return { out, err };
+}
+
+function smtpArgs(ledger: string, campaign: string): string[] {
+  return [
+    "notify",
+    "--ledger",
+    ledger,
+    "--campaign",
+    campaign,
+    "--transport",
+    "smtp",
+    "--smtp-host",
+    "127.0.0.1",
+    "--smtp-port",
+    String(mailbox.port),
+    "--from",
+    "Migration <noreply@example.com>",
+    "--app-name",
+    "Notes <&> Co",
+    "--reset-link",
+    "https://app.example.com/reset?email={email}",
+    "--rate",
+    "200",
+  ];
+}
+
+function sentTo(campaign: string): string[] {
+  return mailbox.received.filter((m) => m.headers["x-campaign"] === campaign).flatMap((m) => m.to);
+}
+
+describe("notify over SMTP", () => {
+  it("sends each imported user awaiting reset exactly one message, with the variables filled and escaped in HTML", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(ledger, [
+      ...[1, 2, 3, 4].map((index) => ({ index, state: "created" as const })),
+      { index: 5, state: "created", email: "Mixed.Case+tag@Example.com" },
+      { index: 6, state: "already-present" },
+      { index: 7, state: "planned" },
+      { index: 8, state: "rejected", email: "not-an-email" },
+    ]);
+    const { out } = await run([...smtpArgs(ledger, "first"), "--json"]);
+    const summary = JSON.parse(out) as { sent: number; attempted: number };
+    expect(summary).toMatchObject({ sent: 5, attempted: 5 });
+
+    const mails = mailbox.received.filter((m) => m.headers["x-campaign"] === "first");
+    // nodemailer lower-cases the domain of the envelope address; the local part keeps its case.
+    expect(mails.map((m) => m.to[0]).sort()).toEqual([
+      "Mixed.Case+tag@example.com",
+      "user1@example.com",
+      "user2@example.com",
+      "user3@example.com",
+      "user4@example.com",
+    ]);
+    const mixed = mails.find((m) => m.to[0] === "Mixed.Case+tag@example.com")!;
+    expect(mixed.subject).toBe("Notes <&> Co: please reset your password");
+    expect(mixed.text).toContain("Your account (Mixed.Case+tag@Example.com) is ready");
+    expect(mixed.text).toContain("https://app.example.com/reset?email=Mixed.Case%2Btag%40Example.com");
+    expect(mixed.html).toContain("We moved Notes &lt;&amp;&gt; Co accounts");
+    expect(mixed.html).not.toContain("Notes <&> Co");
+    expect(mixed.html).toContain('href="https://app.example.com/reset?email=Mixed.Case%2Btag%40Example.com"');
+
+    const db = new Database(ledger, { readonly: true });
+    const record = new SendLedger(db).get("first", realmIdOf(1));
+    db.close();
+    expect(record).toMatchObject({ status: "sent", email: "user1@example.com", attempts: 1 });
+    expect(record?.messageId).toMatch(/^<.+>$/);
+  });
+
+  it("sends nothing the second time the same campaign runs", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(
+      ledger,
+      [1, 2, 3].map((index) => ({ index, state: "created" as const })),
+    );
+    await run(smtpArgs(ledger, "twice"));
+    const { out } = await run(smtpArgs(ledger, "twice"));
+    expect(sentTo("twice")).toHaveLength(3);
+    expect(out).toContain("sent 0, failed 0, bounced 0, unknown 0 (attempted 0)");
+    expect(out).toContain("sent 3");
+  });
+
+  it("records a refused recipient as bounced with the server's text, and still sends to the others", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(ledger, [
+      { index: 1, state: "created" },
+      { index: 2, state: "created", email: refused },
+      { index: 3, state: "created" },
+    ]);
+    await run(smtpArgs(ledger, "bounce"));
+    expect(sentTo("bounce").sort()).toEqual(["user1@example.com", "user3@example.com"]);
+    const db = new Database(ledger, { readonly: true });
+    const record = new SendLedger(db).get("bounce", realmIdOf(2));
+    db.close();
+    expect(record?.status).toBe("bounced");
+    expect(record?.reason).toMatch(/^SMTP 550 on RCPT TO: .*Recipient address rejected: User unknown/);
+  });
+
+  it("changes nothing on a dry run and stops at --limit on a real one", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(
+      ledger,
+      [1, 2, 3, 4, 5].map((index) => ({ index, state: "created" as const })),
+    );
+    const dry = await run([...smtpArgs(ledger, "limited"), "--dry-run", "--limit", "3"]);
+    expect(dry.out).toContain("would send 3 messages");
+    expect(sentTo("limited")).toHaveLength(0);
+    const db = new Database(ledger, { readonly: true });
+    expect(new SendLedger(db).counts("limited").queued).toBe(0);
+    db.close();
+
+    await run([...smtpArgs(ledger, "limited"), "--limit", "2"]);
+    expect(sentTo("limited")).toHaveLength(2);
+    const rest = await run([...smtpArgs(ledger, "limited"), "--dry-run"]);
+    expect(rest.out).toContain("would send 3 messages");
+    await run(smtpArgs(ledger, "limited"));
+    expect(new Set(sentTo("limited")).size).toBe(5);
+    expect(sentTo("limited")).toHaveLength(5);
+  });
+
+  it("holds the configured rate", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(
+      ledger,
+      Array.from({ length: 11 }, (_, i) => ({ index: i + 1, state: "created" as const })),
+    );
+    const args = smtpArgs(ledger, "paced");
+    args[args.indexOf("--rate") + 1] = "20";
+    const started = performance.now();
+    await run(args);
+    const seconds = (performance.now() - started) / 1000;
+    expect(sentTo("paced")).toHaveLength(11);
+    // 11 tokens at 20/s with a burst of 1: at least 10 intervals of 50 ms.
+    expect(seconds).toBeGreaterThanOrEqual(0.5);
+  });
+
+  it("stops when the relay is unreachable and records the sends as failed, not sent", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(
+      ledger,
+      Array.from({ length: 8 }, (_, i) => ({ index: i + 1, state: "created" as const })),
+    );
+    const closed = await startMailbox();
+    const port = closed.port;
+    await closed.close();
+    const args = smtpArgs(ledger, "down");
+    args[args.indexOf("--smtp-port") + 1] = String(port);
+    const { err } = await run(args);
+    expect(err).toContain("notify stopped: the transport failed 5 times in a row");
+    expect(process.exitCode).toBe(1);
+    const db = new Database(ledger, { readonly: true });
+    const counts = new SendLedger(db).counts("down");
+    db.close();
+    expect(counts).toMatchObject({ failed: 5, queued: 3, sent: 0, unknown: 0 });
+  });
+});
