@@ -1,0 +1,7 @@
+// Runs the operator's commands in a separate process, so a test can SIGKILL it mid-run.
+import { Command } from "commander";
+import { registerOperatorCommands } from "../../src/operator/index.js";
+
+const program = new Command();
+registerOperatorCommands(program, { env: {} });
+await program.parseAsync(process.argv);
