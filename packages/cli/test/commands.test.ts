@@ -38,7 +38,12 @@ async function poolUsers(userPoolId: string) {
   const { Users = [] } = await sandbox.cognito
     .client()
     .send(new ListUsersCommand({ UserPoolId: userPoolId }));
-  return Users.map((user) => ({ status: user.UserStatus, ...fromAttributeList(user.Attributes) }));
+  return Users.map(
+    (user): Record<string, string | undefined> => ({
+      status: user.UserStatus,
+      ...fromAttributeList(user.Attributes),
+    }),
+  );
 }
 
 describe("export", () => {
