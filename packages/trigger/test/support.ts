@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { Writable } from "node:stream";
+import type { PoolUser, PoolUsers } from "../src/cognito-users.js";
 import { createLogger, type Logger } from "../src/log.js";
 
 /** Everything a logger wrote, as text, for assertions about what reached the log. */
@@ -133,4 +134,42 @@ export async function closedPortUrl(): Promise<string> {
   if (address === null || typeof address === "string") throw new Error("no port");
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${address.port}`;
+}
+
+/** A pool held in memory, for endpoint tests that are not about Cognito itself. */
+export class MemoryPool implements PoolUsers {
+  readonly users = new Map<
+    string,
+    { username: string; attributes: Record<string, string>; password: string }
+  >();
+  failWith: Error | undefined;
+  policyMinimumLength = 8;
+
+  add(email: string, attributes: Record<string, string>, password: string): void {
+    this.users.set(email.toLowerCase(), {
+      username: `uuid-${this.users.size + 1}`,
+      attributes: { email, ...attributes },
+      password,
+    });
+  }
+
+  async findByEmail(email: string): Promise<PoolUser | undefined> {
+    if (this.failWith) throw this.failWith;
+    const user = this.users.get(email.toLowerCase());
+    return user && { username: user.username, attributes: user.attributes, status: "CONFIRMED" };
+  }
+
+  async delete(username: string): Promise<void> {
+    for (const [key, user] of this.users) if (user.username === username) this.users.delete(key);
+  }
+
+  async setPermanentPassword(username: string, password: string): Promise<"set" | "rejected"> {
+    if (password.length < this.policyMinimumLength) return "rejected";
+    for (const user of this.users.values()) if (user.username === username) user.password = password;
+    return "set";
+  }
+
+  async acceptsPassword(username: string, password: string): Promise<boolean | undefined> {
+    return [...this.users.values()].some((user) => user.username === username && user.password === password);
+  }
 }

@@ -1,0 +1,84 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildBundles, type TriggerBundles } from "../src/build.js";
+
+const run = promisify(execFile);
+let outDir: string;
+let bundles: TriggerBundles;
+
+beforeAll(async () => {
+  outDir = await mkdtemp(path.join(tmpdir(), "trigger-build-"));
+  bundles = await buildBundles({ outDir });
+});
+
+afterAll(async () => {
+  if (outDir) await rm(outDir, { recursive: true, force: true });
+});
+
+/** The source files a bundle was made from, read from its source map. */
+async function sourcesOf(bundle: string): Promise<string[]> {
+  return (JSON.parse(await readFile(`${bundle}.map`, "utf8")) as { sources: string[] }).sources;
+}
+
+/** Imports a bundle in a fresh `node` with only `env`, and reports what happened. */
+async function importInFreshNode(bundle: string, env: Record<string, string>) {
+  const script = `import(${JSON.stringify(bundle)}).then((m) => console.log("handler:" + typeof m.handler), (e) => { console.log("failed:" + e.message); process.exitCode = 1; })`;
+  const result = await run(process.execPath, ["--input-type=module", "-e", script], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+  }).catch((error: { stdout: string; stderr: string }) => error);
+  return result.stdout.trim();
+}
+
+const ENV = { MIGRATION_MODE: "realm-primary", REALM_APP_ID: "myapp-abcde" };
+const ENDPOINT_ENV = {
+  ...ENV,
+  COGNITO_USER_POOL_ID: "us-east-1_abc",
+  AWS_ACCESS_KEY_ID: "x",
+  AWS_SECRET_ACCESS_KEY: "y",
+};
+
+describe("buildBundles", () => {
+  it("writes one minified ESM file with a source map per handler, at absolute paths", async () => {
+    for (const bundle of Object.values(bundles)) {
+      expect(path.isAbsolute(bundle)).toBe(true);
+      expect(bundle.endsWith(".mjs")).toBe(true);
+      expect((await stat(`${bundle}.map`)).size).toBeGreaterThan(0);
+      const text = await readFile(bundle, "utf8");
+      expect(text.length / text.split("\n").length).toBeGreaterThan(1000); // minified: few, long lines
+      expect(text).toContain("sourceMappingURL=");
+    }
+  });
+
+  it("keeps the AWS SDK out of the trigger bundle", async () => {
+    const sources = await sourcesOf(bundles.userMigration);
+    expect(sources.some((source) => source.includes("packages/trigger/src/migrate-user.ts"))).toBe(true);
+    expect(sources.filter((source) => /@aws-sdk|@smithy|@aws-crypto/.test(source))).toEqual([]);
+    expect(await readFile(bundles.userMigration, "utf8")).not.toMatch(
+      /CognitoIdentityProvider|AWS4-HMAC-SHA256/,
+    );
+  });
+
+  it("bundles the SDK into the endpoint bundles so they run on their own", async () => {
+    const sources = await sourcesOf(bundles.resyncPassword);
+    expect(sources.some((source) => source.includes("@aws-sdk/client-cognito-identity-provider"))).toBe(true);
+  });
+
+  it("exports a handler from each bundle in a fresh process", async () => {
+    expect(await importInFreshNode(bundles.userMigration, ENV)).toBe("handler:function");
+    expect(await importInFreshNode(bundles.passwordResetRequested, ENDPOINT_ENV)).toBe("handler:function");
+    expect(await importInFreshNode(bundles.resyncPassword, ENDPOINT_ENV)).toBe("handler:function");
+  });
+
+  it("fails at cold start, naming the variable, when the configuration is wrong", async () => {
+    expect(await importInFreshNode(bundles.userMigration, { ...ENV, REALM_TIMEOUT_MS: "later" })).toBe(
+      "failed:REALM_TIMEOUT_MS: must be a whole number of milliseconds",
+    );
+    expect(await importInFreshNode(bundles.resyncPassword, ENV)).toBe(
+      "failed:COGNITO_USER_POOL_ID: is required",
+    );
+  });
+});
