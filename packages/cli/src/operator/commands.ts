@@ -125,8 +125,18 @@ function defaultTransport(settings: TransportSettings, env: NodeJS.ProcessEnv): 
       ...(settings.user && pass ? { auth: { user: settings.user, pass } } : {}),
     });
   }
+  // Keys in the given environment win (as in the SDK's chain); otherwise the SDK's default chain.
+  const keys =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        }
+      : undefined;
   return createSesTransport({
     region: settings.region,
+    ...(keys ? { credentials: keys } : {}),
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.configurationSetName ? { configurationSetName: settings.configurationSetName } : {}),
   });

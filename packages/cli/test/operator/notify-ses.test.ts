@@ -52,17 +52,7 @@ async function run(args: string[]): Promise<string> {
     stdout: (t) => (out += t),
     env: { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" },
   });
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-  process.env.AWS_ACCESS_KEY_ID = "local";
-  process.env.AWS_SECRET_ACCESS_KEY = "local";
-  try {
-    await program.parseAsync(["node", "realm-to-cognito", ...args]);
-  } finally {
-    if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
-    else process.env.AWS_ACCESS_KEY_ID = saved.id;
-    if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
-    else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
-  }
+  await program.parseAsync(["node", "realm-to-cognito", ...args]);
   return out;
 }
 

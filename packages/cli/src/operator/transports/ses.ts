@@ -8,7 +8,7 @@ export interface SesTransportOptions {
   /** A configuration set with an event destination is how bounces reach you later (SNS/EventBridge). */
   readonly configurationSetName?: string;
   /** For tests; otherwise the SDK's default credential chain. */
-  readonly credentials?: { accessKeyId: string; secretAccessKey: string };
+  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** A client built by the composition root; wins over the fields above. */
   readonly client?: SESv2Client;
 }
