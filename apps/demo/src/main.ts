@@ -101,12 +101,12 @@ function wire(config: DemoConfig, auth: MigratingAuth): void {
         return;
       case "resetRequired": {
         // Lead the user straight into the reset: send the code now and show where to type it.
-        showStatus("resetRequired", result.message);
         field(forgot, "email").value = email;
         field(reset, "email").value = email;
         const sent = await auth.requestPasswordReset(email);
-        if (sent.status === "failed") showStatus("failed", sent.message, sent.reason);
+        if (sent.status === "failed") return showStatus("failed", sent.message, sent.reason);
         focusForm(reset);
+        showStatus("resetRequired", `${result.message} The code is on its way to ${email}.`);
         return;
       }
       case "confirmationRequired":

@@ -76,6 +76,25 @@ describe("cognito-primary", () => {
     expect((await t.cognitoUser(email))?.attributes["custom:realm_user_id"]).toBe("6561f0c2a1b2c3d4e5f60718");
   });
 
+  it("migrates a Realm user whose password fails the pool's policy as RESET_REQUIRED and leads them into the reset", async () => {
+    const email = freshEmail("weak-realm");
+    const realm = new AuthClient({ appId: t.world.realm.appId, baseUrl: t.world.realm.baseUrl });
+    await realm.register(email, "weakpass");
+    const { token, tokenId } = t.mail(email, "confirm");
+    await realm.confirm(token, tokenId);
+    const { auth, types } = authWithEvents();
+
+    expect((await auth.signIn(email, "weakpass")).status).toBe("resetRequired");
+    expect(types()).toEqual(["resetRequired"]);
+    expect((await t.cognitoUser(email))?.status).toBe("RESET_REQUIRED");
+
+    await auth.requestPasswordReset(email);
+    const newPassword = "Stronger-Password-8";
+    const reset = await auth.confirmPasswordReset({ email, code: await t.cognitoCode(email), newPassword });
+    expect(reset).toEqual({ status: "passwordChanged" });
+    expect((await auth.signIn(email, newPassword)).status).toBe("signedIn");
+  });
+
   it("answers wrong credentials for an imported user nobody flagged, with no hint that the account exists", async () => {
     const email = freshEmail("unflagged");
     await t.importUser(email);

@@ -1,0 +1,124 @@
+// A sandbox world with the demo page in front of it: what `npm run demo:web` and the browser tests run.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+  type CognitoIdentityProviderClient,
+} from "@aws-sdk/client-cognito-identity-provider";
+import type { MigrationMode } from "@realm-to-cognito/core";
+import { type SandboxWorld, startSandboxWorld } from "../../../packages/sandbox/src/world.js";
+import { type DemoServer, startDemoServer } from "./demo-server.js";
+
+export interface DemoUser {
+  readonly email: string;
+  readonly password: string;
+  readonly state: string;
+}
+
+export interface DemoWorld {
+  readonly world: SandboxWorld;
+  readonly demo: DemoServer;
+  readonly users: readonly DemoUser[];
+  /** Users imported into Cognito without their password (cognito-primary): they must reset. */
+  readonly lapsed: readonly DemoUser[];
+  /** Imports one user as the CLI's admin-create engine does, and marks them lapsed for the page. */
+  importLapsedUser(email: string, attributes?: Record<string, string>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface DemoWorldOptions {
+  readonly mode: MigrationMode;
+  readonly seedUsers?: number;
+  readonly port?: number;
+  readonly host?: string;
+  /** cognito-primary: how many confirmed Realm users to import without a password (default half). */
+  readonly importCount?: number;
+}
+
+/** Starts the sandbox world in `mode` and serves the demo page against it. */
+export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWorld> {
+  const dataDir = await mkdtemp(join(tmpdir(), `demo-${options.mode}-`));
+  const world = await startSandboxWorld({
+    mode: options.mode,
+    seedUsers: options.seedUsers ?? 12,
+    dataDir,
+    storage: "memory",
+    handlerOutput: null,
+  });
+  const stopWorld = async () => {
+    await world.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const admin = world.cognito.client();
+    const demo = await startDemoServer(
+      {
+        mode: world.mode,
+        realm: { appId: world.realm.appId, baseUrl: world.realm.baseUrl },
+        cognito: { endpoint: world.cognito.endpoint, region: world.cognito.region },
+        clientId: world.clientId,
+        userPoolId: world.userPoolId,
+        migrationApiBaseUrl: world.api.baseUrl,
+        cognitoDataDir: join(dataDir, "cognito"),
+      },
+      {
+        ...(options.port !== undefined ? { port: options.port } : {}),
+        ...(options.host ? { host: options.host } : {}),
+      },
+    );
+    const users = world.describe().users;
+    const lapsed: DemoUser[] = [];
+    const importLapsedUser = async (email: string, attributes: Record<string, string> = {}) => {
+      await importWithoutPassword(admin, world.userPoolId, email, attributes);
+      demo.lapsedEmails.add(email.toLowerCase());
+    };
+    if (options.mode === "cognito-primary") {
+      const confirmed = users.filter((user) => user.state === "active" || user.state === "never-logged-in");
+      for (const user of confirmed.slice(0, options.importCount ?? Math.ceil(confirmed.length / 2))) {
+        await importLapsedUser(user.email);
+        lapsed.push(user);
+      }
+    }
+    return {
+      world,
+      demo,
+      users,
+      lapsed,
+      importLapsedUser,
+      async stop() {
+        await demo.stop();
+        await stopWorld();
+      },
+    };
+  } catch (error) {
+    await stopWorld();
+    throw error;
+  }
+}
+
+/**
+ * What the CLI's admin-create engine leaves behind: the user exists, confirmed, with a random permanent
+ * password nobody knows, so sign-in fails and ForgotPassword works.
+ */
+async function importWithoutPassword(
+  admin: CognitoIdentityProviderClient,
+  UserPoolId: string,
+  email: string,
+  attributes: Record<string, string>,
+): Promise<void> {
+  const UserAttributes = Object.entries({ email, email_verified: "true", ...attributes }).map(
+    ([Name, Value]) => ({
+      Name,
+      Value,
+    }),
+  );
+  await admin.send(
+    new AdminCreateUserCommand({ UserPoolId, Username: email, MessageAction: "SUPPRESS", UserAttributes }),
+  );
+  const unknowable = `${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url")}aA1!`;
+  await admin.send(
+    new AdminSetUserPasswordCommand({ UserPoolId, Username: email, Password: unknowable, Permanent: true }),
+  );
+}
