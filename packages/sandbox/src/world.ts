@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { MigrationMode } from "@realm-to-cognito/core";
 import { buildBundles } from "@realm-to-cognito/trigger/build";
-import { type AppServicesEmulator, startAppServicesEmulator } from "./appservices/index.js";
+import { type AppServicesEmulator, type SeedSummary, startAppServicesEmulator } from "./appservices/index.js";
 import {
   type CognitoLocal,
   createProductionShapedPool,
@@ -69,6 +69,8 @@ export interface SandboxWorld {
   userPoolId: string;
   clientId: string;
   mode: MigrationMode;
+  /** What seeding put into the emulator (counts by state, demo users). */
+  seedSummary: SeedSummary;
   describe(): SandboxDescription;
   stop(): Promise<void>;
 }
@@ -245,6 +247,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       userPoolId: pool.userPoolId,
       clientId: pool.clientId,
       mode,
+      seedSummary: seeded,
       describe: () => ({
         realm: {
           baseUrl: realm.baseUrl,

@@ -1,0 +1,310 @@
+import { pathToFileURL } from "node:url";
+import {
+  AdminGetUserCommand,
+  type CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
+import { AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
+import { USER_MIGRATION_FUNCTION } from "./cognito/index.js";
+import { type SandboxWorld, startSandboxWorld } from "./world.js";
+
+/** A seeded user the demo may sign in with. */
+export interface DemoUser {
+  email: string;
+  password: string;
+  state: string;
+}
+
+/** What every step gets: the running world, ready clients, and a place to leave facts for later steps. */
+export interface DemoContext {
+  world: SandboxWorld;
+  realm: AuthClient;
+  cognito: CognitoIdentityProviderClient;
+  /** Seeded demo users by state: `active` (3), `never-logged-in`, `pending`, `disabled`. */
+  user(state: string, nth?: number): DemoUser;
+  /** Facts earlier steps found out (e.g. a migrated user's Realm id), by name. */
+  facts: Map<string, unknown>;
+}
+
+/** One step of the rehearsal. `run` answers what happened in a line, or throws when it was not what we expected. */
+export interface DemoStep {
+  title: string;
+  expected: string;
+  run(context: DemoContext): Promise<string>;
+}
+
+/** An outcome other than the step's `expected`. */
+export class UnexpectedOutcome extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UnexpectedOutcome";
+  }
+}
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new UnexpectedOutcome(message);
+}
+
+async function signInToCognito(context: DemoContext, email: string, password: string) {
+  const { AuthenticationResult } = await context.cognito.send(
+    new InitiateAuthCommand({
+      ClientId: context.world.clientId,
+      AuthFlow: "USER_PASSWORD_AUTH",
+      AuthParameters: { USERNAME: email, PASSWORD: password },
+    }),
+  );
+  return AuthenticationResult;
+}
+
+/** The Cognito exception name of a refused call, or "accepted". */
+async function cognitoVerdict(context: DemoContext, email: string, password: string): Promise<string> {
+  try {
+    await signInToCognito(context, email, password);
+    return "accepted";
+  } catch (error) {
+    return error instanceof Error ? error.name : String(error);
+  }
+}
+
+/** Realm's error_code of a refused login, or "accepted". */
+async function realmVerdict(context: DemoContext, email: string, password: string): Promise<string> {
+  try {
+    await context.realm.login(email, password);
+    return "accepted";
+  } catch (error) {
+    if (error instanceof RealmRejectedError) return error.errorCode || `HTTP ${error.status}`;
+    throw error;
+  }
+}
+
+async function cognitoAttributes(context: DemoContext, email: string) {
+  try {
+    const user = await context.cognito.send(
+      new AdminGetUserCommand({ UserPoolId: context.world.userPoolId, Username: email }),
+    );
+    const attributes = Object.fromEntries(
+      (user.UserAttributes ?? []).map(({ Name, Value }) => [Name, Value]),
+    );
+    return { status: user.UserStatus, attributes };
+  } catch (error) {
+    if (error instanceof Error && error.name === "UserNotFoundException") return undefined;
+    throw error;
+  }
+}
+
+const triggerRuns = (context: DemoContext) => context.world.bridge.invocations(USER_MIGRATION_FUNCTION);
+
+/** Signs a user in to Realm, then to Cognito, and checks the trigger migrated them. */
+async function migrateOnFirstSignIn(context: DemoContext, user: DemoUser): Promise<string> {
+  const session = await context.realm.login(user.email, user.password);
+  const before = triggerRuns(context);
+  const tokens = await signInToCognito(context, user.email, user.password);
+  check(tokens?.IdToken, `Cognito gave ${user.email} no tokens`);
+  check(triggerRuns(context) === before + 1, "the migration trigger did not run exactly once");
+  const migrated = await cognitoAttributes(context, user.email);
+  check(migrated?.status === "CONFIRMED", `${user.email} is ${migrated?.status ?? "missing"} in Cognito`);
+  check(
+    migrated.attributes[REALM_USER_ID_ATTRIBUTE] === session.userId,
+    `${user.email} has the wrong ${REALM_USER_ID_ATTRIBUTE}`,
+  );
+  context.facts.set(`realmUserId:${user.email}`, session.userId);
+  return session.userId;
+}
+
+/** The rehearsal of phase 1 (realm-primary). Add steps here; each runs whatever happened before it. */
+export const demoSteps: DemoStep[] = [
+  {
+    title: "Seed the App Services emulator",
+    expected: "users in four states: active, never-logged-in, pending, disabled",
+    async run({ world }) {
+      const { count, byState } = world.seedSummary;
+      check(count > 0, "no users were seeded");
+      const states = Object.entries(byState).map(([state, n]) => `${n} ${state}`);
+      return `${count} users: ${states.join(", ")}`;
+    },
+  },
+  {
+    title: "First sign-in of three active users",
+    expected: "Realm accepts; Cognito runs the trigger once each and creates CONFIRMED users",
+    async run(context) {
+      const users = [0, 1, 2].map((nth) => context.user("active", nth));
+      for (const user of users) await migrateOnFirstSignIn(context, user);
+      return `${users.map((user) => user.email).join(", ")} migrated with their Realm ids`;
+    },
+  },
+  {
+    title: "Second sign-in of a migrated user",
+    expected: "Cognito answers alone: the trigger does not run",
+    async run(context) {
+      const user = context.user("active", 0);
+      const before = triggerRuns(context);
+      const tokens = await signInToCognito(context, user.email, user.password);
+      check(tokens?.AccessToken, "no tokens on the second sign-in");
+      check(triggerRuns(context) === before, "the trigger ran again for a migrated user");
+      return `${user.email} signed in; trigger runs unchanged (${before})`;
+    },
+  },
+  {
+    title: "Wrong password for a user not yet migrated",
+    expected: "Realm and Cognito refuse; no Cognito user is created",
+    async run(context) {
+      const user = context.user("never-logged-in");
+      const wrong = `${user.password}-wrong`;
+      const realm = await realmVerdict(context, user.email, wrong);
+      const cognito = await cognitoVerdict(context, user.email, wrong);
+      check(realm !== "accepted", "Realm accepted a wrong password");
+      check(cognito === "NotAuthorizedException", `Cognito answered ${cognito}`);
+      check((await cognitoAttributes(context, user.email)) === undefined, "a Cognito user was created");
+      return `Realm: ${realm}; Cognito: ${cognito}; no Cognito user`;
+    },
+  },
+  {
+    title: "First sign-in of a confirmed user who never signed in before",
+    expected: "migrated like any other confirmed user",
+    async run(context) {
+      const user = context.user("never-logged-in");
+      await migrateOnFirstSignIn(context, user);
+      return `${user.email} migrated`;
+    },
+  },
+  {
+    title: "Disabled and unconfirmed Realm users",
+    expected: "refused by Realm and by Cognito; nothing created",
+    async run(context) {
+      const verdicts: string[] = [];
+      for (const user of [context.user("disabled"), context.user("pending")]) {
+        const realm = await realmVerdict(context, user.email, user.password);
+        const cognito = await cognitoVerdict(context, user.email, user.password);
+        check(
+          realm !== "accepted" && cognito === "NotAuthorizedException",
+          `${user.state} user got in somewhere`,
+        );
+        check(
+          (await cognitoAttributes(context, user.email)) === undefined,
+          `a Cognito user was created for ${user.email}`,
+        );
+        verdicts.push(`${user.state}: Realm ${realm}, Cognito ${cognito}`);
+      }
+      return verdicts.join("; ");
+    },
+  },
+  {
+    title: "Password reset requested by a migrated user",
+    expected: "Realm mails a reset link; the backend deletes the Cognito user (202)",
+    async run(context) {
+      const user = context.user("active", 1);
+      await context.realm.sendResetPasswordEmail(user.email);
+      check(context.world.realm.outbox.latest(user.email, "reset"), "Realm sent no reset email");
+      const response = await fetch(`${context.world.api.baseUrl}/password-reset-requested`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: user.email }),
+      });
+      check(response.status === 202, `the migration API answered ${response.status}`);
+      check((await cognitoAttributes(context, user.email)) === undefined, "the Cognito user is still there");
+      return `reset mail sent; POST /password-reset-requested → 202; ${user.email} removed from Cognito`;
+    },
+  },
+  {
+    title: "Reset completed in Realm, then sign-in with the new password",
+    expected: "the trigger migrates the user again, now with the new password",
+    async run(context) {
+      const user = context.user("active", 1);
+      const mail = context.world.realm.outbox.latest(user.email, "reset");
+      check(mail, "no reset email to follow");
+      const newPassword = "Brand-New-Passw0rd!";
+      await context.realm.resetPassword(mail.token, mail.tokenId, newPassword);
+      const oldPassword = await cognitoVerdict(context, user.email, user.password);
+      check(oldPassword === "NotAuthorizedException", `the old password got ${oldPassword}`);
+      await migrateOnFirstSignIn(context, { ...user, password: newPassword });
+      return `old password refused (${oldPassword}); new password migrated ${user.email}`;
+    },
+  },
+];
+
+export interface DemoRow {
+  step: number;
+  title: string;
+  ok: boolean;
+  outcome: string;
+}
+
+/** Runs the steps in order against the world, carrying on after a failure so the table shows everything. */
+export async function runDemoSteps(
+  world: SandboxWorld,
+  steps: readonly DemoStep[] = demoSteps,
+): Promise<DemoRow[]> {
+  const users = world.seedSummary.demoUsers;
+  const context: DemoContext = {
+    world,
+    realm: new AuthClient({ appId: world.realm.appId, baseUrl: world.realm.baseUrl }),
+    cognito: world.cognito.client(),
+    facts: new Map(),
+    user(state, nth = 0) {
+      const user = users.filter((candidate) => candidate.state === state)[nth];
+      if (!user) throw new UnexpectedOutcome(`the seed has no ${state} user #${nth + 1}; seed more users`);
+      return user;
+    },
+  };
+  const rows: DemoRow[] = [];
+  for (const [index, step] of steps.entries()) {
+    let row: DemoRow;
+    try {
+      row = { step: index + 1, title: step.title, ok: true, outcome: await step.run(context) };
+    } catch (error) {
+      const reason = error instanceof UnexpectedOutcome ? error.message : `error: ${String(error)}`;
+      row = {
+        step: index + 1,
+        title: step.title,
+        ok: false,
+        outcome: `${reason} (expected: ${step.expected})`,
+      };
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** A plain-text table: step, result, what happened. */
+export function formatDemoTable(rows: readonly DemoRow[]): string {
+  const titleWidth = Math.max(4, ...rows.map((row) => row.title.length));
+  const line = (n: string, title: string, result: string, outcome: string) =>
+    `${n.padStart(2)}  ${title.padEnd(titleWidth)}  ${result.padEnd(6)}  ${outcome}`;
+  return [
+    line("#", "Step", "Result", "What happened"),
+    line("--", "-".repeat(titleWidth), "------", "-------------"),
+    ...rows.map((row) => line(String(row.step), row.title, row.ok ? "ok" : "FAILED", row.outcome)),
+  ].join("\n");
+}
+
+async function main(): Promise<number> {
+  const startedAt = performance.now();
+  process.stdout.write("Rehearsing phase 1 (realm-primary) on the sandbox world...\n");
+  const world = await startSandboxWorld({ mode: "realm-primary", seedUsers: 50 });
+  try {
+    const rows = await runDemoSteps(world);
+    process.stdout.write(`\n${formatDemoTable(rows)}\n\n`);
+    const failed = rows.filter((row) => !row.ok).length;
+    const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
+    process.stdout.write(
+      failed === 0
+        ? `All ${rows.length} steps behaved as expected (${seconds} s; migration trigger ran ${world.bridge.invocations(USER_MIGRATION_FUNCTION)} times).\n`
+        : `${failed} of ${rows.length} steps did not behave as expected.\n`,
+    );
+    return failed === 0 ? 0 : 1;
+  } finally {
+    await world.stop();
+  }
+}
+
+// Runs only as `npm run demo`; importing this module (to add steps, or from a test) starts nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

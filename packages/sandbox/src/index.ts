@@ -1,0 +1,15 @@
+export * from "./appservices/index.js";
+export * from "./cognito/index.js";
+export * from "./lambda/index.js";
+export {
+  handlerEnvironment,
+  MIGRATION_API_ROUTES,
+  PASSWORD_RESET_REQUESTED_FUNCTION,
+  RESYNC_PASSWORD_FUNCTION,
+  SANDBOX_FUNCTIONS,
+  type SandboxDescription,
+  type SandboxWorld,
+  type SandboxWorldOptions,
+  startSandboxWorld,
+  type UserDirectoryKind,
+} from "./world.js";
