@@ -11,6 +11,8 @@ export interface Reply {
   readonly status: number;
   /** JSON body; undefined sends an empty body with no Content-Type (realm-web reads it as null). */
   readonly body?: unknown;
+  /** An HTML page instead (the sandbox's own pages only). */
+  readonly html?: string;
 }
 
 export interface RouteRequest {
@@ -182,6 +184,12 @@ function send(
 ): void {
   if (response.headersSent || response.destroyed) return;
   const headers: Record<string, string> = { ...corsHeaders(request), ...extraHeaders };
+  if (reply.html !== undefined) {
+    headers["Content-Type"] = "text/html; charset=utf-8";
+    response.writeHead(reply.status, headers);
+    response.end(reply.html);
+    return;
+  }
   if (reply.body === undefined) {
     response.writeHead(reply.status, headers);
     response.end();

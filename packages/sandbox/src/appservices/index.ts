@@ -8,6 +8,7 @@ import { toCanonicalExtendedJson } from "./ejson.js";
 import { EmulatorConfigError } from "./errors.js";
 import { type Route, serve } from "./http.js";
 import { isObjectId, newObjectId } from "./ids.js";
+import { sandboxPages } from "./pages.js";
 import { type SeedSummary, seedUsers } from "./seed.js";
 import { EmulatorStore, type MailRow } from "./store.js";
 
@@ -42,9 +43,9 @@ export interface AppServicesEmulatorOptions {
   accessTokenTtlSeconds?: number;
   /** Milliseconds clock for tests; default Date.now. */
   now?: () => number;
-  /** Emulator addition: the page links in confirmation emails point to. */
+  /** Emulator addition: the page links in confirmation emails point to; default the sandbox's own page, which confirms. */
   emailConfirmationUrl?: string;
-  /** Emulator addition: the page links in reset emails point to. */
+  /** Emulator addition: the page links in reset emails point to; default the sandbox's own password form. */
   resetPasswordUrl?: string;
 }
 
@@ -122,7 +123,7 @@ export async function startAppServicesEmulator(
     resetPasswordUrl: options.resetPasswordUrl ?? `${baseUrl}/_sandbox/pages/reset`,
   };
   const app = new EmulatedApp(store, settings);
-  routes = [...clientRoutes(app), ...adminRoutes(app), ...sandboxRoutes(app)];
+  routes = [...clientRoutes(app), ...adminRoutes(app), ...sandboxRoutes(app), ...sandboxPages(app)];
 
   const documents = (): Array<Record<string, unknown>> => {
     const config = settings.customUserData;

@@ -267,6 +267,26 @@ describe("users, pending registrations and sessions", () => {
   });
 });
 
+describe("the sandbox's own pages behind the email links", () => {
+  it("confirms a user from the link in the confirmation email, and offers a form for reset links", async () => {
+    const { realm, auth } = await start();
+    await auth.register("link@example.com", "password1");
+    const mail = realm.outbox.latest("link@example.com", "confirm")!;
+    const confirmed = await fetch(mail.url);
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain("Email confirmed");
+    await auth.login("link@example.com", "password1");
+    const reused = await fetch(mail.url);
+    expect(reused.status).toBe(400);
+    expect(await reused.text()).toContain("invalid token data");
+
+    await auth.sendResetPasswordEmail("link@example.com");
+    const reset = await fetch(realm.outbox.latest("link@example.com", "reset")!.url);
+    expect(reset.headers.get("content-type")).toContain("text/html");
+    expect(await reset.text()).toContain("/auth/providers/local-userpass/reset");
+  });
+});
+
 describe("seeding and the user collection", () => {
   it("seeds the same users for the same seed, every state present, seeded passwords working", async () => {
     const { realm, auth, admin } = await start();
