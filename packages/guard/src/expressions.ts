@@ -1,0 +1,417 @@
+import { Query } from "mingo";
+import { ExpressionError } from "./errors.js";
+
+/** A MongoDB query document. */
+export type Filter = Record<string, unknown>;
+
+/**
+ * A rule expression once the user and the values are known: a constant, or a MongoDB query that
+ * decides it per document. Constants let most requests skip per-document work entirely.
+ */
+export type Bound = boolean | Filter;
+
+/** Names that must never be used as a key: they reach the prototype chain of plain objects. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
+
+type Operator = "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "exists";
+
+const OPERATORS: Readonly<Record<string, Operator>> = {
+  $eq: "eq",
+  "%eq": "eq",
+  $ne: "ne",
+  "%ne": "ne",
+  $gt: "gt",
+  $gte: "gte",
+  $lt: "lt",
+  $lte: "lte",
+  $in: "in",
+  "%in": "in",
+  $nin: "nin",
+  "%nin": "nin",
+  $exists: "exists",
+  "%exists": "exists",
+};
+
+/** A value known before any document is read. */
+export type StaticValue =
+  | { kind: "literal"; value: unknown }
+  | { kind: "expansion"; source: "user" | "values"; path: readonly string[] }
+  | { kind: "array"; items: readonly StaticValue[] }
+  | { kind: "object"; entries: readonly (readonly [string, StaticValue])[] };
+
+type DocumentRef = { doc: "root" | "prevRoot"; path: string };
+
+/** A parsed rule expression; parsing checks everything, so binding never fails. */
+export type Condition =
+  | { kind: "const"; value: boolean }
+  | { kind: "and" | "or" | "nor"; items: readonly Condition[] }
+  | { kind: "field"; ref: DocumentRef; op: Operator; value: StaticValue }
+  | { kind: "static"; subject: StaticValue; op: Operator; value: StaticValue };
+
+export const ALWAYS: Condition = { kind: "const", value: true };
+export const NEVER: Condition = { kind: "const", value: false };
+
+const USER_FIELDS = new Set(["id", "type", "data", "custom_data", "identities"]);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function checkKey(key: string, field: string): void {
+  if (FORBIDDEN_KEYS.has(key)) throw new ExpressionError(field, `the key "${key}" is not allowed`);
+}
+
+function splitPath(path: string, field: string): string[] {
+  const parts = path.split(".");
+  for (const part of parts) {
+    if (part === "") throw new ExpressionError(field, `"${path}" has an empty path segment`);
+    checkKey(part, field);
+  }
+  return parts;
+}
+
+type Reference = { kind: "document"; ref: DocumentRef } | { kind: "static"; value: StaticValue };
+
+/** Reads a `%%...` string; everything the guard cannot evaluate is refused here, at load time. */
+function parseExpansion(text: string, field: string): Reference {
+  if (text === "%%true") return { kind: "static", value: { kind: "literal", value: true } };
+  if (text === "%%false") return { kind: "static", value: { kind: "literal", value: false } };
+  const [head, ...rest] = splitPath(text.slice(2), field);
+  if (head === "root" || head === "prevRoot")
+    return { kind: "document", ref: { doc: head, path: rest.join(".") } };
+  if (head === "user") {
+    if (rest.length > 0 && !USER_FIELDS.has(rest[0] ?? "")) {
+      throw new ExpressionError(
+        field,
+        `"${text}" is not a field of %%user (id, type, data, custom_data, identities)`,
+      );
+    }
+    return { kind: "static", value: { kind: "expansion", source: "user", path: rest } };
+  }
+  if (head === "values" && rest.length > 0) {
+    return { kind: "static", value: { kind: "expansion", source: "values", path: rest } };
+  }
+  throw new ExpressionError(field, `the expansion "${text}" is not supported by the guard`);
+}
+
+function parseReference(raw: unknown, field: string): Reference {
+  if (typeof raw === "string" && raw.startsWith("%%")) return parseExpansion(raw, field);
+  return { kind: "static", value: parseStatic(raw, field) };
+}
+
+/** A literal that may hold user or values expansions; operators and document references are refused. */
+export function parseStatic(raw: unknown, field: string): StaticValue {
+  if (typeof raw === "string" && raw.startsWith("%%")) {
+    const reference = parseExpansion(raw, field);
+    if (reference.kind === "document") {
+      throw new ExpressionError(
+        field,
+        `"${raw}" cannot be used here: compare a document field with a fixed value`,
+      );
+    }
+    return reference.value;
+  }
+  if (Array.isArray(raw))
+    return { kind: "array", items: raw.map((item, i) => parseStatic(item, `${field}[${i}]`)) };
+  if (isPlainObject(raw)) {
+    const entries = Object.entries(raw).map(([key, value]) => {
+      checkKey(key, field);
+      if (key.startsWith("%") || key.startsWith("$")) {
+        throw new ExpressionError(`${field}.${key}`, `the operator "${key}" is not supported here`);
+      }
+      return [key, parseStatic(value, `${field}.${key}`)] as const;
+    });
+    return { kind: "object", entries };
+  }
+  if (raw === null || ["string", "number", "boolean"].includes(typeof raw))
+    return { kind: "literal", value: raw };
+  throw new ExpressionError(field, "expected a JSON value");
+}
+
+function isOperatorObject(raw: unknown, field: string): raw is Record<string, unknown> {
+  if (!isPlainObject(raw)) return false;
+  const keys = Object.keys(raw);
+  const operators = keys.filter((key) => key.startsWith("$") || key.startsWith("%"));
+  if (operators.length === 0) return false;
+  if (operators.length !== keys.length) {
+    throw new ExpressionError(field, "mixes operators and field names in one object");
+  }
+  return true;
+}
+
+function parseComparison(subject: Reference, raw: unknown, field: string): Condition {
+  const pairs: [Operator, unknown, string][] = [];
+  if (isOperatorObject(raw, field)) {
+    for (const [key, value] of Object.entries(raw)) {
+      const op = OPERATORS[key];
+      if (!op)
+        throw new ExpressionError(`${field}.${key}`, `the operator "${key}" is not supported by the guard`);
+      pairs.push([op, value, `${field}.${key}`]);
+    }
+  } else {
+    pairs.push(["eq", raw, field]);
+  }
+  const items = pairs.map(([op, value, where]) => comparison(subject, op, value, where));
+  return items.length === 1 ? items[0]! : { kind: "and", items };
+}
+
+function comparison(subject: Reference, op: Operator, raw: unknown, field: string): Condition {
+  const value = parseReference(raw, field);
+  if (op === "exists" && !(value.kind === "static" && value.value.kind === "literal")) {
+    throw new ExpressionError(field, "%exists takes true or false");
+  }
+  if (subject.kind === "document") {
+    if (value.kind === "document")
+      throw new ExpressionError(field, "compares two document fields; not supported");
+    if (subject.ref.path === "" && op !== "exists") {
+      throw new ExpressionError(
+        field,
+        `a whole document (%%${subject.ref.doc}) can only be tested with %exists`,
+      );
+    }
+    return { kind: "field", ref: subject.ref, op, value: value.value };
+  }
+  if (value.kind === "document") {
+    // `{"%%user.id": "%%root.owner"}` and `{"%%user.id": {"%in": "%%root.members"}}` read as a match on the field.
+    if ((op === "eq" || op === "in") && value.ref.path !== "") {
+      return { kind: "field", ref: value.ref, op: "eq", value: subject.value };
+    }
+    throw new ExpressionError(field, "only equality or %in can compare a fixed value with a document field");
+  }
+  return { kind: "static", subject: subject.value, op, value: value.value };
+}
+
+/**
+ * Parses a Realm rule expression (`apply_when`, `read`, `document_filters.write`, ...). Anything the
+ * guard could misread — `%function`, `%%request`, unknown operators, field-to-field comparisons — is
+ * an error naming the field, so a rules file either means exactly what it says or does not load.
+ */
+export function parseExpression(raw: unknown, field: string): Condition {
+  if (raw === true || raw === "%%true") return ALWAYS;
+  if (raw === false || raw === "%%false") return NEVER;
+  if (!isPlainObject(raw)) throw new ExpressionError(field, "expected an expression: an object or a boolean");
+  const items: Condition[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const where = field ? `${field}.${key}` : key;
+    checkKey(key, where);
+    const logical = {
+      $and: "and",
+      "%and": "and",
+      $or: "or",
+      "%or": "or",
+      $nor: "nor",
+      "%nor": "nor",
+    } as const;
+    if (Object.hasOwn(logical, key)) {
+      if (!Array.isArray(value) || value.length === 0)
+        throw new ExpressionError(where, "expected a non-empty array");
+      items.push({
+        kind: logical[key as keyof typeof logical],
+        items: value.map((item, i) => parseExpression(item, `${where}[${i}]`)),
+      });
+    } else if (key.startsWith("%%")) {
+      items.push(parseComparison(parseExpansion(key, where), value, where));
+    } else if (key.startsWith("%") || key.startsWith("$")) {
+      throw new ExpressionError(where, `the operator "${key}" is not supported by the guard`);
+    } else {
+      splitPath(key, where);
+      items.push(parseComparison({ kind: "document", ref: { doc: "root", path: key } }, value, where));
+    }
+  }
+  if (items.length === 0) return ALWAYS;
+  return items.length === 1 ? items[0]! : { kind: "and", items };
+}
+
+/** Every document path an expression reads, for both `%%root` and `%%prevRoot`. */
+export function documentPaths(condition: Condition, into: Set<string> = new Set()): Set<string> {
+  if (condition.kind === "field") {
+    if (condition.ref.path) into.add(condition.ref.path);
+  } else if (condition.kind === "and" || condition.kind === "or" || condition.kind === "nor") {
+    for (const item of condition.items) documentPaths(item, into);
+  }
+  return into;
+}
+
+/** What a `%%user` / `%%values` expansion resolves against. */
+export interface ExpansionSource {
+  user: Record<string, unknown>;
+  values: Record<string, unknown>;
+}
+
+/** Where `%%root` / `%%prevRoot` live in the object a bound filter is tested against. */
+export type Target = "stored" | "image";
+
+const MISSING = Symbol("missing");
+
+function lookup(source: unknown, path: readonly string[]): unknown {
+  let current: unknown = source;
+  for (const part of path) {
+    if (current === null || typeof current !== "object" || !Object.hasOwn(current, part)) return MISSING;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current === undefined ? MISSING : current;
+}
+
+function resolve(value: StaticValue, source: ExpansionSource): unknown {
+  switch (value.kind) {
+    case "literal":
+      return value.value;
+    case "expansion":
+      return lookup(value.source === "user" ? source.user : source.values, value.path);
+    case "array": {
+      const items = value.items.map((item) => resolve(item, source));
+      return items.includes(MISSING) ? MISSING : items;
+    }
+    case "object": {
+      const object: Record<string, unknown> = {};
+      for (const [key, item] of value.entries) {
+        const resolved = resolve(item, source);
+        if (resolved === MISSING) return MISSING;
+        object[key] = resolved;
+      }
+      return object;
+    }
+  }
+}
+
+/** Values from a user's claims or custom data may hold `$` keys; they must stay data, never operators. */
+function holdsOperatorKeys(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsOperatorKeys);
+  if (value !== null && typeof value === "object") {
+    return Object.entries(value).some(
+      ([key, item]) => key.startsWith("$") || FORBIDDEN_KEYS.has(key) || holdsOperatorKeys(item),
+    );
+  }
+  return false;
+}
+
+function refPath(ref: DocumentRef, target: Target): string {
+  if (target === "stored") return ref.path;
+  return ref.path ? `${ref.doc}.${ref.path}` : ref.doc;
+}
+
+/**
+ * Resolves an expression for one user: static parts become constants, document parts become a
+ * MongoDB query. An expansion that resolves to nothing makes its comparison false (fail closed),
+ * so a user without `custom_data.team` matches no `{team: "%%user.custom_data.team"}` document.
+ */
+export function bindCondition(condition: Condition, source: ExpansionSource, target: Target): Bound {
+  switch (condition.kind) {
+    case "const":
+      return condition.value;
+    case "and":
+      return and(condition.items.map((item) => bindCondition(item, source, target)));
+    case "or":
+      return or(condition.items.map((item) => bindCondition(item, source, target)));
+    case "nor":
+      return nor(condition.items.map((item) => bindCondition(item, source, target)));
+    case "field": {
+      if (condition.ref.path === "" && target === "stored") {
+        // The stored document exists, whether named %%root or %%prevRoot.
+        return resolve(condition.value, source) === true;
+      }
+      const value = resolve(condition.value, source);
+      if (value === MISSING || holdsOperatorKeys(value)) return false;
+      if ((condition.op === "in" || condition.op === "nin") && !Array.isArray(value)) return false;
+      return { [refPath(condition.ref, target)]: { [`$${condition.op}`]: value } };
+    }
+    case "static": {
+      const subject = resolve(condition.subject, source);
+      const value = resolve(condition.value, source);
+      if (condition.op === "exists") return (subject !== MISSING) === (value === true);
+      if (subject === MISSING || value === MISSING) return false;
+      if ((condition.op === "in" || condition.op === "nin") && !Array.isArray(value)) return false;
+      return new Query({ v: { [`$${condition.op}`]: value } }).test({ v: subject });
+    }
+  }
+}
+
+/** Conjunction with constant folding. */
+export function and(items: readonly Bound[]): Bound {
+  const kept: Filter[] = [];
+  for (const item of items) {
+    if (item === false) return false;
+    if (item !== true) kept.push(item);
+  }
+  if (kept.length === 0) return true;
+  return kept.length === 1 ? kept[0]! : { $and: kept };
+}
+
+/** Disjunction with constant folding. */
+export function or(items: readonly Bound[]): Bound {
+  const kept: Filter[] = [];
+  for (const item of items) {
+    if (item === true) return true;
+    if (item !== false) kept.push(item);
+  }
+  if (kept.length === 0) return false;
+  return kept.length === 1 ? kept[0]! : { $or: kept };
+}
+
+/** None of the items holds. */
+export function nor(items: readonly Bound[]): Bound {
+  const kept: Filter[] = [];
+  for (const item of items) {
+    if (item === true) return false;
+    if (item !== false) kept.push(item);
+  }
+  return kept.length === 0 ? true : { $nor: kept };
+}
+
+/** A query that matches no document, for drivers that need a filter object. */
+export const MATCH_NOTHING: Filter = { _id: { $in: [] } };
+
+/** Turns a bound condition into a query for the driver. */
+export function asFilter(bound: Bound): Filter {
+  if (bound === true) return {};
+  if (bound === false) return MATCH_NOTHING;
+  return bound;
+}
+
+const compiled = new WeakMap<Filter, Query>();
+
+/** Tests a bound condition against one document in memory, with the same semantics as the server. */
+export function holds(bound: Bound, document: unknown): boolean {
+  if (typeof bound === "boolean") return bound;
+  let query = compiled.get(bound);
+  if (!query) {
+    query = new Query(bound);
+    compiled.set(bound, query);
+  }
+  return query.test(document as Record<string, unknown>);
+}
+
+/**
+ * Resolves a filter's query template for one user. `undefined` when an expansion is missing or a
+ * resolved value carries `$` keys: the caller then treats the filter as matching nothing.
+ */
+export function resolveTemplate(value: StaticValue, source: ExpansionSource): unknown {
+  const resolved = resolveQuery(value, source);
+  return resolved === MISSING ? undefined : resolved;
+}
+
+function resolveQuery(value: StaticValue, source: ExpansionSource): unknown {
+  switch (value.kind) {
+    case "literal":
+      return value.value;
+    case "expansion": {
+      const resolved = lookup(value.source === "user" ? source.user : source.values, value.path);
+      return resolved !== MISSING && holdsOperatorKeys(resolved) ? MISSING : resolved;
+    }
+    case "array": {
+      const items = value.items.map((item) => resolveQuery(item, source));
+      return items.includes(MISSING) ? MISSING : items;
+    }
+    case "object": {
+      const object: Record<string, unknown> = {};
+      for (const [key, item] of value.entries) {
+        const resolved = resolveQuery(item, source);
+        if (resolved === MISSING) return MISSING;
+        object[key] = resolved;
+      }
+      return object;
+    }
+  }
+}

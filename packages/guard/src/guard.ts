@@ -1,0 +1,648 @@
+import { update as mingoUpdate } from "mingo";
+import { applyProjection, CollectionAccess, changedPaths, documentFieldPaths } from "./access.js";
+import { denied, GuardError, refused } from "./errors.js";
+import { and, asFilter, type Bound, type ExpansionSource, type Filter, holds } from "./expressions.js";
+import {
+  checkCount,
+  checkDocument,
+  checkFilter,
+  checkOptions,
+  checkProjection,
+  checkSort,
+  checkUpdate,
+  isPlainObject,
+  type Projection,
+  pathsOverlap,
+} from "./operation-checks.js";
+import { guardPipeline } from "./pipeline.js";
+import type { AppRules, ServiceRules } from "./rules.js";
+import type {
+  CursorLike,
+  Document,
+  MongoClientLike,
+  MongoCollectionLike,
+  UpdateResultLike,
+} from "./types.js";
+
+/** The signed-in user as Realm rules see it (`%%user`). */
+export interface RealmUser {
+  id: string;
+  type: "normal" | "server";
+  data: Record<string, unknown>;
+  custom_data: Record<string, unknown>;
+  identities: { id: string; provider_type: string }[];
+}
+
+/** What {@link createGuard} needs. */
+export interface GuardOptions {
+  rules: AppRules;
+  user: RealmUser;
+  /** The real `MongoClient` or anything with `db(name).collection(name)`. */
+  client: MongoClientLike;
+  /** The data source whose rules apply; default `mongodb-atlas`. */
+  service?: string;
+  /** `%%values.*`; defaults to the values loaded with the rules. */
+  values?: Record<string, unknown>;
+}
+
+/** Options of a guarded `find`. */
+export interface GuardedFindOptions {
+  projection?: Projection;
+  sort?: Record<string, 1 | -1>;
+  skip?: number;
+  limit?: number;
+}
+
+/** Options of a guarded update. */
+export interface GuardedUpdateOptions {
+  upsert?: boolean;
+  arrayFilters?: Document[];
+}
+
+/** A result cursor; the guard's work is done when it is read. */
+export interface GuardedCursor extends CursorLike<Document> {
+  [Symbol.asyncIterator](): AsyncIterator<Document>;
+}
+
+const CONFLICT_RETRIES = 3;
+
+/** Refusals surface when the cursor is read, as with the driver's own errors. */
+function deferred(prepare: () => () => Promise<Document[]>): GuardedCursor {
+  try {
+    return guardedCursor(prepare());
+  } catch (error) {
+    return guardedCursor(() => Promise.reject(error));
+  }
+}
+
+function guardedCursor(load: () => Promise<Document[]>): GuardedCursor {
+  return {
+    toArray: load,
+    async *[Symbol.asyncIterator]() {
+      yield* await load();
+    },
+  };
+}
+
+const NOTHING_UPDATED: UpdateResultLike = {
+  matchedCount: 0,
+  modifiedCount: 0,
+  upsertedCount: 0,
+  upsertedId: null,
+};
+
+/** The per-user entry point: `guard.collection(db, name)` returns a collection that enforces the rules. */
+export class Guard {
+  readonly user: RealmUser;
+  readonly service: string;
+  private readonly serviceRules: ServiceRules;
+  private readonly client: MongoClientLike;
+  private readonly source: ExpansionSource;
+  private readonly accessCache = new Map<string, CollectionAccess>();
+
+  constructor(options: GuardOptions) {
+    this.user = options.user;
+    this.service = options.service ?? "mongodb-atlas";
+    const serviceRules = options.rules.services.get(this.service);
+    if (!serviceRules)
+      throw new GuardError("INVALID_RULES", `No rules were loaded for the data source "${this.service}"`);
+    this.serviceRules = serviceRules;
+    this.client = options.client;
+    this.source = {
+      user: options.user as unknown as Record<string, unknown>,
+      values: options.values ?? options.rules.values,
+    };
+  }
+
+  /** The rules of a collection bound to this user; cached for the life of the guard (one request). */
+  access(database: string, collection: string, target: "stored" | "image" = "stored"): CollectionAccess {
+    const key = `${target}\u0000${database}\u0000${collection}`;
+    let access = this.accessCache.get(key);
+    if (!access) {
+      access = new CollectionAccess(this.serviceRules.rulesFor(database, collection), this.source, target);
+      this.accessCache.set(key, access);
+    }
+    return access;
+  }
+
+  /** A collection whose every operation is checked against this user's role. */
+  collection(database: string, name: string): GuardedCollection {
+    if (!database || !name || name.startsWith("system.") || name.includes("$"))
+      throw refused(`the collection "${name}"`);
+    return new GuardedCollection(this, database, name, this.client.db(database).collection(name));
+  }
+}
+
+/**
+ * Creates the guard for one signed-in user.
+ * @example
+ * const guard = createGuard({ rules, user, client: mongoClient });
+ * const mine = await guard.collection("todo", "items").find({ done: false }).toArray();
+ */
+export function createGuard(options: GuardOptions): Guard {
+  return new Guard(options);
+}
+
+/**
+ * A MongoDB collection seen through the user's role. Reads are narrowed to what the role can read;
+ * writes to what it can write; anything the guard cannot prove safe throws a {@link GuardError}.
+ */
+export class GuardedCollection {
+  private readonly guard: Guard;
+  readonly database: string;
+  readonly name: string;
+  private readonly backend: MongoCollectionLike;
+
+  constructor(guard: Guard, database: string, name: string, backend: MongoCollectionLike) {
+    this.guard = guard;
+    this.database = database;
+    this.name = name;
+    this.backend = backend;
+  }
+
+  private get stored(): CollectionAccess {
+    return this.guard.access(this.database, this.name, "stored");
+  }
+
+  private get image(): CollectionAccess {
+    return this.guard.access(this.database, this.name, "image");
+  }
+
+  /** Turns stored documents into what the user may see, applying the caller's projection last. */
+  private present(
+    documents: Document[],
+    projection: Projection | undefined,
+    projectedByServer: boolean,
+  ): Document[] {
+    const access = this.stored;
+    if (access.readsEverything) return documents;
+    const shown: Document[] = [];
+    for (const document of documents) {
+      let view = access.view(document);
+      if (!view) continue;
+      if (projection && !projectedByServer) view = applyProjection(view, projection);
+      shown.push(view);
+    }
+    return shown;
+  }
+
+  /**
+   * The caller's projection goes to the server only when no per-document check follows; otherwise the
+   * role checks need the fields the rules read, so whole documents come back and are projected here.
+   */
+  private serverProjection(projection: Projection | undefined): {
+    server: Projection | undefined;
+    exact: boolean;
+  } {
+    if (!projection) return { server: undefined, exact: true };
+    if (this.stored.readsEverything) return { server: projection, exact: true };
+    return { server: undefined, exact: false };
+  }
+
+  /** Finds the documents the user may read; unreadable fields are left out. */
+  find(filter: Document = {}, options: GuardedFindOptions = {}): GuardedCursor {
+    return deferred(() => this.prepareFind(filter, options));
+  }
+
+  private prepareFind(filter: Document, options: GuardedFindOptions): () => Promise<Document[]> {
+    const checked = checkOptions(options, ["projection", "sort", "skip", "limit"], "find");
+    const paths = checkFilter(filter);
+    const projection = checkProjection(checked.projection);
+    const sort = checkSort(checked.sort);
+    for (const path of Object.keys(sort ?? {})) paths.add(path);
+    const skip = checkCount(checked.skip, "skip");
+    const limit = checkCount(checked.limit, "limit");
+    const access = this.stored;
+    const match = and([filter, access.filterQuery, access.visible(paths)]);
+    return async () => {
+      if (match === false) return [];
+      const { server, exact } = this.serverProjection(projection);
+      const options: Record<string, unknown> = {};
+      if (server) options.projection = server;
+      if (sort) options.sort = sort;
+      if (skip) options.skip = skip;
+      if (limit) options.limit = limit;
+      const documents = await this.backend.find(asFilter(match), options).toArray();
+      return this.present(documents, projection, exact);
+    };
+  }
+
+  /** The first readable document matching the filter, or null. */
+  async findOne(filter: Document = {}, options: GuardedFindOptions = {}): Promise<Document | null> {
+    const [first] = await this.find(filter, { ...options, limit: 1 }).toArray();
+    return first ?? null;
+  }
+
+  /** Counts the documents the user may read. */
+  async countDocuments(filter: Document = {}): Promise<number> {
+    const access = this.stored;
+    const match = and([filter, access.filterQuery, access.visible(checkFilter(filter))]);
+    return match === false ? 0 : this.backend.countDocuments(asFilter(match));
+  }
+
+  /** Distinct values of a field, from documents whose role lets the user read that field. */
+  async distinct(key: string, filter: Document = {}): Promise<unknown[]> {
+    const paths = checkFilter(filter);
+    checkFilter({ [key]: 1 });
+    paths.add(key);
+    const access = this.stored;
+    for (const projection of access.filterProjections) {
+      if (
+        !Object.hasOwn(
+          applyProjection({ [key.split(".")[0] ?? key]: 1 }, projection),
+          key.split(".")[0] ?? key,
+        )
+      ) {
+        throw denied(`the field "${key}" is hidden by a filter`);
+      }
+    }
+    const match = and([filter, access.filterQuery, access.visible(paths)]);
+    return match === false ? [] : this.backend.distinct(key, asFilter(match));
+  }
+
+  /** Refuses a new document unless its role allows inserting it with every field it has. */
+  private checkInsert(document: Document): void {
+    const access = this.image;
+    const image = { root: document };
+    const role = access.roleFor(image);
+    if (!role) throw denied(`no role of ${access.rules.source} applies to the new document`);
+    const { _id, ...fields } = document;
+    const paths = documentFieldPaths(fields, role.fields);
+    if (
+      !holds(role.writeFilter, image) ||
+      !holds(access.canWrite(role, paths), image) ||
+      !holds(role.insert, image)
+    ) {
+      throw denied(`role "${role.name}" may not insert this document`);
+    }
+  }
+
+  /** Inserts one document if the user's role may insert it. */
+  async insertOne(document: Document): Promise<{ acknowledged: true; insertedId: unknown }> {
+    this.checkInsert(checkDocument(document));
+    const { insertedId } = await this.backend.insertOne(document);
+    return { acknowledged: true, insertedId };
+  }
+
+  /** Inserts documents if the role may insert every one of them; otherwise none is inserted. */
+  async insertMany(
+    documents: Document[],
+  ): Promise<{ acknowledged: true; insertedCount: number; insertedIds: Record<number, unknown> }> {
+    if (!Array.isArray(documents) || documents.length === 0) throw refused("insertMany without documents");
+    for (const [index, document] of documents.entries())
+      this.checkInsert(checkDocument(document, `document ${index}`));
+    const result = await this.backend.insertMany(documents);
+    return { acknowledged: true, insertedCount: result.insertedCount, insertedIds: result.insertedIds };
+  }
+
+  /** Updates one document the user may change. */
+  updateOne(
+    filter: Document,
+    update: Document,
+    options: GuardedUpdateOptions = {},
+  ): Promise<UpdateResultLike> {
+    return this.update(filter, update, options, "one");
+  }
+
+  /** Updates every document the user may change. */
+  updateMany(
+    filter: Document,
+    update: Document,
+    options: GuardedUpdateOptions = {},
+  ): Promise<UpdateResultLike> {
+    return this.update(filter, update, options, "many");
+  }
+
+  private prepareUpdate(
+    filter: Document,
+    update: Document,
+    options: GuardedUpdateOptions,
+    allowed: string[],
+    where: string,
+  ) {
+    const checked = checkOptions(options, allowed, where);
+    const filterPaths = checkFilter(filter);
+    const { changedPaths: changed } = checkUpdate(update);
+    if (changed.some((path) => pathsOverlap(path, "_id"))) throw refused("changing _id");
+    const arrayFilters = checked.arrayFilters;
+    if (arrayFilters !== undefined) {
+      if (!Array.isArray(arrayFilters)) throw refused("arrayFilters that is not an array");
+      for (const item of arrayFilters) checkFilter(item, "arrayFilters");
+    }
+    const guarded = [...this.stored.rules.guardedPaths];
+    const touchesRules = changed.some((path) => guarded.some((rulePath) => pathsOverlap(path, rulePath)));
+    return {
+      checked,
+      filterPaths,
+      changed,
+      touchesRules,
+      arrayFilters: arrayFilters as Document[] | undefined,
+    };
+  }
+
+  private async update(
+    filter: Document,
+    update: Document,
+    options: GuardedUpdateOptions,
+    count: "one" | "many",
+  ): Promise<UpdateResultLike> {
+    const prepared = this.prepareUpdate(
+      filter,
+      update,
+      options,
+      ["upsert", "arrayFilters"],
+      `update${count === "one" ? "One" : "Many"}`,
+    );
+    const driverOptions = prepared.arrayFilters ? { arrayFilters: prepared.arrayFilters } : {};
+    if (!prepared.touchesRules && !prepared.checked.upsert) {
+      // Fields the rules read stay as they are, so the role and filters before the write hold after it.
+      const access = this.stored;
+      const match = and([
+        filter,
+        access.filterQuery,
+        access.writable(prepared.filterPaths, prepared.changed),
+      ]);
+      if (match === false) return NOTHING_UPDATED;
+      const write =
+        count === "one"
+          ? this.backend.updateOne.bind(this.backend)
+          : this.backend.updateMany.bind(this.backend);
+      return write(asFilter(match), update, driverOptions);
+    }
+    const result = await this.writeEachChecked(filter, prepared.filterPaths, count, (before) => {
+      const after = structuredClone(before);
+      applyUpdateInMemory(after, update, prepared.arrayFilters);
+      return {
+        after,
+        apply: (pinned) => this.backend.updateOne(pinned, withoutSetOnInsert(update), driverOptions),
+      };
+    });
+    if (result.matchedCount === 0 && prepared.checked.upsert) {
+      const created = upsertSeed(filter);
+      applyUpdateInMemory(created, update, prepared.arrayFilters, true);
+      const { insertedId } = await this.insertOne(created);
+      return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: insertedId };
+    }
+    const { last: _last, ...counts } = result;
+    return counts;
+  }
+
+  /**
+   * The per-document path, for writes that touch fields the rules read: each candidate's new state is
+   * computed in memory, checked against the role that governs it before and after, and written only
+   * if the stored document is still exactly the one checked (compare-and-set, retried on conflict).
+   */
+  private async writeEachChecked(
+    filter: Document,
+    filterPaths: Set<string>,
+    count: "one" | "many",
+    plan: (before: Document) => { after: Document; apply: (pinned: Filter) => Promise<UpdateResultLike> },
+  ): Promise<UpdateResultLike & { last?: { before: Document; after: Document } }> {
+    const access = this.stored;
+    const match = and([filter, access.filterQuery, access.writeCandidates(filterPaths)]);
+    if (match === false) return NOTHING_UPDATED;
+    const candidates = await this.backend
+      .find(asFilter(match), count === "one" ? { limit: 1 } : {})
+      .toArray();
+    let matchedCount = 0;
+    let modifiedCount = 0;
+    let last: { before: Document; after: Document } | undefined;
+    for (let candidate of candidates) {
+      for (let attempt = 0; ; attempt++) {
+        const { after, apply } = plan(candidate);
+        this.checkTransition(candidate, after);
+        const result = await apply(pinned(candidate));
+        if (result.matchedCount > 0) {
+          matchedCount++;
+          modifiedCount += result.modifiedCount;
+          last = { before: candidate, after };
+          break;
+        }
+        if (attempt >= CONFLICT_RETRIES) {
+          throw new GuardError(
+            "WRITE_CONFLICT",
+            "The document kept changing while the guard checked the write; try again",
+          );
+        }
+        const [fresh] = await this.backend
+          .find(asFilter(and([{ _id: { $eq: candidate._id } }, match])), { limit: 1 })
+          .toArray();
+        if (!fresh) break;
+        candidate = fresh;
+      }
+    }
+    return { matchedCount, modifiedCount, upsertedCount: 0, upsertedId: null, ...(last ? { last } : {}) };
+  }
+
+  /** A write from `before` to `after` must be allowed by the role before and by the role after. */
+  private checkTransition(before: Document, after: Document): void {
+    const changed = changedPaths(before, after);
+    if (changed.length === 0) return;
+    if (changed.some((path) => pathsOverlap(path, "_id"))) throw refused("changing _id");
+    const stored = this.stored;
+    const oldRole = stored.roleFor(before);
+    if (
+      !oldRole ||
+      !holds(oldRole.readFilter, before) ||
+      !holds(oldRole.writeFilter, before) ||
+      !holds(stored.canWrite(oldRole, changed), before)
+    ) {
+      throw denied(`the change to ${changed.join(", ")}`);
+    }
+    const image = this.image;
+    const state = { root: after, prevRoot: before };
+    const newRole = image.roleFor(state);
+    if (
+      !newRole ||
+      !holds(newRole.readFilter, state) ||
+      !holds(newRole.writeFilter, state) ||
+      !holds(image.canWrite(newRole, changed), state)
+    ) {
+      throw denied("a change that moves the document out of the user's reach");
+    }
+  }
+
+  /** Updates one document and returns it (before or after), as far as the user may read it. */
+  async findOneAndUpdate(
+    filter: Document,
+    update: Document,
+    options: GuardedUpdateOptions & {
+      returnDocument?: "before" | "after";
+      projection?: Projection;
+      sort?: Record<string, 1 | -1>;
+    } = {},
+  ): Promise<Document | null> {
+    const prepared = this.prepareUpdate(
+      filter,
+      update,
+      options,
+      ["upsert", "arrayFilters", "returnDocument", "projection", "sort"],
+      "findOneAndUpdate",
+    );
+    const projection = checkProjection(prepared.checked.projection);
+    const sort = checkSort(prepared.checked.sort);
+    const returnDocument = prepared.checked.returnDocument === "after" ? "after" : "before";
+    const show = (document: Document | null | undefined) => {
+      if (!document) return null;
+      const view = this.stored.readsEverything ? document : this.stored.view(document);
+      if (!view) return null;
+      return projection ? applyProjection(view, projection) : view;
+    };
+    if (!prepared.touchesRules && !prepared.checked.upsert) {
+      const access = this.stored;
+      const match = and([
+        filter,
+        access.filterQuery,
+        access.writable(prepared.filterPaths, prepared.changed),
+      ]);
+      if (match === false) return null;
+      const options: Record<string, unknown> = { returnDocument };
+      if (sort) options.sort = sort;
+      if (prepared.arrayFilters) options.arrayFilters = prepared.arrayFilters;
+      return show(await this.backend.findOneAndUpdate(asFilter(match), update, options));
+    }
+    const result = await this.writeEachChecked(filter, prepared.filterPaths, "one", (before) => {
+      const after = structuredClone(before);
+      applyUpdateInMemory(after, update, prepared.arrayFilters);
+      return {
+        after,
+        apply: (pinnedFilter) =>
+          this.backend.updateOne(
+            pinnedFilter,
+            withoutSetOnInsert(update),
+            prepared.arrayFilters ? { arrayFilters: prepared.arrayFilters } : {},
+          ),
+      };
+    });
+    if (result.last) return show(returnDocument === "after" ? result.last.after : result.last.before);
+    if (!prepared.checked.upsert) return null;
+    const created = upsertSeed(filter);
+    applyUpdateInMemory(created, update, prepared.arrayFilters, true);
+    const { insertedId } = await this.insertOne(created);
+    return returnDocument === "after" ? show({ _id: insertedId, ...created }) : null;
+  }
+
+  /** Replaces one document the user may change; always checked document by document. */
+  async replaceOne(
+    filter: Document,
+    replacement: Document,
+    options: { upsert?: boolean } = {},
+  ): Promise<UpdateResultLike> {
+    const checked = checkOptions(options, ["upsert"], "replaceOne");
+    const filterPaths = checkFilter(filter);
+    checkDocument(replacement, "the replacement");
+    if (Object.keys(replacement).some((key) => key.startsWith("$")))
+      throw refused("an update document passed to replaceOne");
+    const result = await this.writeEachChecked(filter, filterPaths, "one", (before) => {
+      if (replacement._id !== undefined && !sameId(replacement._id, before._id))
+        throw refused("changing _id");
+      const after = { _id: before._id, ...replacement };
+      return { after, apply: (pinnedFilter) => this.backend.replaceOne(pinnedFilter, replacement) };
+    });
+    if (result.matchedCount === 0 && checked.upsert) {
+      const { insertedId } = await this.insertOne({ ...upsertSeed(filter), ...replacement });
+      return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: insertedId };
+    }
+    const { last: _last, ...counts } = result;
+    return counts;
+  }
+
+  /** Deletes one document the user may delete. */
+  deleteOne(filter: Document = {}): Promise<{ acknowledged: true; deletedCount: number }> {
+    return this.remove(filter, "one");
+  }
+
+  /** Deletes every matching document the user may delete. */
+  deleteMany(filter: Document = {}): Promise<{ acknowledged: true; deletedCount: number }> {
+    return this.remove(filter, "many");
+  }
+
+  private async remove(filter: Document, count: "one" | "many") {
+    const access = this.stored;
+    const match = and([filter, access.filterQuery, access.deletable(checkFilter(filter))]);
+    if (match === false) return { acknowledged: true as const, deletedCount: 0 };
+    const { deletedCount } =
+      count === "one"
+        ? await this.backend.deleteOne(asFilter(match))
+        : await this.backend.deleteMany(asFilter(match));
+    return { acknowledged: true as const, deletedCount };
+  }
+
+  /**
+   * Runs a pipeline after the user's read stages (`$match` on what the role can read, then the
+   * projection of unreadable fields); `$lookup`, `$graphLookup` and `$unionWith` get the rules of
+   * the collection they read; `$out`, `$merge`, `$function`, `$where` and `$accumulator` are refused.
+   */
+  aggregate(pipeline: Document[]): GuardedCursor {
+    return deferred(() => this.preparePipeline(pipeline));
+  }
+
+  private preparePipeline(pipeline: Document[]): () => Promise<Document[]> {
+    const rewritten = guardPipeline(pipeline, {
+      readStages: (collection) => this.readStages(collection),
+      wholeDocumentMatch: (collection) => {
+        const access = this.guard.access(this.database, collection, "stored");
+        return access.readsEverything ? asFilter(and([access.filterQuery, access.visible()])) : undefined;
+      },
+    });
+    const stages = [...this.readStages(this.name), ...rewritten];
+    return () => this.backend.aggregate(stages).toArray();
+  }
+
+  /** The stages that narrow a collection to what the user may read, for pipelines. */
+  private readStages(collection: string): Filter[] {
+    const access = this.guard.access(this.database, collection, "stored");
+    const projection = access.staticProjection();
+    if (!projection)
+      throw refused(
+        `an aggregation over ${this.database}.${collection}, whose field permissions differ per document`,
+      );
+    const match: Bound = and([access.filterQuery, access.visible()]);
+    return [{ $match: asFilter(match) }, ...projection.stages];
+  }
+}
+
+function sameId(a: unknown, b: unknown): boolean {
+  return (
+    a === b ||
+    (a !== null && b !== null && typeof a === "object" && typeof b === "object" && String(a) === String(b))
+  );
+}
+
+/** A filter that matches the document only while it is exactly as the guard read it. */
+function pinned(document: Document): Filter {
+  return { $and: Object.entries(document).map(([key, value]) => ({ [key]: { $eq: value } })) };
+}
+
+function withoutSetOnInsert(update: Document): Document {
+  const { $setOnInsert: _ignored, ...rest } = update;
+  return rest;
+}
+
+function upsertSeed(filter: Document): Document {
+  const seed: Document = {};
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === "$and" && Array.isArray(value))
+      Object.assign(seed, ...value.map((item) => upsertSeed(item as Document)));
+    else if (key.startsWith("$") || key.includes(".")) continue;
+    else if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith("$"))) {
+      if ("$eq" in value) seed[key] = structuredClone(value.$eq);
+    } else seed[key] = structuredClone(value);
+  }
+  return seed;
+}
+
+function applyUpdateInMemory(
+  document: Document,
+  update: Document,
+  arrayFilters: Document[] | undefined,
+  inserting = false,
+): void {
+  const { $setOnInsert, ...rest } = update;
+  const modifier =
+    inserting && isPlainObject($setOnInsert)
+      ? { ...rest, $set: { ...(rest.$set as Document), ...$setOnInsert } }
+      : rest;
+  if (Object.keys(modifier).length === 0) return;
+  mingoUpdate(document, modifier as never, arrayFilters);
+}

@@ -1,0 +1,50 @@
+export { CollectionAccess } from "./access.js";
+export { GuardError, type GuardErrorCode, RulesError } from "./errors.js";
+export { type Bound, type Filter, parseExpression } from "./expressions.js";
+export {
+  createGuard,
+  Guard,
+  GuardedCollection,
+  type GuardedCursor,
+  type GuardedFindOptions,
+  type GuardedUpdateOptions,
+  type GuardOptions,
+  type RealmUser,
+} from "./guard.js";
+export {
+  bearerToken,
+  createIdentityVerifier,
+  type IdentityOptions,
+  type IdentityVerifier,
+  REALM_USER_ID_CLAIM,
+  type VerifiedIdentity,
+} from "./identity.js";
+export type { Projection } from "./operation-checks.js";
+export {
+  type CustomUserDataSource,
+  createRealmContext,
+  type RealmCollection,
+  type RealmContext,
+  type RealmContextOptions,
+  type RealmFunction,
+  type RealmFunctionHandlerOptions,
+  realmContext,
+  realmFunctionHandler,
+} from "./realm-context.js";
+export {
+  type AppRules,
+  type CollectionRules,
+  compileRulesFile,
+  defineAppRules,
+  loadAppRules,
+  type RulesFile,
+  ServiceRules,
+} from "./rules.js";
+export type {
+  CursorLike,
+  Document,
+  MongoClientLike,
+  MongoCollectionLike,
+  MongoDatabaseLike,
+  UpdateResultLike,
+} from "./types.js";

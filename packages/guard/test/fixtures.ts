@@ -1,0 +1,97 @@
+import { defineAppRules, type RealmUser } from "../src/index.js";
+import { MemoryClient } from "../src/memory.js";
+
+/** The users of every fixture; each owns documents in each collection. */
+export const USERS = ["u1", "u2", "u3"] as const;
+
+export function realmUser(id: string, overrides: Partial<RealmUser> = {}): RealmUser {
+  return {
+    id,
+    type: "normal",
+    data: { email: `${id}@example.com`, groups: [] },
+    custom_data: {},
+    identities: [],
+    ...overrides,
+  };
+}
+
+/** A todo app's rules in the four shapes Realm apps use most. */
+export const todoRules = defineAppRules({
+  "mongodb-atlas": {
+    collections: {
+      // Role chosen per document by %%root.
+      "todo.items": {
+        database: "todo",
+        collection: "items",
+        roles: [
+          {
+            name: "owner",
+            apply_when: { owner_id: "%%user.id" },
+            read: true,
+            write: true,
+            insert: true,
+            delete: true,
+          },
+        ],
+        filters: [],
+      },
+      // Device Sync's owner template: one role, document filters.
+      "todo.notes": {
+        roles: [
+          {
+            name: "owner-read-write",
+            apply_when: {},
+            document_filters: { read: { owner_id: "%%user.id" }, write: { owner_id: "%%user.id" } },
+            read: true,
+            write: true,
+          },
+        ],
+      },
+      // Owner reads and writes everything; everyone else reads the name only.
+      "todo.profiles": {
+        roles: [
+          { name: "self", apply_when: { owner_id: "%%user.id" }, read: true, write: true },
+          {
+            name: "public",
+            apply_when: {},
+            fields: { name: { read: true }, owner_id: { read: true } },
+            insert: false,
+          },
+        ],
+      },
+    },
+  },
+});
+
+/** A client holding, for every user, three documents in each collection, each with a secret only its owner may read. */
+export function seededClient(): MemoryClient {
+  const client = new MemoryClient();
+  const db = client.db("todo");
+  for (const owner of USERS) {
+    for (let n = 0; n < 3; n++) {
+      db.collection("items").documents.push({
+        _id: `item-${owner}-${n}`,
+        owner_id: owner,
+        title: `t${n}`,
+        n,
+        tags: ["a", n % 2 ? "odd" : "even"],
+        secret: `S-${owner}-item-${n}`,
+      });
+      db.collection("notes").documents.push({
+        _id: `note-${owner}-${n}`,
+        owner_id: owner,
+        item: `item-${owner}-${n}`,
+        n,
+        secret: `S-${owner}-note-${n}`,
+      });
+    }
+    db.collection("profiles").documents.push({
+      _id: `profile-${owner}`,
+      owner_id: owner,
+      name: `Name ${owner}`,
+      n: 1,
+      secret: `S-${owner}-profile`,
+    });
+  }
+  return client;
+}
