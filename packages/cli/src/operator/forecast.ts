@@ -202,7 +202,11 @@ export function forecastPhaseOne(users: Iterable<ForecastUser>, options: Forecas
       "each user's rate is constant over time; account age does not cap recency",
       "the 10–90 % band covers chance only, not the error of the fitted parameters",
     ],
-    parameters: { shape: round3(shape), scaleDays: round3(scaleDays), dormantAfterDays: dormantAfter },
+    parameters: {
+      shape: significant(shape),
+      scaleDays: significant(scaleDays),
+      dormantAfterDays: dormantAfter,
+    },
     totals: {
       users: all.length,
       alreadyMigrated,
@@ -221,8 +225,8 @@ function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
+function significant(value: number): number {
+  return Number(value.toPrecision(4));
 }
 
 /** The forecast as lines of text for a terminal. */

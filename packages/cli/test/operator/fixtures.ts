@@ -23,11 +23,14 @@ export interface LedgerUserSpec {
   readonly confirmed?: boolean;
   /** Pool creation date for already-present users. */
   readonly poolCreatedAt?: string;
+  /** When a `created` user was imported (the ledger's clock at the transition). */
+  readonly importedAt?: string;
 }
 
 /** Fills a real CLI ledger (through its own API) with users in the given states. */
 export function buildLedger(file: string, specs: readonly LedgerUserSpec[], now = () => new Date()): void {
-  const ledger = ImportLedger.open(file, { now });
+  let at: Date | undefined;
+  const ledger = ImportLedger.open(file, { now: () => at ?? now() });
   try {
     const planned: PlannedUser[] = specs.map((spec) => {
       const email = spec.email ?? `user${spec.index}@example.com`;
@@ -68,6 +71,7 @@ export function buildLedger(file: string, specs: readonly LedgerUserSpec[], now 
         })),
     );
     for (const spec of specs) {
+      at = spec.importedAt ? new Date(spec.importedAt) : undefined;
       if (spec.state === "created")
         ledger.transition(realmIdOf(spec.index), "created", {
           event: "AdminCreateUser",
