@@ -85,7 +85,12 @@ export function adminRoutes(app: EmulatedApp): Route[] {
     },
     route("GET", "users", (request) => {
       const query = parseQuery(request.query);
-      const providerTypes = query.provider_types?.split(",").map((type) => type.trim());
+      const listed =
+        query.provider_types
+          ?.split(",")
+          .map((type) => type.trim())
+          .filter(Boolean) ?? [];
+      const providerTypes = listed.length > 0 ? listed : undefined;
       return {
         status: 200,
         body: app.listUsers({
