@@ -1,5 +1,6 @@
 // Node side of the demo: builds the page once with Vite and serves it statically, next to the JSON that
 // tells it where the sandbox is. Not part of the browser bundle.
+import { rmSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -44,6 +45,7 @@ export function buildDemoPage(): Promise<string> {
   built ??= (async () => {
     const { build } = await import("vite");
     const outDir = join(tmpdir(), `realm-to-cognito-demo-${process.pid}-${Date.now()}`);
+    process.once("exit", () => rmSync(outDir, { recursive: true, force: true }));
     await build({ configFile: join(APP_ROOT, "vite.config.ts"), build: { outDir } });
     return outDir;
   })();

@@ -271,12 +271,12 @@ export function createMigratingAuth(
           backendNotified = false;
           emit({ type: "migrationApiFailed", route: "/password-reset-requested", reason: errorCode(error) });
         }
-        emit({ type: "resetRequested", cognitoUserRemoved: backendNotified });
+        emit({ type: "resetRequested", via: "realm", backendNotified });
         return { status: "resetSent", via: "link" };
       }
       try {
         const delivery = await cognito.forgotPassword(email);
-        emit({ type: "resetRequested", cognitoUserRemoved: false });
+        emit({ type: "resetRequested", via: "cognito", backendNotified: false });
         return { status: "resetSent", via: "code", ...delivery };
       } catch (error) {
         // Same answer for an unknown user, as Cognito gives when user-existence errors are hidden.

@@ -80,7 +80,8 @@ export type MigratingAuthEvent =
   /** Cognito held a stale password; the backend set the one Realm accepted. */
   | { readonly type: "resynced" }
   | { readonly type: "resetRequired" }
-  | { readonly type: "resetRequested"; readonly cognitoUserRemoved: boolean }
+  /** `backendNotified`: realm-primary's `/password-reset-requested` accepted the request (it deletes the migrated user). */
+  | { readonly type: "resetRequested"; readonly via: "realm" | "cognito"; readonly backendNotified: boolean }
   | { readonly type: "migrationApiFailed"; readonly route: string; readonly reason: string }
   | { readonly type: "signedOut" };
 

@@ -112,7 +112,7 @@ describe("realm-primary", () => {
     expect(await t.cognitoUser(user.email)).toBeDefined();
 
     expect(await auth.requestPasswordReset(user.email)).toEqual({ status: "resetSent", via: "link" });
-    expect(events).toContainEqual({ type: "resetRequested", cognitoUserRemoved: true });
+    expect(events).toContainEqual({ type: "resetRequested", via: "realm", backendNotified: true });
     expect(await t.cognitoUser(user.email)).toBeUndefined();
 
     const newPassword = "Brand-New-Password-7";
