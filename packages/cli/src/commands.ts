@@ -232,6 +232,7 @@ export async function importCommand(
         userPoolId: poolId,
         username: config.cognito.username,
         mapping: config.mapping,
+        trustPendingEmails: config.policy.trustPendingEmails,
         createBucket: new TokenBucket(config.import.rate),
         setPasswordBucket: new TokenBucket(config.import.setPasswordRate),
         concurrency: config.import.concurrency,
@@ -261,6 +262,7 @@ export async function importCommand(
       outDir: options.outDir,
       username: config.cognito.username,
       mapping: config.mapping,
+      trustPendingEmails: config.policy.trustPendingEmails,
       ...(options.maxUsersPerFile ? { maxUsers: options.maxUsersPerFile } : {}),
     });
     let jobs: JobOutcome[] = [];

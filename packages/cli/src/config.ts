@@ -54,6 +54,12 @@ export const configSchema = z
         includeDisabled: z.boolean().default(false),
         /** Pending (unconfirmed) registrations: imported with email_verified false, so they cannot reset. */
         includePending: z.boolean().default(false),
+        /**
+         * Realm's pending list also holds users who confirmed but never signed in, and the Admin API
+         * cannot tell them apart. True imports pending registrations with email_verified "true" so they
+         * can reset their password: a trust decision the operator makes.
+         */
+        trustPendingEmails: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

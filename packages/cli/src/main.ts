@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import {
   doctorCommand,
@@ -136,11 +137,13 @@ export function buildProgram(): Command {
     .requiredOption("-s, --snapshot <file>", "snapshot file")
     .option("--include-disabled", "import users disabled in Realm")
     .option("--include-pending", "import pending registrations (their email stays unverified)")
+    .option("--trust-pending-emails", "import pending registrations with a verified email, so they can reset")
     .option("--no-list-pool", "use the pool listing stored in the ledger")
     .action(async (options, command: Command) => {
       const config = configOf(command, {
         "policy.includeDisabled": options.includeDisabled,
-        "policy.includePending": options.includePending,
+        "policy.includePending": options.includePending ?? (options.trustPendingEmails ? true : undefined),
+        "policy.trustPendingEmails": options.trustPendingEmails,
       });
       const summary = await planCommand(
         { config },
@@ -182,6 +185,9 @@ export function buildProgram(): Command {
     .option("--run", "csv-job: create, upload, start and poll the import jobs")
     .option("--role-arn <arn>", "csv-job: CloudWatch Logs role for the import jobs")
     .option("--retry-failed", "plan failed users again (csv-job: into new files)")
+    .option("--include-disabled", "when planning, import users disabled in Realm")
+    .option("--include-pending", "when planning, import pending registrations (email unverified)")
+    .option("--trust-pending-emails", "import pending registrations with a verified email, so they can reset")
     .option("--no-list-pool", "when planning, skip the pool listing")
     .action(async (options, command: Command) => {
       const config = configOf(command, {
@@ -189,6 +195,9 @@ export function buildProgram(): Command {
         "import.setPasswordRate": options.setPasswordRate,
         "import.concurrency": options.concurrency,
         "cognito.importRoleArn": options.roleArn,
+        "policy.includeDisabled": options.includeDisabled,
+        "policy.includePending": options.includePending ?? (options.trustPendingEmails ? true : undefined),
+        "policy.trustPendingEmails": options.trustPendingEmails,
       });
       const result = await importCommand(
         { config, quiet: command.optsWithGlobals<GlobalOptions>().quiet ?? false },
@@ -294,10 +303,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   }
 }
 
-const invokedDirectly =
-  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (invokedDirectly) {
-  main().then((code) => {
-    process.exitCode = code;
-  });
+/** Runs the command line as a process: sets the exit code, and exits even if a socket lingers. */
+export async function runAsCommand(argv: readonly string[]): Promise<void> {
+  const code = await main(argv);
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 200).unref();
 }
+
+const entry = process.argv[1];
+if (entry !== undefined && import.meta.url === pathToFileURL(resolve(entry)).href)
+  await runAsCommand(process.argv);

@@ -13,6 +13,7 @@ import {
 import type { CognitoSender } from "../cognito/client.js";
 import type { ImportLedger, LedgerUser } from "../ledger.js";
 import { awsErrorName, forEachBounded, isThrottle, type TokenBucket, withRetries } from "../rate.js";
+import { importableUser } from "./importable-user.js";
 import { unknowablePassword } from "./random-password.js";
 
 export interface AdminCreateOptions {
@@ -22,6 +23,8 @@ export interface AdminCreateOptions {
   /** Username for AdminCreateUser: the email (email-as-username pools) or the Realm user id. */
   readonly username: "email" | "realm-user-id";
   readonly mapping?: AttributeMapping;
+  /** Import pending registrations with a verified email (see `importableUser`). */
+  readonly trustPendingEmails?: boolean;
   /** Paces AdminCreateUser (UserCreation quota). */
   readonly createBucket: TokenBucket;
   /** Paces AdminSetUserPassword and AdminGetUser. */
@@ -123,7 +126,8 @@ async function importOne(
   const hadEarlierAttempt = row.attempts > 0;
   const firstAttemptAt = row.firstAttemptAt;
   const username = options.username === "email" ? row.user.email : (row.realmUserId ?? row.user.email);
-  const attributes = toAttributeList(toCognitoAttributes(row.user, options.mapping));
+  const user = importableUser(row.user, options.trustPendingEmails ?? false);
+  const attributes = toAttributeList(toCognitoAttributes(user, options.mapping));
   ledger.recordAttempt(row.key, "admin-create");
   let cognitoUsername: string;
   try {

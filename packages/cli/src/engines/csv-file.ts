@@ -3,6 +3,7 @@ import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { type AttributeMapping, toCognitoAttributes } from "@realm-to-cognito/core";
 import type { ImportLedger, LedgerUser } from "../ledger.js";
+import { importableUser } from "./importable-user.js";
 
 /** AWS's limits for one import file. */
 export const CSV_LIMITS = { users: 500_000, bytes: 100 * 1024 * 1024, rowChars: 16_000 } as const;
@@ -14,6 +15,8 @@ export interface CsvWriteOptions {
   readonly outDir: string;
   readonly username: "email" | "realm-user-id";
   readonly mapping?: AttributeMapping;
+  /** Import pending registrations with a verified email (see `importableUser`). */
+  readonly trustPendingEmails?: boolean;
   readonly maxUsers?: number;
   readonly maxBytes?: number;
   readonly onProgress?: (written: number) => void;
@@ -94,8 +97,9 @@ export async function writeCsvFiles(options: CsvWriteOptions): Promise<CsvWriteS
 
   for (const row of pendingRows(options.ledger)) {
     const username = options.username === "email" ? row.user.email : (row.realmUserId ?? row.user.email);
-    const attributes = toCognitoAttributes(row.user, options.mapping);
-    const problem = !row.user.confirmed
+    const user = importableUser(row.user, options.trustPendingEmails ?? false);
+    const attributes = toCognitoAttributes(user, options.mapping);
+    const problem = !user.confirmed
       ? "the CSV import needs a verified email and this user never confirmed it"
       : csvRowProblem({ ...attributes, "cognito:username": username });
     const line = `${csvRow(options.header, username, attributes)}\n`;
