@@ -22,8 +22,8 @@ const SECRET_KEYS = [
   "body",
   "request",
 ];
-/** Paths pino's redact censors, at the top level and one or two levels down. */
-export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
+/** Paths pino's redact censors, at the top level and one level down (deeper wildcards cost ~30 µs a line). */
+export const REDACTED_PATHS = SECRET_KEYS.flatMap((key) => [key, `*.${key}`]);
 
 /**
  * A JSON logger with redaction. The handlers log outcomes and reasons only: never the event, a password,
