@@ -52,4 +52,4 @@ export { TokenBucket } from "./token-bucket.js";
 export { classifySesError, createSesTransport, type SesTransportOptions } from "./transports/ses.js";
 export { classifySmtpError, createSmtpTransport, type SmtpTransportOptions } from "./transports/smtp.js";
 export type { MailTransport, OutgoingMessage, SendOutcome } from "./transports/transport.js";
-export { renderTrend, sparkline, type TrendOptions } from "./trend.js";
+export { renderLedgerTrend, renderTrend, sparkline, type TrendOptions } from "./trend.js";

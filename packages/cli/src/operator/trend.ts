@@ -1,4 +1,5 @@
-import type { MigrationDay } from "./ledger-view.js";
+import type Database from "better-sqlite3";
+import { ledgerViewOf, type MigrationDay } from "./ledger-view.js";
 
 const BARS = ["·", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
 const DAY_MS = 86_400_000;
@@ -49,4 +50,12 @@ export function renderTrend(history: readonly MigrationDay[], options: TrendOpti
   const before = history.filter((d) => d.day < days[0]!).reduce((s, d) => s + d.withPassword + d.imported, 0);
   if (before > 0) lines.push(`(${before.toLocaleString("en")} earlier migrations not shown)`);
   return lines.join("\n");
+}
+
+/**
+ * The trend straight from the CLI ledger's database, for `status` to print under its table.
+ * @example if (!options.json) console.log(renderLedgerTrend(ledger.db))
+ */
+export function renderLedgerTrend(db: Database.Database, options: TrendOptions = {}): string {
+  return renderTrend(ledgerViewOf(db).migrationsByDay(), options);
 }

@@ -1,0 +1,317 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  CognitoIdentityProviderClient,
+  CreateUserImportJobCommand,
+  DescribeUserImportJobCommand,
+  GetCSVHeaderCommand,
+  StartUserImportJobCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import type { SnapshotLine } from "@realm-to-cognito/core";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { csvRow, csvValue, writeCsvFiles } from "../src/engines/csv-file.js";
+import { poolCsvHeader, runImportJobs } from "../src/engines/csv-job.js";
+import { ImportLedger, ledgerKeyOf } from "../src/ledger.js";
+
+const HEADER = [
+  "cognito:username",
+  "name",
+  "given_name",
+  "family_name",
+  "middle_name",
+  "nickname",
+  "preferred_username",
+  "profile",
+  "picture",
+  "website",
+  "email",
+  "email_verified",
+  "gender",
+  "birthdate",
+  "zoneinfo",
+  "locale",
+  "phone_number",
+  "phone_number_verified",
+  "address",
+  "updated_at",
+  "cognito:mfa_enabled",
+  "custom:realm_user_id",
+  "custom:mongo_id",
+];
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "r2c-csv-"));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function ledgerWith(users: SnapshotLine[]): ImportLedger {
+  const ledger = ImportLedger.open(join(tempDir(), "ledger.db"));
+  ledger.recordPlan(
+    users.map((user) => ({
+      key: ledgerKeyOf(user),
+      user,
+      emailKey: user.email.toLowerCase(),
+      state: "planned" as const,
+    })),
+  );
+  return ledger;
+}
+
+function user(i: number, overrides: Partial<SnapshotLine> = {}): SnapshotLine {
+  return {
+    realmUserId: `64f65e24c2f20a0e2dff${i.toString(16).padStart(4, "0")}`,
+    email: `user${i}@example.com`,
+    mongoId: `6645b9c4a1e844379111${i.toString(16).padStart(4, "0")}`,
+    confirmed: true,
+    disabled: false,
+    source: "admin-api",
+    ...overrides,
+  };
+}
+
+describe("CSV files for Cognito's import job", () => {
+  it("escapes commas with a backslash, quotes nothing, and keeps backslashes and unicode as they are", () => {
+    expect(csvValue("Smith, Jr.")).toBe("Smith\\, Jr.");
+    expect(csvValue('a "quoted" \\ value')).toBe('a "quoted" \\ value');
+    expect(csvValue("Zoë 東京")).toBe("Zoë 東京");
+  });
+
+  it("writes header and rows byte for byte: username, verified email, mfa false, mapped attributes", async () => {
+    const ledger = ledgerWith([
+      user(1, { email: "zoë@exämple.com", extra: { name: "Doe, Jane \\ Zoë" } }),
+      user(2, { email: "o'brien@example.com" }),
+    ]);
+    const dir = tempDir();
+    const summary = await writeCsvFiles({
+      ledger,
+      header: HEADER,
+      outDir: dir,
+      username: "email",
+      mapping: { name: "name" },
+    });
+    expect(summary).toMatchObject({ users: 2, refused: 0 });
+    const bytes = readFileSync(summary.files[0]!.file);
+    expect(bytes.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(false);
+    const empty = (n: number) => ",".repeat(n);
+    expect(bytes.toString("utf8")).toBe(
+      `${HEADER.join(",")}\n` +
+        `zoë@exämple.com,Doe\\, Jane \\ Zoë${empty(9)}zoë@exämple.com,true${empty(8)},false,64f65e24c2f20a0e2dff0001,6645b9c4a1e8443791110001\n` +
+        `o'brien@example.com${empty(10)}o'brien@example.com,true${empty(8)},false,64f65e24c2f20a0e2dff0002,6645b9c4a1e8443791110002\n`,
+    );
+    const map = readFileSync(summary.files[0]!.map, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(map).toEqual([
+      { line: 2, key: "64f65e24c2f20a0e2dff0001", username: "zoë@exämple.com", email: "zoë@exämple.com" },
+      {
+        line: 3,
+        key: "64f65e24c2f20a0e2dff0002",
+        username: "o'brien@example.com",
+        email: "o'brien@example.com",
+      },
+    ]);
+    expect(ledger.get("64f65e24c2f20a0e2dff0002")).toMatchObject({
+      csvLine: 3,
+      csvFile: summary.files[0]!.file,
+      engine: "csv-job",
+    });
+    ledger.close();
+  });
+
+  it("starts a new file at the user limit and at the byte limit, losing and repeating no one", async () => {
+    const users = Array.from({ length: 11 }, (_, i) => user(i + 1));
+    const byCount = await writeCsvFiles({
+      ledger: ledgerWith(users),
+      header: HEADER,
+      outDir: tempDir(),
+      username: "email",
+      maxUsers: 5,
+    });
+    expect(byCount.files.map((file) => file.users)).toEqual([5, 5, 1]);
+
+    const row = `${csvRow(HEADER, "user1@example.com", { email: "user1@example.com", "custom:realm_user_id": users[0]!.realmUserId!, "custom:mongo_id": users[0]!.mongoId! })}\n`;
+    const headerBytes = Buffer.byteLength(`${HEADER.join(",")}\n`);
+    const rowBytes = Buffer.byteLength(row);
+    // Exactly three rows fit: the boundary is inclusive.
+    const bySize = await writeCsvFiles({
+      ledger: ledgerWith(users.slice(0, 7)),
+      header: HEADER,
+      outDir: tempDir(),
+      username: "email",
+      maxBytes: headerBytes + 3 * rowBytes,
+    });
+    expect(bySize.files.map((file) => file.users)).toEqual([3, 3, 1]);
+    for (const file of bySize.files)
+      expect(readFileSync(file.file).length).toBeLessThanOrEqual(headerBytes + 3 * rowBytes);
+    const everyone = bySize.files.flatMap((file) =>
+      readFileSync(file.map, "utf8")
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line).key as string),
+    );
+    expect(new Set(everyone).size).toBe(7);
+  });
+
+  it("refuses, with a reason in the ledger, a user whose row Cognito could not read or verify", async () => {
+    const ledger = ledgerWith([
+      user(1, { extra: { name: "two\nlines" } }),
+      user(2, {
+        realmUserId: undefined,
+        confirmed: false,
+        source: "pending-registrations",
+        email: "pending@example.com",
+      }),
+      user(3, { extra: { name: "x".repeat(16_001) } }),
+      user(4),
+    ]);
+    const summary = await writeCsvFiles({
+      ledger,
+      header: HEADER,
+      outDir: tempDir(),
+      username: "email",
+      mapping: { name: "name" },
+    });
+    expect(summary).toMatchObject({ users: 1, refused: 3 });
+    expect(ledger.get("64f65e24c2f20a0e2dff0001")?.reason).toMatch(/line break/);
+    expect(ledger.get("pending:pending@example.com")?.reason).toMatch(/verified email/);
+    expect(ledger.get("64f65e24c2f20a0e2dff0003")?.reason).toMatch(/16000 characters/);
+    ledger.close();
+  });
+
+  it("writes nobody twice when run again: users already in a file keep it", async () => {
+    const ledger = ledgerWith([user(1), user(2)]);
+    const dir = tempDir();
+    await writeCsvFiles({ ledger, header: HEADER, outDir: dir, username: "email" });
+    const again = await writeCsvFiles({ ledger, header: HEADER, outDir: dir, username: "email" });
+    expect(again).toMatchObject({ users: 0, files: [] });
+    ledger.close();
+  });
+});
+
+describe("import jobs (aws-sdk-client-mock: cognito-local has no import jobs)", () => {
+  const cognito = mockClient(CognitoIdentityProviderClient);
+  const uploads: Array<{ headers: IncomingMessage["headers"]; body: Buffer; url: string }> = [];
+  let uploadBase = "";
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      uploads.push({ headers: request.headers, body: Buffer.concat(chunks), url: request.url ?? "" });
+      response.writeHead(200).end();
+    });
+  });
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    uploadBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterEach(() => {
+    cognito.reset();
+    uploads.length = 0;
+  });
+
+  it("reads the pool's header with GetCSVHeader", async () => {
+    cognito.on(GetCSVHeaderCommand).resolves({ CSVHeader: HEADER, UserPoolId: "pool" });
+    expect(await poolCsvHeader(new CognitoIdentityProviderClient({ region: "us-east-1" }), "pool")).toEqual(
+      HEADER,
+    );
+  });
+
+  it("runs one job per file in turn: create, PUT with aws:kms, start (retried while another job runs), poll, settle", async () => {
+    const ledger = ledgerWith([user(1), user(2), user(3)]);
+    const { files } = await writeCsvFiles({
+      ledger,
+      header: HEADER,
+      outDir: tempDir(),
+      username: "email",
+      maxUsers: 2,
+    });
+    let job = 0;
+    cognito.on(CreateUserImportJobCommand).callsFake(() => {
+      job++;
+      return {
+        UserImportJob: {
+          JobId: `import-${job}`,
+          PreSignedUrl: `${uploadBase}/upload/${job}`,
+          Status: "Created",
+        },
+      };
+    });
+    cognito
+      .on(StartUserImportJobCommand)
+      .rejectsOnce(
+        Object.assign(new Error("another import job is running"), { name: "LimitExceededException" }),
+      )
+      .resolves({ UserImportJob: { Status: "Pending" } });
+    const polls: Record<string, number> = {};
+    cognito.on(DescribeUserImportJobCommand).callsFake((input: { JobId: string }) => {
+      polls[input.JobId] = (polls[input.JobId] ?? 0) + 1;
+      if (polls[input.JobId]! < 2) return { UserImportJob: { JobId: input.JobId, Status: "InProgress" } };
+      return input.JobId === "import-1"
+        ? {
+            UserImportJob: {
+              JobId: input.JobId,
+              Status: "Succeeded",
+              ImportedUsers: 2,
+              SkippedUsers: 0,
+              FailedUsers: 0,
+            },
+          }
+        : {
+            UserImportJob: {
+              JobId: input.JobId,
+              Status: "Failed",
+              ImportedUsers: 0,
+              FailedUsers: 1,
+              CompletionMessage: "Too many users have failed",
+            },
+          };
+    });
+    const outcomes = await runImportJobs({
+      client: new CognitoIdentityProviderClient({ region: "us-east-1" }),
+      ledger,
+      userPoolId: "pool",
+      cloudWatchLogsRoleArn: "arn:aws:iam::000000000000:role/CognitoImport",
+      pollMs: 1,
+    });
+    expect(outcomes.map((outcome) => `${outcome.jobId}:${outcome.status}`)).toEqual([
+      "import-1:Succeeded",
+      "import-2:Failed",
+    ]);
+    expect(uploads.map((upload) => upload.headers["x-amz-server-side-encryption"])).toEqual([
+      "aws:kms",
+      "aws:kms",
+    ]);
+    expect(uploads[0]!.body.equals(readFileSync(files[0]!.file))).toBe(true);
+    expect(cognito.commandCalls(CreateUserImportJobCommand)[0]!.args[0].input).toMatchObject({
+      UserPoolId: "pool",
+      CloudWatchLogsRoleArn: "arn:aws:iam::000000000000:role/CognitoImport",
+    });
+    expect(ledger.counts()).toMatchObject({ created: 2, failed: 1, planned: 0 });
+    expect(ledger.get("64f65e24c2f20a0e2dff0003")?.reason).toMatch(
+      /Failed: Too many users have failed \(line 2 of/,
+    );
+    expect(ledger.importJobs().map((row) => row.status)).toEqual(["Succeeded", "Failed"]);
+    // A second run finds nothing left to run.
+    expect(
+      await runImportJobs({
+        client: new CognitoIdentityProviderClient({ region: "us-east-1" }),
+        ledger,
+        userPoolId: "pool",
+        cloudWatchLogsRoleArn: "arn",
+        pollMs: 1,
+      }),
+    ).toEqual([]);
+    ledger.close();
+  }, 60_000);
+});

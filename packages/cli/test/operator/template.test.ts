@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { OperatorError } from "../../src/operator/errors.js";
+import { checkTemplate, RESET_NOTICE_TEMPLATE, renderMessage } from "../../src/operator/template.js";
+import { TokenBucket } from "../../src/operator/token-bucket.js";
+
+describe("message templates", () => {
+  it("escapes values in HTML only, and keeps the subject on one line", () => {
+    const message = renderMessage(
+      { subject: "Hi {{name}}", text: "Dear {{name}}", html: "<p>Dear {{ name }}</p>" },
+      { name: '<b>"Bob" & co</b>\r\nBcc: x@example.com' },
+    );
+    expect(message.subject).toBe('Hi <b>"Bob" & co</b> Bcc: x@example.com');
+    expect(message.text).toBe('Dear <b>"Bob" & co</b>\r\nBcc: x@example.com');
+    expect(message.html).toBe(
+      "<p>Dear &lt;b&gt;&quot;Bob&quot; &amp; co&lt;/b&gt;\r\nBcc: x@example.com</p>",
+    );
+  });
+
+  it("refuses a template that uses a variable nobody supplies, before any send", () => {
+    expect(() => checkTemplate(RESET_NOTICE_TEMPLATE, ["email", "resetLink"])).toThrow(/\{\{appName\}\}/);
+    expect(() => renderMessage({ subject: "{{x}}", text: "t" }, {})).toThrow(OperatorError);
+  });
+});
+
+describe("the token bucket", () => {
+  it("spaces takes at the configured rate on a fake clock", async () => {
+    let now = 0;
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const bucket = new TokenBucket({ ratePerSecond: 4, clock });
+    for (let i = 0; i < 9; i++) await bucket.take();
+    expect(now).toBeCloseTo(2000, 5); // first token free, then 8 more at 250 ms
+  });
+});
