@@ -57,11 +57,11 @@ export interface PlannedUser {
 /** A user listed from the pool. */
 export interface PoolUser {
   readonly username: string;
-  readonly email: string | undefined;
-  readonly realmUserId: string | undefined;
-  readonly status: string | undefined;
+  readonly email?: string | undefined;
+  readonly realmUserId?: string | undefined;
+  readonly status?: string | undefined;
   readonly enabled: boolean;
-  readonly createdAt: string | undefined;
+  readonly createdAt?: string | undefined;
 }
 
 export interface ImportJobRow {
