@@ -3,8 +3,8 @@
 // a raw Realm login round trip to the sandbox emulator, both measured 2,000 times, interleaved, in one run.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -40,13 +40,19 @@ try {
 
   const env = { PATH: process.env.PATH ?? "", MIGRATION_MODE: "realm-primary", REALM_APP_ID: realm.appId };
   const importTimer = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(bundles.userMigration).href)}); console.log(performance.now() - t);`;
+  // The same timing of an empty module says how much of the figure is this machine rather than the bundle.
+  const emptyModule = join(outDir, "empty.mjs");
+  await writeFile(emptyModule, "export const handler = async () => ({});\n");
+  const emptyTimer = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(emptyModule).href)}); console.log(performance.now() - t);`;
+  const timeImport = (script: string) =>
+    Number(
+      execFileSync(process.execPath, ["--input-type=module", "-e", script], { env, encoding: "utf8" }).trim(),
+    );
   const inits: number[] = [];
+  const emptyInits: number[] = [];
   for (let i = 0; i < COLD_STARTS; i++) {
-    const out = execFileSync(process.execPath, ["--input-type=module", "-e", importTimer], {
-      env,
-      encoding: "utf8",
-    });
-    inits.push(Number(out.trim()));
+    inits.push(timeImport(importTimer));
+    emptyInits.push(timeImport(emptyTimer));
   }
   const initMedian = quantile(inits, 0.5);
 
@@ -112,6 +118,12 @@ try {
     `cold init (median of ${COLD_STARTS} fresh node processes, import timed inside): ${ms(initMedian)}`,
   );
   console.log(`  min ${ms(Math.min(...inits))}, max ${ms(Math.max(...inits))}`);
+  console.log(`  an empty module, same processes' conditions: median ${ms(quantile(emptyInits, 0.5))}`);
+  console.log(
+    `  load average now: ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(" ")} on ${cpus().length} CPUs`,
+  );
   console.log(
     `invocations: ${INVOCATIONS} each, interleaved, after ${WARMUP} warm-up rounds (${logged} log bytes)`,
   );

@@ -85,3 +85,8 @@ export async function buildBundles(options: { outDir?: string } = {}): Promise<T
   );
   return Object.fromEntries(built) as unknown as TriggerBundles;
 }
+
+// `npm run build -w packages/trigger` writes the bundles to packages/trigger/dist.
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const [name, file] of Object.entries(await buildBundles())) console.log(`${name}: ${file}`);
+}
