@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { adminRoutes } from "./admin-api.js";
 import { type AppSettings, type ConfirmationFunction, EmulatedApp, type ResetFunction } from "./app.js";
 import { clientRoutes } from "./client-api.js";
@@ -105,11 +106,7 @@ export async function startAppServicesEmulator(
       link: `${origin}/groups/${settings.groupId}/apps/${settings.appObjectId}/logs?co_id=${newObjectId(settings.now())}`,
     }));
   });
-  server.on("clientError", (_error, socket) => {
-    if (socket.writable)
-      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-    else socket.destroy();
-  });
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerUnparsable(error, socket));
   let baseUrl: string;
   try {
     baseUrl = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
@@ -164,6 +161,23 @@ export async function startAppServicesEmulator(
       return stopped;
     },
   };
+}
+
+/** A request too broken to parse still gets Realm's error body, then the connection is closed. */
+function answerUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+  const body = JSON.stringify({
+    error: tooLarge ? "request headers too large" : "malformed HTTP request",
+    error_code: "BadRequest",
+  });
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? "431 Request Header Fields Too Large" : "400 Bad Request"}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function sandboxRoutes(app: EmulatedApp): Route[] {

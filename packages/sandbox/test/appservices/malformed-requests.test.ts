@@ -1,4 +1,6 @@
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AppServicesEmulator, startAppServicesEmulator } from "../../src/appservices/index.js";
 
@@ -49,6 +51,9 @@ function raw(
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined && options.contentType !== null) {
     headers["Content-Type"] = options.contentType ?? "application/json";
+  }
+  if (options.body !== undefined && headers["Content-Length"] === undefined) {
+    headers["Content-Length"] = String(Buffer.byteLength(options.body));
   }
   if (options.bearer !== undefined) headers.Authorization = `Bearer ${options.bearer}`;
   return new Promise((resolve, reject) => {
@@ -369,6 +374,26 @@ describe("malformed requests to the App Services emulator", () => {
     expect(location.status).toBe(200);
   });
 
+  it("answers a request too broken to parse with 400 and an error body, and keeps serving", async () => {
+    const url = new URL(realm.baseUrl);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(url.port), url.hostname, () => socket.end("NOT HTTP AT ALL\r\n\r\n"));
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400/);
+    expect(reply).toContain('"error_code":"BadRequest"');
+    const huge = await raw("GET", `${CLIENT}/app/sandbox-app-abcde/location`, {
+      headers: { "X-Big": "x".repeat(20_000) },
+    });
+    expect(huge.status).toBe(431);
+    expect((await raw("GET", `${CLIENT}/app/sandbox-app-abcde/location`)).status).toBe(200);
+  });
+
   it("answers a CORS preflight from a browser", async () => {
     const response = await raw("OPTIONS", `${USERPASS}/login`, {
       headers: {
@@ -381,6 +406,45 @@ describe("malformed requests to the App Services emulator", () => {
     expect(response.headers["access-control-allow-origin"]).toBe("http://localhost:5173");
     expect(String(response.headers["access-control-allow-headers"]).toLowerCase()).toContain("authorization");
     expect(String(response.headers["access-control-allow-methods"])).toContain("DELETE");
+  });
+
+  it("answers any JSON value or any text sent to any route with a 2xx or a 4xx error body, never a 5xx", async () => {
+    const routes: Array<[string, () => string]> = [
+      ...[
+        "login",
+        "register",
+        "confirm",
+        "confirm/send",
+        "confirm/call",
+        "reset/send",
+        "reset",
+        "reset/call",
+      ].map((route): [string, () => string] => ["POST", () => `${USERPASS}/${route}`]),
+      ["POST", () => `${ADMIN}/auth/providers/mongodb-cloud/login`],
+      ["POST", () => `${APP}/users`],
+      ["POST", () => `${APP}/user_registrations/by_email/fuzz%40example.com/confirm`],
+      ["DELETE", () => `${CLIENT}/auth/session`],
+      ["GET", () => `${APP}/users?after=${"f".repeat(24)}`],
+    ];
+    const bodies = fc.oneof(
+      fc.jsonValue().map((value) => JSON.stringify(value)),
+      fc.string({ maxLength: 200 }),
+      fc.record({ email: fc.string(), password: fc.string(), username: fc.anything() }).map((value) => {
+        try {
+          return JSON.stringify(value) ?? "{}";
+        } catch {
+          return "{}";
+        }
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), bodies, async ([method, path], body) => {
+        const response = await raw(method, path(), { body, bearer: adminToken });
+        expect(response.status).toBeLessThan(500);
+        if (response.status >= 400) expect(JSON.parse(response.text)).toHaveProperty("error_code");
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it("still answers correctly after all of that", async () => {
