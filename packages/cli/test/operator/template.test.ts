@@ -25,7 +25,12 @@ describe("message templates", () => {
 describe("the token bucket", () => {
   it("spaces takes at the configured rate on a fake clock", async () => {
     let now = 0;
-    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const clock = {
+      now: () => now,
+      sleep: async (ms: number) => {
+        now += ms;
+      },
+    };
     const bucket = new TokenBucket({ ratePerSecond: 4, clock });
     for (let i = 0; i < 9; i++) await bucket.take();
     expect(now).toBeCloseTo(2000, 5); // first token free, then 8 more at 250 ms
