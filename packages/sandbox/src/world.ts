@@ -7,7 +7,7 @@ import {
   ListUserPoolsCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { MigrationMode } from "@realm-to-cognito/core";
-import { buildBundles } from "@realm-to-cognito/trigger/build";
+import { buildBundles, type TriggerBundles } from "@realm-to-cognito/trigger/build";
 import { type AppServicesEmulator, type SeedSummary, startAppServicesEmulator } from "./appservices/index.js";
 import {
   type CognitoLocal,
@@ -94,6 +94,8 @@ export interface SandboxWorldOptions {
   logLevel?: string;
   /** Where the handlers' own logs go; default stderr, `null` drops them. */
   handlerOutput?: HandlerOutput;
+  /** Bundles built before (e.g. once per test file); default: build them into the data dir. */
+  bundles?: TriggerBundles;
 }
 
 function portsFrom(portBase: number | undefined) {
@@ -187,30 +189,42 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
 
   try {
     await mkdir(join(directory, "cognito"), { recursive: true });
-    const realm = await startAppServicesEmulator({
-      port: ports.realm,
-      storage:
-        storageKind === "sqlite"
-          ? { kind: "sqlite", file: join(directory, "appservices.sqlite") }
-          : { kind: "memory" },
-    });
-    stops.push(() => realm.stop());
+    const started = <T extends { stop(): Promise<void> }>(part: T): T => {
+      stops.push(() => part.stop());
+      return part;
+    };
+    // The slow parts (bundling, cognito-local's start, seeding) run side by side; the bridge comes
+    // first because cognito-local's config names its endpoint.
+    const bridge = started(
+      await startLambdaBridge({
+        port: ports.lambda,
+        ...(options.handlerOutput !== undefined ? { handlerOutput: options.handlerOutput } : {}),
+      }),
+    );
+    const parts = await Promise.allSettled([
+      options.bundles
+        ? Promise.resolve(options.bundles)
+        : buildBundles({ outDir: join(directory, "bundles") }),
+      startAppServicesEmulator({
+        port: ports.realm,
+        storage:
+          storageKind === "sqlite"
+            ? { kind: "sqlite", file: join(directory, "appservices.sqlite") }
+            : { kind: "memory" },
+      }).then(started),
+      startCognitoLocal({
+        port: ports.cognito,
+        dataDir: join(directory, "cognito"),
+        lambdaEndpoint: bridge.endpoint,
+        userMigrationFunction: USER_MIGRATION_FUNCTION,
+      }).then(started),
+    ]);
+    const failure = parts.find((part) => part.status === "rejected");
+    if (failure) throw failure.reason;
+    const [bundles, realm, cognito] = parts.map(
+      (part) => (part as PromiseFulfilledResult<unknown>).value,
+    ) as [TriggerBundles, AppServicesEmulator, CognitoLocal];
     const seeded = await realm.seed({ count: options.seedUsers ?? 20, seed: options.seed ?? 1 });
-
-    const bundles = await buildBundles({ outDir: join(directory, "bundles") });
-    const bridge = await startLambdaBridge({
-      port: ports.lambda,
-      ...(options.handlerOutput !== undefined ? { handlerOutput: options.handlerOutput } : {}),
-    });
-    stops.push(() => bridge.stop());
-
-    const cognito = await startCognitoLocal({
-      port: ports.cognito,
-      dataDir: join(directory, "cognito"),
-      lambdaEndpoint: bridge.endpoint,
-      userMigrationFunction: USER_MIGRATION_FUNCTION,
-    });
-    stops.push(() => cognito.stop());
     const admin = cognito.client();
     const pool =
       (await findSandboxPool(admin)) ??

@@ -7,7 +7,6 @@ import { cognitoLocalClient } from "../../src/cognito/index.js";
 import type { SandboxDescription } from "../../src/world.js";
 
 const REPO_ROOT = new URL("../../../../", import.meta.url).pathname;
-const TSX_CLI = `${REPO_ROOT}node_modules/tsx/dist/cli.mjs`;
 
 function isAlive(pid: number): boolean {
   try {
@@ -24,9 +23,10 @@ describe("the sandbox command (npm run sandbox -- --json)", () => {
   let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   beforeAll(async () => {
-    // What `npx tsx` runs, minus npm: npm exec re-raises SIGINT on itself, hiding the sandbox's exit
-    // code. Its own process group, so SIGINT reaches tsx and the sandbox together, as Ctrl-C does.
-    const args = [TSX_CLI, "packages/sandbox/src/main.ts", "--json", "--seed-users", "20"];
+    // `npx tsx` minus its wrappers: npm exec re-raises SIGINT on itself, and tsx's CLI reports 130
+    // when the child exits before answering its signal handshake, both hiding the sandbox's own exit
+    // code. Its own process group, so SIGINT arrives as Ctrl-C sends it.
+    const args = ["--import", "tsx", "packages/sandbox/src/main.ts", "--json", "--seed-users", "20"];
     sandbox = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       detached: true,

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   AdminGetUserCommand,
   type CognitoIdentityProviderClient,
@@ -5,6 +8,7 @@ import {
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
+import { buildBundles, type TriggerBundles } from "@realm-to-cognito/trigger/build";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { USER_MIGRATION_FUNCTION } from "../../src/cognito/index.js";
 import { type SandboxWorld, startSandboxWorld } from "../../src/world.js";
@@ -29,6 +33,19 @@ async function cognitoUser(client: CognitoIdentityProviderClient, world: Sandbox
   }
 }
 
+// Both worlds of this file host the same bundles: build them once.
+let bundleDirectory: string;
+let bundles: TriggerBundles;
+
+beforeAll(async () => {
+  bundleDirectory = await mkdtemp(join(tmpdir(), "world-bundles-"));
+  bundles = await buildBundles({ outDir: bundleDirectory });
+});
+
+afterAll(async () => {
+  await rm(bundleDirectory, { recursive: true, force: true });
+});
+
 describe("the sandbox world in realm-primary mode", () => {
   let world: SandboxWorld;
   let cognito: CognitoIdentityProviderClient;
@@ -50,7 +67,7 @@ describe("the sandbox world in realm-primary mode", () => {
     });
 
   beforeAll(async () => {
-    world = await startSandboxWorld({ seedUsers: 20, handlerOutput: null });
+    world = await startSandboxWorld({ seedUsers: 20, handlerOutput: null, bundles });
     cognito = world.cognito.client();
     realm = new AuthClient({ appId: world.realm.appId, baseUrl: world.realm.baseUrl });
   });
@@ -146,7 +163,7 @@ describe("the sandbox world in cognito-primary mode", () => {
   let world: SandboxWorld;
 
   beforeAll(async () => {
-    world = await startSandboxWorld({ mode: "cognito-primary", seedUsers: 8, handlerOutput: null });
+    world = await startSandboxWorld({ mode: "cognito-primary", seedUsers: 8, handlerOutput: null, bundles });
   });
 
   afterAll(async () => {
