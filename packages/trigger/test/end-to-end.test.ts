@@ -38,6 +38,7 @@ const users = {
   drifting: { email: "drift@example.com", password: "Drift-before-3!" },
   resetting: { email: "reset@example.com", password: "Reset-pass-4!" },
   untouched: { email: "untouched@example.com", password: "Untouched-5!" },
+  weak: { email: "weak@example.com", password: "weakpassword11" },
   down: { email: "down@example.com", password: "Down-pass-6!" },
   disabled: { email: "disabled@example.com", password: "Disabled-7!" },
   pending: { email: "pending@example.com", password: "Pending-pass-8!" },
@@ -250,6 +251,13 @@ describe("signing in to Cognito with a Realm password", () => {
         env: triggerEnv(),
       });
     }
+  });
+
+  it("migrates a password that breaks the policy as RESET_REQUIRED, so Cognito asks for a new one", async () => {
+    expect(await failure(signIn(users.weak.email, users.weak.password))).toBe(
+      "PasswordResetRequiredException",
+    );
+    expect((await cognitoUser(users.weak.email))?.status).toBe("RESET_REQUIRED");
   });
 
   it("migrates through ADMIN_USER_PASSWORD_AUTH too", async () => {
