@@ -1,7 +1,7 @@
 // Node side of the demo: builds the page once with Vite and serves it statically, next to the JSON that
 // tells it where the sandbox is. Not part of the browser bundle.
 import { rmSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -39,6 +39,7 @@ export interface DemoServer {
 }
 
 let built: Promise<string> | undefined;
+let serving = 0;
 
 /** Builds the page with Vite into a temp directory, once per process. */
 export function buildDemoPage(): Promise<string> {
@@ -58,6 +59,7 @@ export async function startDemoServer(
   options: { port?: number; host?: string; lapsedEmails?: Iterable<string> } = {},
 ): Promise<DemoServer> {
   const root = await buildDemoPage();
+  serving++;
   const lapsedEmails = new Set(options.lapsedEmails ?? []);
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
@@ -89,11 +91,17 @@ export async function startDemoServer(
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}/`,
     lapsedEmails,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    async stop() {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      // The last server out removes the built page; a later start builds it again.
+      if (--serving === 0 && built !== undefined) {
+        built = undefined;
+        await rm(root, { recursive: true, force: true });
+      }
+    },
   };
 }
 

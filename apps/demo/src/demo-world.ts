@@ -8,7 +8,7 @@ import {
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { MigrationMode } from "@realm-to-cognito/core";
-import { type SandboxWorld, startSandboxWorld } from "../../../packages/sandbox/src/world.js";
+import { type SandboxWorld, startSandboxWorld } from "@realm-to-cognito/sandbox";
 import { type DemoServer, startDemoServer } from "./demo-server.js";
 
 export interface DemoUser {

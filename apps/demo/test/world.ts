@@ -5,7 +5,7 @@ import {
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { MigrationMode } from "@realm-to-cognito/core";
-import { seededEmail, seededPassword, seededState } from "../../../packages/sandbox/src/appservices/index.js";
+import { seededEmail, seededPassword, seededState } from "@realm-to-cognito/sandbox";
 import { type DemoWorld, startDemoWorld } from "../src/demo-world.js";
 
 export interface TestDemoWorld extends DemoWorld {

@@ -87,3 +87,38 @@ describe("Cognito's answers as results", () => {
     ).toThrow(TypeError);
   });
 });
+
+describe("sessions", () => {
+  const tokens = (accessToken: string, expiresAt: number) => ({
+    idToken: "id",
+    accessToken,
+    refreshToken: "refresh",
+    expiresAt,
+  });
+
+  function scripted(refresh: CognitoAuthApi["refresh"]): CognitoAuthApi {
+    return {
+      ...refusing("NotUsedException"),
+      signInWithPassword: async () => ({ kind: "tokens", tokens: tokens("first", Date.now() + 1000) }),
+      refresh,
+    };
+  }
+
+  it("refreshes Cognito tokens that are about to expire", async () => {
+    const auth = cognitoPrimary(scripted(async () => tokens("second", Date.now() + 3_600_000)));
+    await auth.signIn("a@example.com", "pw");
+    const session = await auth.currentSession();
+    expect(session?.cognito?.accessToken).toBe("second");
+    expect(session?.cognito?.refreshToken).toBe("refresh");
+  });
+
+  it("ends a Cognito session whose refresh is refused", async () => {
+    const auth = cognitoPrimary(
+      scripted(async () => {
+        throw new CognitoRefusedError("InitiateAuth", "NotAuthorizedException", 400, "revoked");
+      }),
+    );
+    await auth.signIn("a@example.com", "pw");
+    expect(await auth.currentSession()).toBeUndefined();
+  });
+});

@@ -1,6 +1,11 @@
-import { AuthClient } from "@realm-to-cognito/realm";
+import { AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMigratingAuth, type MigratingAuthEvent } from "../src/index.js";
+import {
+  CognitoRefusedError,
+  createFetchCognitoApi,
+  createMigratingAuth,
+  type MigratingAuthEvent,
+} from "../src/index.js";
 import { freshEmail, startTestWorld, type TestWorld } from "./sandbox.js";
 
 let t: TestWorld;
@@ -178,10 +183,22 @@ describe("realm-primary", () => {
   it("signs out of both services and forgets the session", async () => {
     const user = takeActiveUser();
     const { auth } = authWithEvents();
-    await auth.signIn(user.email, user.password);
+    const signedIn = await auth.signIn(user.email, user.password);
+    if (signedIn.status !== "signedIn") throw new Error(`sign-in failed: ${signedIn.status}`);
+    const { realm: realmTokens, cognito: cognitoTokens } = signedIn.session;
     expect((await auth.currentSession())?.email).toBe(user.email);
+
     expect(await auth.signOut()).toEqual({ status: "signedOut" });
+
     expect(await auth.currentSession()).toBeUndefined();
+    const realm = new AuthClient({ appId: t.world.realm.appId, baseUrl: t.world.realm.baseUrl });
+    await expect(realm.refreshAccessToken(realmTokens?.refreshToken ?? "")).rejects.toBeInstanceOf(
+      RealmRejectedError,
+    );
+    const cognito = createFetchCognitoApi(t.config().cognito);
+    await expect(cognito.refresh(cognitoTokens?.refreshToken ?? "")).rejects.toBeInstanceOf(
+      CognitoRefusedError,
+    );
   });
 
   it("puts no password or token into its events", async () => {

@@ -10,8 +10,13 @@ import {
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { MigrationMode } from "@realm-to-cognito/core";
-import { seededEmail, seededPassword, seededState } from "../../sandbox/src/appservices/index.js";
-import { type SandboxWorld, startSandboxWorld } from "../../sandbox/src/world.js";
+import {
+  type SandboxWorld,
+  seededEmail,
+  seededPassword,
+  seededState,
+  startSandboxWorld,
+} from "@realm-to-cognito/sandbox";
 import type { MigratingAuthConfig } from "../src/index.js";
 
 export interface TestWorld {
