@@ -1,6 +1,6 @@
-import type { MigrationMode } from "@realm-to-cognito/core";
 import {
   type AttributeMapping,
+  type MigrationMode,
   type PasswordPolicy,
   passwordPolicyViolations,
   type SourceUser,
@@ -8,8 +8,7 @@ import {
   toCognitoAttributes,
 } from "@realm-to-cognito/core";
 import type { AuthClient } from "@realm-to-cognito/realm";
-import type { UserDirectory } from "./directory.js";
-import { isEligible } from "./directory.js";
+import { isEligible, type UserDirectory } from "./directory.js";
 import { MigrationRefusedError, SignInRefused } from "./errors.js";
 import {
   type AuthenticationEvent,
