@@ -45,6 +45,53 @@ function splitSetOnInsert(update: Document, inserting: boolean): Document {
 }
 
 /**
+ * mingo runs a `$lookup` pipeline over the whole foreign collection when localField/foreignField are
+ * also given; MongoDB runs it over the matching documents only. Express the equality in the pipeline.
+ */
+function portablePipeline(pipeline: Document[]): Document[] {
+  return pipeline.map((stage) => {
+    const [name, spec] = Object.entries(stage)[0] ?? [];
+    if (!isPlainObject(spec)) return stage;
+    if (name === "$lookup") {
+      const inner = Array.isArray(spec.pipeline) ? portablePipeline(spec.pipeline as Document[]) : undefined;
+      if (typeof spec.localField === "string" && typeof spec.foreignField === "string" && inner) {
+        const { localField, foreignField, let: variables, ...rest } = spec;
+        const local = "$$guardLocalField";
+        const match = {
+          $match: {
+            $expr: {
+              $in: [
+                `$${foreignField}`,
+                { $cond: [{ $isArray: local }, local, [{ $ifNull: [local, null] }]] },
+              ],
+            },
+          },
+        };
+        return {
+          $lookup: {
+            ...rest,
+            let: { ...(variables as Document), guardLocalField: `$${localField}` },
+            pipeline: [match, ...inner],
+          },
+        };
+      }
+      return inner ? { $lookup: { ...spec, pipeline: inner } } : stage;
+    }
+    if (name === "$unionWith" && Array.isArray(spec.pipeline)) {
+      return { $unionWith: { ...spec, pipeline: portablePipeline(spec.pipeline as Document[]) } };
+    }
+    if (name === "$facet") {
+      return {
+        $facet: Object.fromEntries(
+          Object.entries(spec).map(([key, value]) => [key, portablePipeline(value as Document[])]),
+        ),
+      };
+    }
+    return stage;
+  });
+}
+
+/**
  * A collection held in memory and queried with mingo, MongoDB's query language in JavaScript. It
  * stands in for the driver in tests and benches; `_id`s it creates are 24-hex strings.
  */
@@ -196,7 +243,7 @@ export class MemoryCollection implements MongoCollectionLike {
   aggregate(pipeline: Document[]): CursorLike<Document> {
     return cursor(() =>
       clone(
-        aggregate(this.documents, pipeline, {
+        aggregate(this.documents, portablePipeline(pipeline), {
           collectionResolver: (name: string) => this.database.collection(name).documents,
         }) as Document[],
       ),

@@ -1,0 +1,498 @@
+import { describe, expect, it } from "vitest";
+import { createGuard, defineAppRules, GuardError } from "../src/index.js";
+import { MemoryClient } from "../src/memory.js";
+import { realmUser, seededClient, todoRules } from "./fixtures.js";
+
+function setup(userId = "u1") {
+  const client = seededClient();
+  const guard = createGuard({ rules: todoRules, user: realmUser(userId), client });
+  const raw = (name: string) => client.db("todo").collection(name).documents;
+  return {
+    client,
+    guard,
+    raw,
+    items: guard.collection("todo", "items"),
+    notes: guard.collection("todo", "notes"),
+    profiles: guard.collection("todo", "profiles"),
+  };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GuardError) return error.code;
+    throw error;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("reads", () => {
+  it("find returns only the user's own documents when the role is chosen by %%root", async () => {
+    const { items } = setup();
+    const found = await items.find({}).toArray();
+    expect(found.map((d) => d._id).sort()).toEqual(["item-u1-0", "item-u1-1", "item-u1-2"]);
+  });
+
+  it("find narrows by document_filters.read with a single role", async () => {
+    const { notes } = setup("u2");
+    const found = await notes.find({ n: { $gte: 1 } }, { sort: { n: -1 }, limit: 5 }).toArray();
+    expect(found.map((d) => d._id)).toEqual(["note-u2-2", "note-u2-1"]);
+  });
+
+  it("find shows other users' profiles with only the fields the public role may read", async () => {
+    const { profiles } = setup();
+    const found = await profiles.find({}, { sort: { owner_id: 1 } }).toArray();
+    expect(found[0]).toMatchObject({ _id: "profile-u1", secret: "S-u1-profile" });
+    expect(found[1]).toEqual({ owner_id: "u2", name: "Name u2" });
+    expect(found[2]).toEqual({ owner_id: "u3", name: "Name u3" });
+  });
+
+  it("find applies the caller's projection after the role's", async () => {
+    const { profiles } = setup();
+    const found = await profiles
+      .find({}, { projection: { name: 1, secret: 1 }, sort: { owner_id: 1 } })
+      .toArray();
+    expect(found).toEqual([
+      { _id: "profile-u1", name: "Name u1", secret: "S-u1-profile" },
+      { name: "Name u2" },
+      { name: "Name u3" },
+    ]);
+  });
+
+  it("a filter on a field the role cannot read matches only documents where it can", async () => {
+    const { profiles } = setup();
+    const found = await profiles.find({ secret: { $exists: true } }).toArray();
+    expect(found.map((d) => d.owner_id)).toEqual(["u1"]);
+  });
+
+  it("findOne cannot reach another user's document by _id", async () => {
+    const { items } = setup();
+    expect(await items.findOne({ _id: "item-u2-0" })).toBeNull();
+    expect(await items.findOne({ _id: "item-u1-0" })).toMatchObject({ owner_id: "u1" });
+  });
+
+  it("countDocuments counts only readable documents", async () => {
+    const { items, notes } = setup();
+    expect(await items.countDocuments({})).toBe(3);
+    expect(await notes.countDocuments({ owner_id: "u2" })).toBe(0);
+  });
+
+  it("distinct takes values only from documents whose role can read the field", async () => {
+    const { profiles, items } = setup();
+    expect(await profiles.distinct("secret")).toEqual(["S-u1-profile"]);
+    expect((await profiles.distinct("name")).sort()).toEqual(["Name u1", "Name u2", "Name u3"]);
+    expect((await items.distinct("owner_id")).sort()).toEqual(["u1"]);
+  });
+});
+
+describe("inserts", () => {
+  it("insertOne stores a document the user owns", async () => {
+    const { items, raw } = setup();
+    const { insertedId } = await items.insertOne({ owner_id: "u1", title: "new" });
+    expect(raw("items").find((d) => d._id === insertedId)).toMatchObject({ owner_id: "u1", title: "new" });
+  });
+
+  it("insertOne refuses a document owned by someone else, or by nobody", async () => {
+    const { items, raw } = setup();
+    expect(await refusal(items.insertOne({ owner_id: "u2", title: "forged" }))).toBe("PERMISSION_DENIED");
+    expect(await refusal(items.insertOne({ title: "ownerless" }))).toBe("PERMISSION_DENIED");
+    expect(raw("items")).toHaveLength(9);
+  });
+
+  it("insertOne refuses where the role's insert is false", async () => {
+    const { profiles } = setup();
+    expect(await refusal(profiles.insertOne({ owner_id: "u9", name: "x" }))).toBe("PERMISSION_DENIED");
+  });
+
+  it("insertMany inserts nothing when one document is forged", async () => {
+    const { notes, raw } = setup();
+    const attempt = notes.insertMany([{ owner_id: "u1" }, { owner_id: "u3" }]);
+    expect(await refusal(attempt)).toBe("PERMISSION_DENIED");
+    expect(raw("notes")).toHaveLength(9);
+    expect((await notes.insertMany([{ owner_id: "u1" }, { owner_id: "u1" }])).insertedCount).toBe(2);
+  });
+});
+
+describe("updates", () => {
+  it("updateMany changes only the user's own documents", async () => {
+    const { items, raw } = setup();
+    const result = await items.updateMany({}, { $set: { title: "done" } });
+    expect(result.matchedCount).toBe(3);
+    expect(
+      raw("items")
+        .filter((d) => d.title === "done")
+        .every((d) => d.owner_id === "u1"),
+    ).toBe(true);
+  });
+
+  it("updateOne cannot reach another user's document", async () => {
+    const { notes, raw } = setup();
+    const result = await notes.updateOne({ _id: "note-u2-0" }, { $set: { n: 99 } });
+    expect(result.matchedCount).toBe(0);
+    expect(raw("notes").find((d) => d._id === "note-u2-0")?.n).toBe(0);
+  });
+
+  it("an update that hands a document to another user is refused and changes nothing", async () => {
+    const { items, raw } = setup();
+    expect(await refusal(items.updateOne({ _id: "item-u1-0" }, { $set: { owner_id: "u2" } }))).toBe(
+      "PERMISSION_DENIED",
+    );
+    expect(await refusal(items.updateMany({}, { $unset: { owner_id: "" } }))).toBe("PERMISSION_DENIED");
+    expect(raw("items").filter((d) => d.owner_id === "u1")).toHaveLength(3);
+  });
+
+  it("an update touching the owner field but keeping it is allowed, checked document by document", async () => {
+    const { items, raw } = setup();
+    const result = await items.updateOne({ _id: "item-u1-1" }, { $set: { owner_id: "u1", title: "kept" } });
+    expect(result).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
+    expect(raw("items").find((d) => d._id === "item-u1-1")?.title).toBe("kept");
+  });
+
+  it("another user's profile cannot be written through the read-only public role", async () => {
+    const { profiles, raw } = setup();
+    expect((await profiles.updateOne({ _id: "profile-u2" }, { $set: { name: "hacked" } })).matchedCount).toBe(
+      0,
+    );
+    expect(raw("profiles").find((d) => d._id === "profile-u2")?.name).toBe("Name u2");
+  });
+
+  it("an upsert creates the user's own document", async () => {
+    const { items, raw } = setup();
+    const result = await items.updateOne(
+      { owner_id: "u1", title: "fresh" },
+      { $set: { n: 7 } },
+      { upsert: true },
+    );
+    expect(result.upsertedCount).toBe(1);
+    expect(raw("items").find((d) => d.title === "fresh")).toMatchObject({ owner_id: "u1", n: 7 });
+  });
+
+  it("an upsert that would create someone else's document is refused", async () => {
+    const { items, raw } = setup();
+    expect(
+      await refusal(items.updateOne({ owner_id: "u2", title: "x" }, { $set: { n: 1 } }, { upsert: true })),
+    ).toBe("PERMISSION_DENIED");
+    expect(
+      await refusal(items.updateOne({ title: "x" }, { $setOnInsert: { owner_id: "u3" } }, { upsert: true })),
+    ).toBe("PERMISSION_DENIED");
+    expect(raw("items")).toHaveLength(9);
+  });
+
+  it("findOneAndUpdate returns the document after the change", async () => {
+    const { items } = setup();
+    const after = await items.findOneAndUpdate(
+      { _id: "item-u1-2" },
+      { $inc: { n: 10 } },
+      { returnDocument: "after" },
+    );
+    expect(after).toMatchObject({ _id: "item-u1-2", n: 12 });
+    expect(await items.findOneAndUpdate({ _id: "item-u2-2" }, { $inc: { n: 10 } })).toBeNull();
+  });
+
+  it("replaceOne replaces the user's document and refuses a replacement owned by another", async () => {
+    const { items, raw } = setup();
+    const result = await items.replaceOne({ _id: "item-u1-0" }, { owner_id: "u1", title: "replaced" });
+    expect(result.modifiedCount).toBe(1);
+    expect(raw("items").find((d) => d._id === "item-u1-0")).toEqual({
+      _id: "item-u1-0",
+      owner_id: "u1",
+      title: "replaced",
+    });
+    expect(await refusal(items.replaceOne({ _id: "item-u1-1" }, { owner_id: "u2" }))).toBe(
+      "PERMISSION_DENIED",
+    );
+    expect((await items.replaceOne({ _id: "item-u3-1" }, { owner_id: "u1" })).matchedCount).toBe(0);
+  });
+});
+
+describe("deletes", () => {
+  it("deleteMany removes only the user's own documents", async () => {
+    const { notes, raw } = setup();
+    expect((await notes.deleteMany({})).deletedCount).toBe(3);
+    expect(
+      raw("notes")
+        .map((d) => d.owner_id)
+        .sort(),
+    ).toEqual(["u2", "u2", "u2", "u3", "u3", "u3"]);
+  });
+
+  it("deleteOne cannot delete another user's document, nor one the role only reads", async () => {
+    const { items, profiles, raw } = setup();
+    expect((await items.deleteOne({ _id: "item-u3-0" })).deletedCount).toBe(0);
+    expect((await profiles.deleteOne({ _id: "profile-u2" })).deletedCount).toBe(0);
+    expect(raw("items")).toHaveLength(9);
+    expect(raw("profiles")).toHaveLength(3);
+  });
+});
+
+describe("aggregate", () => {
+  it("starts with the read filter and joins only readable documents through $lookup", async () => {
+    const { notes, raw } = setup();
+    raw("items").push({ _id: "shared", owner_id: "u2", secret: "S-u2-shared" });
+    raw("notes").push({ _id: "n-x", owner_id: "u1", item: "shared" });
+    const joined = await notes
+      .aggregate([{ $lookup: { from: "items", localField: "item", foreignField: "_id", as: "item" } }])
+      .toArray();
+    expect(joined).toHaveLength(4);
+    expect(JSON.stringify(joined)).not.toContain("S-u2");
+    expect(joined.find((d) => d._id === "n-x")?.item).toEqual([]);
+  });
+
+  it("groups over the user's documents only", async () => {
+    const { items } = setup();
+    const grouped = await items
+      .aggregate([{ $group: { _id: "$owner_id", total: { $sum: "$n" } } }])
+      .toArray();
+    expect(grouped).toEqual([{ _id: "u1", total: 3 }]);
+  });
+
+  it("$unionWith and $graphLookup read the other collection through its rules", async () => {
+    const { items } = setup("u3");
+    const union = await items
+      .aggregate([
+        { $project: { owner_id: 1 } },
+        { $unionWith: { coll: "notes", pipeline: [{ $project: { owner_id: 1 } }] } },
+      ])
+      .toArray();
+    expect(union.every((d) => d.owner_id === "u3")).toBe(true);
+    expect(union).toHaveLength(6);
+    const graph = await items
+      .aggregate([
+        {
+          $graphLookup: {
+            from: "notes",
+            startWith: "$_id",
+            connectFromField: "item",
+            connectToField: "item",
+            as: "g",
+          },
+        },
+      ])
+      .toArray();
+    expect(JSON.stringify(graph)).not.toMatch(/S-u[12]/);
+  });
+
+  it("projects out fields a role cannot read when the permissions are the same for every document", async () => {
+    const rules = defineAppRules({
+      "mongodb-atlas": {
+        collections: {
+          "hr.staff": { roles: [{ name: "all", apply_when: {}, fields: { name: { read: true } } }] },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    client.db("hr").collection("staff").documents.push({ _id: 1, name: "A", salary: 10 });
+    const guard = createGuard({ rules, user: realmUser("u1"), client });
+    expect(
+      await guard
+        .collection("hr", "staff")
+        .aggregate([{ $group: { _id: null, s: { $sum: "$salary" } } }])
+        .toArray(),
+    ).toEqual([{ _id: null, s: 0 }]);
+  });
+
+  it("refuses $out, $merge, $function, $where and $accumulator", async () => {
+    const { items } = setup();
+    const pipelines = [
+      [{ $out: "stolen" }],
+      [{ $merge: { into: "stolen" } }],
+      [{ $match: { $expr: { $function: { body: "return true", args: [], lang: "js" } } } }],
+      [{ $match: { $where: "true" } }],
+      [
+        {
+          $group: {
+            _id: null,
+            x: {
+              $accumulator: {
+                init: "function(){}",
+                accumulate: "",
+                accumulateArgs: [],
+                merge: "",
+                lang: "js",
+              },
+            },
+          },
+        },
+      ],
+      [{ $collStats: {} }],
+    ];
+    for (const pipeline of pipelines)
+      expect(await refusal(items.aggregate(pipeline).toArray())).toBe("OPERATION_REFUSED");
+  });
+
+  it("refuses an aggregation over a collection whose field permissions differ per document", async () => {
+    const { profiles } = setup();
+    expect(await refusal(profiles.aggregate([]).toArray())).toBe("OPERATION_REFUSED");
+  });
+});
+
+describe("role selection", () => {
+  it("evaluates roles in order and the first that applies wins", async () => {
+    const rules = defineAppRules({
+      "mongodb-atlas": {
+        collections: {
+          "app.docs": {
+            roles: [
+              { name: "admin", apply_when: { "%%user.data.groups": "admin" }, read: true, write: true },
+              { name: "reader", apply_when: {}, read: true, write: false },
+            ],
+          },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    client.db("app").collection("docs").documents.push({ _id: 1, v: 1 });
+    const admin = createGuard({ rules, user: realmUser("a", { data: { groups: ["admin"] } }), client });
+    const reader = createGuard({ rules, user: realmUser("r"), client });
+    expect((await reader.collection("app", "docs").updateOne({}, { $set: { v: 2 } })).matchedCount).toBe(0);
+    expect((await admin.collection("app", "docs").updateOne({}, { $set: { v: 3 } })).matchedCount).toBe(1);
+    expect(await reader.collection("app", "docs").findOne({})).toEqual({ _id: 1, v: 3 });
+  });
+
+  it("denies everything when no role applies", async () => {
+    const rules = defineAppRules({
+      "mongodb-atlas": {
+        collections: {
+          "app.docs": {
+            roles: [{ name: "staff", apply_when: { "%%user.data.groups": "staff" }, read: true }],
+          },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    client.db("app").collection("docs").documents.push({ _id: 1 });
+    const guard = createGuard({ rules, user: realmUser("x"), client });
+    expect(await guard.collection("app", "docs").find({}).toArray()).toEqual([]);
+    expect(await refusal(guard.collection("app", "docs").insertOne({ a: 1 }))).toBe("PERMISSION_DENIED");
+  });
+
+  it("a write rule on %%prevRoot lets the user create documents and keeps others' documents read-only", async () => {
+    const rules = defineAppRules({
+      "mongodb-atlas": {
+        collections: {
+          "app.posts": {
+            roles: [
+              {
+                name: "author",
+                apply_when: {},
+                read: true,
+                write: {
+                  "%or": [{ "%%prevRoot": { "%exists": false } }, { "%%prevRoot.author": "%%user.id" }],
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    client.db("app").collection("posts").documents.push({ _id: 1, author: "u2", body: "b" });
+    const guard = createGuard({ rules, user: realmUser("u1"), client });
+    const posts = guard.collection("app", "posts");
+    await posts.insertOne({ _id: 2, author: "u1", body: "mine" });
+    expect((await posts.updateOne({ _id: 1 }, { $set: { body: "x" } })).matchedCount).toBe(0);
+    expect((await posts.updateOne({ _id: 2 }, { $set: { body: "edited" } })).matchedCount).toBe(1);
+    expect(
+      client
+        .db("app")
+        .collection("posts")
+        .documents.map((d) => d.body),
+    ).toEqual(["b", "edited"]);
+  });
+
+  it("a filter narrows every operation and hides the fields in its projection", async () => {
+    const rules = defineAppRules({
+      "mongodb-atlas": {
+        collections: {
+          "app.orders": {
+            roles: [{ name: "all", apply_when: {}, read: true, write: true }],
+            filters: [
+              { name: "mine", apply_when: {}, query: { customer: "%%user.id" }, projection: { internal: 0 } },
+            ],
+          },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    client
+      .db("app")
+      .collection("orders")
+      .documents.push({ _id: 1, customer: "u1", internal: "x" }, { _id: 2, customer: "u2" });
+    const orders = createGuard({ rules, user: realmUser("u1"), client }).collection("app", "orders");
+    expect(await orders.find({}).toArray()).toEqual([{ _id: 1, customer: "u1" }]);
+    expect((await orders.deleteMany({})).deletedCount).toBe(1);
+  });
+
+  it("collections with their own rules never fall back to the default rule", async () => {
+    const rules = defineAppRules({
+      "mongodb-atlas": {
+        default: { roles: [{ name: "all", apply_when: {}, read: true, write: true }] },
+        collections: {
+          "app.locked": { roles: [{ name: "nobody", apply_when: { "%%true": false }, read: true }] },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    client.db("app").collection("locked").documents.push({ _id: 1 });
+    client.db("app").collection("open").documents.push({ _id: 1 });
+    const guard = createGuard({ rules, user: realmUser("u1"), client });
+    expect(await guard.collection("app", "locked").find({}).toArray()).toEqual([]);
+    expect(await guard.collection("app", "open").find({}).toArray()).toEqual([{ _id: 1 }]);
+  });
+
+  it("expands %%user.custom_data and %%values, and a missing expansion matches nothing", async () => {
+    const rules = defineAppRules(
+      {
+        "mongodb-atlas": {
+          collections: {
+            "app.teams": {
+              roles: [
+                {
+                  name: "member",
+                  apply_when: { team: "%%user.custom_data.team", region: "%%values.region" },
+                  read: true,
+                },
+              ],
+            },
+          },
+        },
+      },
+      { region: "eu" },
+    );
+    const client = new MemoryClient();
+    client
+      .db("app")
+      .collection("teams")
+      .documents.push(
+        { _id: 1, team: "red", region: "eu" },
+        { _id: 2, team: "blue", region: "eu" },
+        { _id: 3, region: "eu" },
+      );
+    const red = createGuard({ rules, user: realmUser("u1", { custom_data: { team: "red" } }), client });
+    const none = createGuard({ rules, user: realmUser("u2"), client });
+    expect(await red.collection("app", "teams").find({}).toArray()).toEqual([
+      { _id: 1, team: "red", region: "eu" },
+    ]);
+    expect(await none.collection("app", "teams").find({}).toArray()).toEqual([]);
+  });
+
+  it("reads %%user.id membership in an array field", async () => {
+    const rules = defineAppRules({
+      "mongodb-atlas": {
+        collections: {
+          "app.boards": {
+            roles: [{ name: "member", apply_when: { "%%user.id": { "%in": "%%root.members" } }, read: true }],
+          },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    client
+      .db("app")
+      .collection("boards")
+      .documents.push({ _id: 1, members: ["u1", "u2"] }, { _id: 2, members: ["u2"] });
+    const guard = createGuard({ rules, user: realmUser("u1"), client });
+    expect((await guard.collection("app", "boards").find({}).toArray()).map((d) => d._id)).toEqual([1]);
+  });
+});
