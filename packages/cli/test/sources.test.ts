@@ -175,15 +175,13 @@ describe.skipIf(!process.env.MONGODB_URI)(
       await mongo.connect();
       const db = mongo.db(`r2c_test_${Date.now()}`);
       try {
-        await db
-          .collection("users")
-          .insertMany(
-            Array.from({ length: 7 }, (_, i) => ({
-              _id: new ObjectId(oid(i + 1)),
-              user_id: uid(i + 1),
-              email: `user${i + 1}@example.com`,
-            })),
-          );
+        await db.collection("users").insertMany(
+          Array.from({ length: 7 }, (_, i) => ({
+            _id: new ObjectId(oid(i + 1)),
+            user_id: uid(i + 1),
+            email: `user${i + 1}@example.com`,
+          })),
+        );
         const out = join(dir, "driver.ndjson");
         const first = await exportSnapshot({
           out,

@@ -1,0 +1,74 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { main } from "../src/main.js";
+
+const dir = mkdtempSync(join(tmpdir(), "r2c-main-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(["node", "realm-to-cognito", ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+describe("the realm-to-cognito command line", () => {
+  it("answers --help on every command with exit 0", async () => {
+    for (const command of ["doctor", "export", "plan", "import", "verify", "status"]) {
+      const result = await run(command, "--help");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Usage: realm-to-cognito ${command}`);
+    }
+  });
+
+  it("exits 2 on bad usage and on a bad configuration, naming the problem", async () => {
+    expect((await run("import", "--bogus")).code).toBe(2);
+    expect((await run("import", "-s", "x.ndjson", "--engine", "carrier-pigeon")).code).toBe(2);
+    const missing = await run("--config", join(dir, "nope.json"), "status", "--no-list-pool");
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--config: cannot read/);
+    const noPool = await run("--ledger", join(dir, "l.db"), "plan", "-s", join(dir, "s.ndjson"));
+    expect(noPool.code).toBe(2);
+    expect(noPool.stderr).toMatch(/cognito\.userPoolId: missing/);
+  });
+
+  it("prints status as JSON with --json and as a table without", async () => {
+    const ledger = join(dir, "status.db");
+    const json = await run("--ledger", ledger, "--json", "status", "--no-list-pool");
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ ledger: { total: 0, created: 0 }, pool: { total: 0 } });
+    const table = await run("--ledger", ledger, "status", "--no-list-pool");
+    expect(table.stdout).toMatch(/imported, awaiting reset\s+0/);
+  });
+
+  it("exits 1 when the work fails, e.g. a snapshot that does not exist", async () => {
+    const result = await run(
+      "--ledger",
+      join(dir, "v.db"),
+      "--pool-id",
+      "p",
+      "verify",
+      "-s",
+      join(dir, "missing.ndjson"),
+      "--no-list-pool",
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/no snapshot at/);
+  });
+});
