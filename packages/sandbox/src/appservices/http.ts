@@ -154,15 +154,20 @@ async function readBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   let tooLarge = declared > MAX_BODY_BYTES;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_DRAIN_BYTES) {
-      request.destroy();
-      throw refusals.bodyTooLarge();
+  try {
+    for await (const chunk of request) {
+      const buffer = chunk as Buffer;
+      size += buffer.length;
+      if (size > MAX_DRAIN_BYTES) {
+        request.destroy();
+        throw refusals.bodyTooLarge();
+      }
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      if (!tooLarge) chunks.push(buffer);
     }
-    if (size > MAX_BODY_BYTES) tooLarge = true;
-    if (!tooLarge) chunks.push(buffer);
+  } catch (error) {
+    if (error instanceof ServiceError) throw error;
+    throw refusals.invalidParameter("the request body was cut off"); // the client went away mid-body
   }
   if (tooLarge) throw refusals.bodyTooLarge();
   return Buffer.concat(chunks);

@@ -16,7 +16,13 @@ const USERPASS = `${CLIENT}/app/sandbox-app-abcde/auth/providers/local-userpass`
 const ADMIN = "/api/admin/v3.0";
 let APP = "";
 
+const internalErrors: string[] = [];
+const recordWarning = (warning: Error) => {
+  if (warning.message.includes("App Services emulator")) internalErrors.push(warning.message);
+};
+
 beforeAll(async () => {
+  process.on("warning", recordWarning);
   realm = await startAppServicesEmulator({ autoConfirm: true });
   APP = `${ADMIN}/groups/${realm.groupId}/apps/${realm.appObjectId}`;
   await raw("POST", `${USERPASS}/register`, { body: '{"email":"ok@example.com","password":"password1"}' });
@@ -31,6 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  process.off("warning", recordWarning);
   await realm.stop();
 });
 
@@ -447,7 +454,25 @@ describe("malformed requests to the App Services emulator", () => {
     );
   });
 
-  it("still answers correctly after all of that", async () => {
+  it("survives a client that goes away in the middle of its body", async () => {
+    const url = new URL(realm.baseUrl);
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        socket.write(
+          `POST ${USERPASS}/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user`,
+        );
+        setTimeout(() => {
+          socket.destroy();
+          resolve();
+        }, 50);
+      });
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await raw("GET", `${CLIENT}/app/sandbox-app-abcde/location`)).status).toBe(200);
+  });
+
+  it("still answers correctly after all of that, having hit no internal error", async () => {
+    expect(internalErrors).toEqual([]);
     const login = await raw("POST", `${USERPASS}/login`, {
       body: '{"username":"ok@example.com","password":"password1"}',
     });
