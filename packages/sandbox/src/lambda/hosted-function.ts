@@ -43,6 +43,10 @@ function describeThrown(error: unknown): { errorType: string; errorMessage: stri
   return { errorType: "Error", errorMessage: String(error) };
 }
 
+function timedOut(name: string, timeoutMs: number): LambdaFunctionError {
+  return new LambdaFunctionError(name, "Sandbox.Timedout", `Task timed out after ${timeoutMs} ms`);
+}
+
 export function hostFunction(
   name: string,
   spec: LambdaFunctionSpec,
@@ -59,13 +63,19 @@ function hostInProcess(
 ): HostedFunction {
   return {
     async invoke(event) {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(timedOut(name, timeoutMs)), timeoutMs);
+      });
       try {
-        return jsonRoundTrip(
-          await handler(jsonRoundTrip(event), lambdaContext(name, Date.now() + timeoutMs)),
-        );
+        const running = handler(jsonRoundTrip(event), lambdaContext(name, Date.now() + timeoutMs));
+        return jsonRoundTrip(await Promise.race([running, deadline]));
       } catch (error) {
+        if (error instanceof LambdaFunctionError) throw error;
         const { errorType, errorMessage } = describeThrown(error);
         throw new LambdaFunctionError(name, errorType, errorMessage);
+      } finally {
+        clearTimeout(timer);
       }
     },
     async stop() {},
@@ -186,9 +196,7 @@ function hostInWorker(
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(id);
-          reject(
-            new LambdaFunctionError(name, "Sandbox.Timedout", `Task timed out after ${options.timeoutMs} ms`),
-          );
+          reject(timedOut(name, options.timeoutMs));
         }, options.timeoutMs);
         timer.unref();
         pending.set(id, {

@@ -175,3 +175,45 @@ describe("a module function that cannot load", () => {
     }
   });
 });
+
+describe("the Lambda bridge's invocation types and deadline", () => {
+  it("answers an Event invocation with 202 at once and still runs the function", async () => {
+    let ran = false;
+    const bridge = await startLambdaBridge({
+      functions: {
+        later: {
+          handler: async () => {
+            ran = true;
+            return "done";
+          },
+        },
+      },
+    });
+    try {
+      const response = await fetch(`${bridge.endpoint}/2015-03-31/functions/later/invocations`, {
+        method: "POST",
+        headers: { "x-amz-invocation-type": "Event" },
+        body: "{}",
+      });
+      expect(response.status).toBe(202);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(ran).toBe(true);
+    } finally {
+      await bridge.stop();
+    }
+  });
+
+  it("fails a function that outlives its deadline with Sandbox.Timedout", async () => {
+    const bridge = await startLambdaBridge({
+      timeoutMs: 100,
+      functions: { slow: { handler: () => new Promise((resolve) => setTimeout(resolve, 2_000)) } },
+    });
+    try {
+      const { headers, body } = await invokeOverHttp(bridge, "slow", {});
+      expect(headers.get("x-amz-function-error")).toBe("Unhandled");
+      expect(body.errorType).toBe("Sandbox.Timedout");
+    } finally {
+      await bridge.stop();
+    }
+  });
+});
