@@ -106,7 +106,10 @@ function wire(config: DemoConfig, auth: MigratingAuth): void {
         const sent = await auth.requestPasswordReset(email);
         if (sent.status === "failed") return showStatus("failed", sent.message, sent.reason);
         focusForm(reset);
-        showStatus("resetRequired", `${result.message} The code is on its way to ${email}.`);
+        showStatus(
+          "resetRequired",
+          `${result.message} We sent a code to ${sent.status === "resetSent" && sent.destination ? sent.destination : email}.`,
+        );
         return;
       }
       case "confirmationRequired":

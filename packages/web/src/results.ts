@@ -103,7 +103,7 @@ export const MESSAGES: Record<FailureReason, string> = {
 };
 
 export const RESET_REQUIRED_MESSAGE =
-  "We have moved to a new sign-in system. Please reset your password to continue: we will email you a code.";
+  "We have moved to a new sign-in system: please reset your password to continue.";
 export const CONFIRMATION_REQUIRED_MESSAGE = "Please confirm your email first: enter the code we sent you.";
 
 export function failure(reason: FailureReason): Failure {
