@@ -9,6 +9,7 @@ import {
   type CognitoIdentityProviderClient,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
+  ForgotPasswordCommand,
   InitiateAuthCommand,
   ListUsersCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
@@ -191,6 +192,15 @@ describe("cognito-local with the Lambda bridge as its Lambda service", () => {
     await expect(signIn("ada@example.com", "Wrong-Horse-1")).rejects.toMatchObject({
       name: "InvalidPasswordException",
     });
+    expect(bridge.invocations(USER_MIGRATION_FUNCTION)).toBe(before);
+  });
+
+  it("emulator-only: answers ForgotPassword for an unknown user with UserNotFoundException despite PreventUserExistenceErrors", async () => {
+    // Real Cognito hides the user's absence (and would try UserMigration_ForgotPassword first).
+    const before = bridge.invocations(USER_MIGRATION_FUNCTION);
+    await expect(
+      client.send(new ForgotPasswordCommand({ ClientId: pool.clientId, Username: "nobody@example.com" })),
+    ).rejects.toMatchObject({ name: "UserNotFoundException" });
     expect(bridge.invocations(USER_MIGRATION_FUNCTION)).toBe(before);
   });
 });
