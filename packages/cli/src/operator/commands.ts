@@ -22,8 +22,8 @@ import type { MailTransport } from "./transports/transport.js";
 
 /** What the operator's commands need from the composition root; every field has a default. */
 export interface OperatorDeps {
-  /** The ledger file when `--ledger` is not given (e.g. from the CLI's configuration). */
-  readonly ledgerFile?: () => string;
+  /** The ledger file when `--ledger` is not given (e.g. from the CLI's configuration file). */
+  readonly ledgerFile?: (command: Command) => string;
   readonly env?: NodeJS.ProcessEnv;
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
@@ -33,6 +33,48 @@ export interface OperatorDeps {
 }
 
 const DEFAULT_LEDGER = "realm-to-cognito.ledger.db";
+
+interface NotifyFlags {
+  audience: string;
+  campaign?: string;
+  template?: string;
+  from?: string;
+  appName?: string;
+  resetLink?: string;
+  var: string[];
+  transport?: string;
+  smtpHost?: string;
+  smtpPort?: string;
+  smtpSecure?: boolean;
+  smtpAllowSelfSigned?: boolean;
+  sesRegion?: string;
+  sesEndpoint?: string;
+  sesConfigurationSet?: string;
+  rate: number;
+  concurrency: number;
+  limit?: number;
+  dryRun: boolean;
+  resendUnknown: boolean;
+  retryFailed: boolean;
+  json?: boolean;
+}
+
+interface ForecastFlags {
+  snapshot?: string;
+  weeks: number[];
+  switchWeek?: number;
+  dormantDays: number;
+  asOf?: string;
+  json?: boolean;
+}
+
+interface ReportFlags {
+  out: string;
+  title: string;
+  weeks: number[];
+  switchWeek?: number;
+  dormantDays: number;
+}
 
 /** Still-in-Realm users are told to sign in before the switch, so phase 1 keeps their password. */
 export const BEFORE_SWITCH_TEMPLATE: MessageTemplate = {
@@ -91,8 +133,15 @@ function ioOf(deps: OperatorDeps): Io {
   };
 }
 
-function ledgerFileOf(flag: string | undefined, deps: OperatorDeps, env: NodeJS.ProcessEnv): string {
-  return flag ?? deps.ledgerFile?.() ?? (env.REALM_TO_COGNITO_LEDGER || DEFAULT_LEDGER);
+function ledgerFileOf(command: Command, deps: OperatorDeps, env: NodeJS.ProcessEnv): string {
+  const flag = command.optsWithGlobals<{ ledger?: string }>().ledger;
+  return flag ?? deps.ledgerFile?.(command) ?? (env.REALM_TO_COGNITO_LEDGER || DEFAULT_LEDGER);
+}
+
+// The program may define --ledger and --json itself; commander then hands them to the program, not to
+// the subcommand, so options are always read with the globals.
+function optionsOf<T>(command: Command): T {
+  return command.optsWithGlobals<T & object>();
 }
 
 // Operator errors become a message and an exit code here; anything else is the composition root's.
@@ -231,8 +280,9 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
     )
     .option("--retry-failed", "send again to users whose earlier send failed (not bounced)", false)
     .option("--ledger <file>", "the ledger file")
-    .option("--json", "print the summary as JSON", false)
-    .action(async (options) => {
+    .option("--json", "print the summary as JSON")
+    .action(async (_: unknown, command: Command) => {
+      const options = optionsOf<NotifyFlags>(command);
       const io = ioOf(deps);
       await reporting(io, async () => {
         const audienceName = parseAudience(options.audience);
@@ -252,7 +302,7 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
             ? BEFORE_SWITCH_TEMPLATE
             : RESET_NOTICE_TEMPLATE;
         const variables = { ...parseVariables(options.var), appName: appName! };
-        const ledger = ImportLedger.open(ledgerFileOf(options.ledger, deps, io.env));
+        const ledger = ImportLedger.open(ledgerFileOf(command, deps, io.env));
         try {
           const view = ledgerViewOf(ledger.db);
           const sends = new SendLedger(ledger.db, { now: io.now });
@@ -334,8 +384,9 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
     .option("--dormant-days <n>", "users not seen for longer are dormant", positiveInteger, 180)
     .option("--as-of <iso>", "forecast from this moment (default now)")
     .option("--ledger <file>", "the ledger file")
-    .option("--json", "print the forecast as JSON", false)
-    .action(async (options) => {
+    .option("--json", "print the forecast as JSON")
+    .action(async (_: unknown, command: Command) => {
+      const options = optionsOf<ForecastFlags>(command);
       const io = ioOf(deps);
       await reporting(io, async () => {
         const asOf = options.asOf ? Date.parse(options.asOf) : io.now().getTime();
@@ -343,7 +394,7 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
           throw new OperatorError("FORECAST_INPUT", `--as-of "${options.asOf}" is not a date`, {
             exitCode: 2,
           });
-        const ledger = ImportLedger.open(ledgerFileOf(options.ledger, deps, io.env));
+        const ledger = ImportLedger.open(ledgerFileOf(command, deps, io.env));
         try {
           const view = ledger.size() > 0 ? ledgerViewOf(ledger.db) : EMPTY_VIEW;
           const users = forecastUsersOf(view, options.snapshot);
@@ -379,10 +430,11 @@ export function registerReport(program: Command, deps: OperatorDeps = {}): Comma
     .option("--switch-week <n>", "the week you plan to switch to phase 2", positiveInteger)
     .option("--dormant-days <n>", "users not seen for longer are dormant", positiveInteger, 180)
     .option("--ledger <file>", "the ledger file")
-    .action(async (options) => {
+    .action(async (_: unknown, command: Command) => {
+      const options = optionsOf<ReportFlags>(command);
       const io = ioOf(deps);
       await reporting(io, async () => {
-        const ledger = ImportLedger.open(ledgerFileOf(options.ledger, deps, io.env));
+        const ledger = ImportLedger.open(ledgerFileOf(command, deps, io.env));
         try {
           const view = ledgerViewOf(ledger.db);
           const sends = new SendLedger(ledger.db, { now: io.now });

@@ -52,4 +52,10 @@ export { TokenBucket } from "./token-bucket.js";
 export { classifySesError, createSesTransport, type SesTransportOptions } from "./transports/ses.js";
 export { classifySmtpError, createSmtpTransport, type SmtpTransportOptions } from "./transports/smtp.js";
 export type { MailTransport, OutgoingMessage, SendOutcome } from "./transports/transport.js";
-export { renderLedgerTrend, renderTrend, sparkline, type TrendOptions } from "./trend.js";
+export {
+  renderLedgerFileTrend,
+  renderLedgerTrend,
+  renderTrend,
+  sparkline,
+  type TrendOptions,
+} from "./trend.js";

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { ImportLedger } from "../ledger.js";
 import { ledgerViewOf, type MigrationDay } from "./ledger-view.js";
 
 const BARS = ["·", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
@@ -58,4 +59,19 @@ export function renderTrend(history: readonly MigrationDay[], options: TrendOpti
  */
 export function renderLedgerTrend(db: Database.Database, options: TrendOptions = {}): string {
   return renderTrend(ledgerViewOf(db).migrationsByDay(), options);
+}
+
+/**
+ * The trend of a ledger file; an empty ledger gives a line saying so.
+ * @example process.stdout.write(`${renderLedgerFileTrend(config.ledger)}\n`)
+ */
+export function renderLedgerFileTrend(file: string, options: TrendOptions = {}): string {
+  const ledger = ImportLedger.open(file);
+  try {
+    return ledger.size() === 0
+      ? "Migrations a day: the ledger is empty (run plan first)."
+      : renderLedgerTrend(ledger.db, options);
+  } finally {
+    ledger.close();
+  }
 }

@@ -1,0 +1,158 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import type { SnapshotLine } from "@realm-to-cognito/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportCommand, importCommand } from "../../src/commands.js";
+import type { Config } from "../../src/config.js";
+import { ImportLedger } from "../../src/ledger.js";
+import { buildProgram } from "../../src/main.js";
+import { registerOperatorCommands } from "../../src/operator/index.js";
+import { renderLedgerFileTrend } from "../../src/operator/trend.js";
+import { readSnapshot } from "../../src/snapshot-file.js";
+import { type CliSandbox, startCliSandbox } from "../sandbox.js";
+import { type Mailbox, startMailbox } from "./fixtures.js";
+
+let sandbox: CliSandbox;
+let mailbox: Mailbox;
+let config: Config;
+let snapshot: string;
+let phaseOne: SnapshotLine[];
+
+beforeAll(async () => {
+  sandbox = await startCliSandbox({ users: 40, seed: 9 });
+  mailbox = await startMailbox();
+  const pool = await sandbox.newPool();
+  config = sandbox.config({ userPoolId: pool.userPoolId, clientId: pool.clientId });
+  snapshot = join(sandbox.dir, "users.ndjson");
+  await exportCommand(
+    { config, quiet: true },
+    { out: snapshot, adminApi: true, collection: false, pending: true, resume: false },
+  );
+  const users: SnapshotLine[] = [];
+  for await (const entry of readSnapshot(snapshot)) if ("user" in entry) users.push(entry.user);
+  // Phase 1 moved a few active users with their password, as the migration trigger does.
+  phaseOne = users.filter((u) => u.confirmed && !u.disabled && u.realmUserId).slice(0, 6);
+  const client = sandbox.cognito.client();
+  for (const user of phaseOne) {
+    await client.send(
+      new AdminCreateUserCommand({
+        UserPoolId: pool.userPoolId,
+        Username: user.email,
+        MessageAction: "SUPPRESS",
+        UserAttributes: [
+          { Name: "email", Value: user.email },
+          { Name: "email_verified", Value: "true" },
+          { Name: "custom:realm_user_id", Value: user.realmUserId! },
+        ],
+      }),
+    );
+    await client.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: pool.userPoolId,
+        Username: user.email,
+        Password: "Phase1-Password!",
+        Permanent: true,
+      }),
+    );
+  }
+  await importCommand(
+    { config, quiet: true },
+    {
+      snapshot,
+      engine: "admin-create",
+      dryRun: false,
+      listPool: true,
+      outDir: sandbox.dir,
+      run: false,
+      retryFailed: false,
+    },
+  );
+}, 90_000);
+afterAll(async () => {
+  await mailbox?.close();
+  await sandbox?.stop();
+});
+
+/** The CLI's own program with the operator's commands wired in as the lead will. */
+async function cli(args: string[]): Promise<string> {
+  let out = "";
+  const program = buildProgram();
+  registerOperatorCommands(program, { stdout: (t) => (out += t), env: {} });
+  await program.parseAsync(["node", "realm-to-cognito", "--ledger", config.ledger, ...args]);
+  return out;
+}
+
+describe("the operator's commands after a real export, plan and import in the sandbox", () => {
+  it("notify writes once to every imported user and to nobody phase 1 moved", async () => {
+    const ledger = ImportLedger.open(config.ledger);
+    const imported = [...ledger.users(["created"])].map((u) => u.email.toLowerCase()).sort();
+    ledger.close();
+    expect(imported.length).toBeGreaterThan(10);
+    const args = [
+      "notify",
+      "--transport",
+      "smtp",
+      "--smtp-host",
+      "127.0.0.1",
+      "--smtp-port",
+      String(mailbox.port),
+      "--from",
+      "noreply@example.com",
+      "--app-name",
+      "Sandbox",
+      "--reset-link",
+      "http://localhost/reset",
+      "--rate",
+      "500",
+    ];
+    const summary = JSON.parse(await cli(["--json", ...args])) as { sent: number };
+    expect(summary.sent).toBe(imported.length);
+    await cli(args);
+    const recipients = mailbox.received
+      .flatMap((m) => m.to)
+      .map((e) => e.toLowerCase())
+      .sort();
+    expect(recipients).toEqual(imported);
+    for (const user of phaseOne) expect(recipients).not.toContain(user.email.toLowerCase());
+  });
+
+  it("forecast reads the snapshot and the ledger and states its model", async () => {
+    const forecast = JSON.parse(
+      await cli([
+        "--json",
+        "forecast",
+        "--snapshot",
+        snapshot,
+        "--as-of",
+        "2025-09-15T00:00:00Z",
+        "--weeks",
+        "4,8",
+      ]),
+    ) as {
+      totals: { alreadyMigrated: number; users: number };
+      curve: Array<{ week: number; expectedMigrated: number }>;
+      assumptions: string[];
+    };
+    expect(forecast.totals.alreadyMigrated).toBe(phaseOne.length);
+    expect(forecast.curve.map((p) => p.week)).toEqual([4, 8]);
+    expect(forecast.curve[1]!.expectedMigrated).toBeGreaterThanOrEqual(forecast.curve[0]!.expectedMigrated);
+    expect(forecast.assumptions.length).toBeGreaterThan(2);
+    expect(await cli(["forecast", "--snapshot", snapshot])).toContain(
+      "Model: Each user signs in as a Poisson process",
+    );
+  });
+
+  it("report writes a page with the run's numbers, and status can show the trend", async () => {
+    const out = join(sandbox.dir, "report.html");
+    await cli(["report", "--out", out]);
+    const html = readFileSync(out, "utf8");
+    expect(html).toContain('id="chart-migrations"');
+    expect(html).toMatch(/<b>40<\/b><span>users<\/span>/);
+    const trend = renderLedgerFileTrend(config.ledger);
+    expect(trend.split("\n")[2]).toMatch(/^imported {6}\S+ {2}total \d+/);
+  });
+});
