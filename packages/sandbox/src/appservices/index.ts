@@ -103,7 +103,7 @@ export async function startAppServicesEmulator(
   let routes: Route[] = [];
   const server = createServer((request, response) => {
     void serve(routes, request, response, (origin) => ({
-      link: `${origin}/groups/${settings.groupId}/apps/${settings.appObjectId}/logs?co_id=${newObjectId(settings.now())}`,
+      link: `${origin}/groups/${settingsWithoutUrls.groupId}/apps/${settingsWithoutUrls.appObjectId}/logs?co_id=${newObjectId(settingsWithoutUrls.now())}`,
     }));
   });
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerUnparsable(error, socket));
