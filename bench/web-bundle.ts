@@ -35,7 +35,9 @@ export async function bundleSize(source: string): Promise<{ minified: number; gz
   return { minified: code.byteLength, gzipped: gzipSync(code, { level: 9 }).byteLength };
 }
 
-export async function measureWebBundles(): Promise<Record<keyof typeof variants, { minified: number; gzipped: number }>> {
+export async function measureWebBundles(): Promise<
+  Record<keyof typeof variants, { minified: number; gzipped: number }>
+> {
   return { fetch: await bundleSize(variants.fetch), sdk: await bundleSize(variants.sdk) };
 }
 
@@ -43,9 +45,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const sizes = await measureWebBundles();
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} kB`;
   for (const [name, size] of Object.entries(sizes)) {
-    console.log(`${name.padEnd(6)} minified ${kb(size.minified).padStart(9)}   gzipped ${kb(size.gzipped).padStart(8)}`);
+    console.log(
+      `${name.padEnd(6)} minified ${kb(size.minified).padStart(9)}   gzipped ${kb(size.gzipped).padStart(8)}`,
+    );
   }
   console.log(`ratio sdk/fetch (gzipped): ${(sizes.sdk.gzipped / sizes.fetch.gzipped).toFixed(1)}x`);
-  console.log(`budget ${kb(BUDGET_BYTES)} gzipped for the library: ${sizes.fetch.gzipped <= BUDGET_BYTES ? "met" : "MISSED"}`);
+  console.log(
+    `budget ${kb(BUDGET_BYTES)} gzipped for the library: ${sizes.fetch.gzipped <= BUDGET_BYTES ? "met" : "MISSED"}`,
+  );
   if (sizes.fetch.gzipped > BUDGET_BYTES) process.exitCode = 1;
 }
