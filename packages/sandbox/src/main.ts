@@ -1,6 +1,12 @@
 import { MIGRATION_MODES, type MigrationMode } from "@realm-to-cognito/core";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { MIGRATION_API_ROUTES, SANDBOX_FUNCTIONS, type SandboxWorld, startSandboxWorld } from "./world.js";
+import {
+  MIGRATION_API_ROUTES,
+  SANDBOX_FUNCTIONS,
+  type SandboxWorld,
+  startSandboxWorld,
+  type UserDirectoryKind,
+} from "./world.js";
 
 interface SandboxFlags {
   json: boolean;
@@ -9,6 +15,9 @@ interface SandboxFlags {
   dataDir?: string;
   portBase: number;
   mode: MigrationMode;
+  userDirectory?: UserDirectoryKind;
+  snapshotFile?: string;
+  logLevel: string;
 }
 
 function wholeNumber(name: string, max: number) {
@@ -43,6 +52,18 @@ function parseFlags(argv: string[]): SandboxFlags {
     .addOption(
       new Option("--mode <mode>", "migration mode").choices(MIGRATION_MODES).default("realm-primary"),
     )
+    .addOption(
+      new Option(
+        "--user-directory <kind>",
+        "where the trigger finds users for ForgotPassword (default by mode)",
+      ).choices(["admin-api", "snapshot", "none"]),
+    )
+    .option("--snapshot-file <file>", "NDJSON user snapshot, for --user-directory snapshot")
+    .addOption(
+      new Option("--log-level <level>", "the handlers' LOG_LEVEL (their logs go to stderr)")
+        .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+        .default("warn"),
+    )
     .parse(argv)
     .opts<SandboxFlags>();
 }
@@ -75,6 +96,9 @@ async function main(): Promise<void> {
     seedUsers: flags.seedUsers,
     seed: flags.seed,
     portBase: flags.portBase,
+    logLevel: flags.logLevel,
+    ...(flags.userDirectory ? { userDirectory: flags.userDirectory } : {}),
+    ...(flags.snapshotFile ? { snapshotFile: flags.snapshotFile } : {}),
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
   });
 
