@@ -15,53 +15,59 @@ export function realmUser(id: string, overrides: Partial<RealmUser> = {}): Realm
   };
 }
 
-/** A todo app's rules in the four shapes Realm apps use most. */
-export const todoRules = defineAppRules({
-  "mongodb-atlas": {
-    collections: {
-      // Role chosen per document by %%root.
-      "todo.items": {
-        database: "todo",
-        collection: "items",
-        roles: [
-          {
-            name: "owner",
-            apply_when: { owner_id: "%%user.id" },
-            read: true,
-            write: true,
-            insert: true,
-            delete: true,
-          },
-        ],
-        filters: [],
+/** A todo app's rules in the shapes Realm apps use most, for the collections of `database`. */
+export function todoRulesFor(database: string) {
+  const namespaced = (rules: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(rules).map(([name, json]) => [`${database}.${name.split(".")[1]}`, json]),
+    );
+  return defineAppRules({ "mongodb-atlas": { collections: namespaced(TODO_COLLECTION_RULES) } });
+}
+
+const TODO_COLLECTION_RULES: Record<string, unknown> = {
+  // Role chosen per document by %%root.
+  "todo.items": {
+    database: "todo",
+    collection: "items",
+    roles: [
+      {
+        name: "owner",
+        apply_when: { owner_id: "%%user.id" },
+        read: true,
+        write: true,
+        insert: true,
+        delete: true,
       },
-      // Device Sync's owner template: one role, document filters.
-      "todo.notes": {
-        roles: [
-          {
-            name: "owner-read-write",
-            apply_when: {},
-            document_filters: { read: { owner_id: "%%user.id" }, write: { owner_id: "%%user.id" } },
-            read: true,
-            write: true,
-          },
-        ],
-      },
-      // Owner reads and writes everything; everyone else reads the name only.
-      "todo.profiles": {
-        roles: [
-          { name: "self", apply_when: { owner_id: "%%user.id" }, read: true, write: true },
-          {
-            name: "public",
-            apply_when: {},
-            fields: { name: { read: true }, owner_id: { read: true } },
-            insert: false,
-          },
-        ],
-      },
-    },
+    ],
+    filters: [],
   },
-});
+  // Device Sync's owner template: one role, document filters.
+  "todo.notes": {
+    roles: [
+      {
+        name: "owner-read-write",
+        apply_when: {},
+        document_filters: { read: { owner_id: "%%user.id" }, write: { owner_id: "%%user.id" } },
+        read: true,
+        write: true,
+      },
+    ],
+  },
+  // Owner reads and writes everything; everyone else reads the name only.
+  "todo.profiles": {
+    roles: [
+      { name: "self", apply_when: { owner_id: "%%user.id" }, read: true, write: true },
+      {
+        name: "public",
+        apply_when: {},
+        fields: { name: { read: true }, owner_id: { read: true } },
+        insert: false,
+      },
+    ],
+  },
+};
+
+export const todoRules = todoRulesFor("todo");
 
 /** A client holding, for every user, three documents in each collection, each with a secret only its owner may read. */
 export function seededClient(): MemoryClient {

@@ -1,0 +1,108 @@
+import { type Collection, MongoClient } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createGuard, type Guard, type MongoClientLike, type MongoCollectionLike } from "../src/index.js";
+import { realmUser, seededClient, todoRulesFor } from "./fixtures.js";
+
+// The real driver's types must fit the guard's interface; this line fails to compile if they drift.
+const driverFits = (collection: Collection, client: MongoClient): [MongoCollectionLike, MongoClientLike] => [
+  collection,
+  client,
+];
+
+const uri = process.env.MONGODB_URI;
+if (!uri) {
+  console.log("MongoDB contract suite SKIPPED: MONGODB_URI is not set (the mingo-backed suites still ran).");
+}
+
+describe.skipIf(!uri)(
+  `the guard through the real mongodb driver${uri ? "" : " (skipped: MONGODB_URI is not set)"}`,
+  () => {
+    let client: MongoClient;
+    let guard: Guard;
+    const database = `guard_contract_${process.pid}_${Date.now()}`;
+
+    beforeAll(async () => {
+      client = new MongoClient(uri ?? "");
+      await client.connect();
+      expect(driverFits).toBeTypeOf("function");
+      const seed = seededClient();
+      for (const name of ["items", "notes", "profiles"]) {
+        await client
+          .db(database)
+          .collection(name)
+          .insertMany(
+            seed
+              .db("todo")
+              .collection(name)
+              .documents.map((d) => ({ ...d })) as never[],
+          );
+      }
+      guard = createGuard({ rules: todoRulesFor(database), user: realmUser("u1"), client });
+    });
+
+    afterAll(async () => {
+      await client?.db(database).dropDatabase();
+      await client?.close();
+    });
+
+    const items = () => guard.collection(database, "items");
+    const notes = () => guard.collection(database, "notes");
+    const profiles = () => guard.collection(database, "profiles");
+
+    it("find, findOne, countDocuments and distinct see only what the role reads", async () => {
+      expect((await items().find({}).toArray()).map((d) => d._id).sort()).toEqual([
+        "item-u1-0",
+        "item-u1-1",
+        "item-u1-2",
+      ]);
+      expect(await items().findOne({ _id: "item-u2-0" })).toBeNull();
+      expect(await notes().countDocuments({})).toBe(3);
+      expect(await profiles().distinct("secret")).toEqual(["S-u1-profile"]);
+      expect(await profiles().find({ owner_id: "u2" }).toArray()).toEqual([
+        { owner_id: "u2", name: "Name u2" },
+      ]);
+    });
+
+    it("inserts, updates, replaces and deletes only the user's documents", async () => {
+      await expect(items().insertOne({ owner_id: "u2" })).rejects.toMatchObject({
+        code: "PERMISSION_DENIED",
+      });
+      await items().insertOne({ _id: "item-u1-new", owner_id: "u1", n: 1 } as never);
+      expect((await items().updateMany({}, { $inc: { n: 1 } })).matchedCount).toBe(4);
+      await expect(
+        items().updateOne({ _id: "item-u1-0" }, { $set: { owner_id: "u2" } }),
+      ).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+      await expect(
+        items().updateOne({ owner_id: "u3" }, { $set: { n: 1 } }, { upsert: true }),
+      ).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+      expect(
+        (await items().replaceOne({ _id: "item-u1-new" }, { owner_id: "u1", replaced: true })).modifiedCount,
+      ).toBe(1);
+      expect(
+        await items().findOneAndUpdate(
+          { _id: "item-u1-new" },
+          { $set: { done: true } },
+          { returnDocument: "after" },
+        ),
+      ).toMatchObject({ done: true });
+      expect((await items().deleteMany({})).deletedCount).toBe(4);
+      expect(await client.db(database).collection("items").countDocuments({})).toBe(6);
+    });
+
+    it("aggregate starts with the read filter and guards $lookup and $unionWith", async () => {
+      const joined = await notes()
+        .aggregate([{ $lookup: { from: "items", localField: "item", foreignField: "_id", as: "item" } }])
+        .toArray();
+      expect(JSON.stringify(joined)).not.toMatch(/S-u[23]/);
+      const union = await notes()
+        .aggregate([{ $unionWith: { coll: "items" } }, { $group: { _id: "$owner_id" } }])
+        .toArray();
+      expect(union).toEqual([{ _id: "u1" }]);
+      await expect(
+        notes()
+          .aggregate([{ $out: "stolen" }])
+          .toArray(),
+      ).rejects.toMatchObject({ code: "OPERATION_REFUSED" });
+    });
+  },
+);
