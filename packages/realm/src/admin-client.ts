@@ -76,6 +76,8 @@ export class AdminClient {
   private readonly baseUrl: string;
   private readonly fetchFn: FetchFunction;
   private session: Promise<{ accessToken: string; refreshToken: string }> | undefined;
+  /** Errors of a login: a read that fails because its login failed is not retried (logins never are). */
+  private readonly loginErrors = new WeakSet<object>();
 
   constructor(options: AdminClientOptions) {
     for (const key of ["groupId", "appObjectId", "publicKey", "privateKey"] as const) {
@@ -178,7 +180,9 @@ export class AdminClient {
       try {
         return await this.authorized("GET", this.appPath(path));
       } catch (error) {
-        const transient = error instanceof RealmUnavailableError || error instanceof RealmTimeoutError;
+        const transient =
+          (error instanceof RealmUnavailableError || error instanceof RealmTimeoutError) &&
+          !this.loginErrors.has(error);
         if (!transient || attempt >= attempts) throw error;
         await sleep(backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random()));
       }
@@ -219,12 +223,18 @@ export class AdminClient {
   }
 
   private async login(): Promise<{ accessToken: string; refreshToken: string }> {
-    const body = await requestJson(this.fetchFn, {
-      method: "POST",
-      url: joinUrl(this.baseUrl, `${ADMIN_PATH}/auth/providers/mongodb-cloud/login`),
-      body: { username: this.options.publicKey, apiKey: this.options.privateKey },
-      timeoutMs: this.options.timeoutMs ?? 15_000,
-    });
+    let body: unknown;
+    try {
+      body = await requestJson(this.fetchFn, {
+        method: "POST",
+        url: joinUrl(this.baseUrl, `${ADMIN_PATH}/auth/providers/mongodb-cloud/login`),
+        body: { username: this.options.publicKey, apiKey: this.options.privateKey },
+        timeoutMs: this.options.timeoutMs ?? 15_000,
+      });
+    } catch (error) {
+      if (typeof error === "object" && error !== null) this.loginErrors.add(error);
+      throw error;
+    }
     const request = "POST admin login";
     return {
       accessToken: requireString(body, "access_token", request),
