@@ -282,6 +282,12 @@ async function main(): Promise<number> {
   const startedAt = performance.now();
   process.stdout.write("Rehearsing phase 1 (realm-primary) on the sandbox world...\n");
   const world = await startSandboxWorld({ mode: "realm-primary", seedUsers: 50 });
+  const interrupted = (signal: NodeJS.Signals) => {
+    process.stderr.write(`${signal}: stopping the sandbox world...\n`);
+    world.stop().finally(() => process.exit(1));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     const rows = await runDemoSteps(world);
     process.stdout.write(`\n${formatDemoTable(rows)}\n\n`);
