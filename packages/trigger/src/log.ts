@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import pino, { type DestinationStream, type Logger } from "pino";
 import type { LogLevel } from "./config.js";
 
@@ -59,7 +58,21 @@ function serializeError(error: unknown): Record<string, unknown> {
   };
 }
 
-/** A stable, non-reversible reference to a user for correlating log lines without logging the email. */
+/**
+ * A stable pseudonym for a user, to correlate log lines without logging the email. Like any hash of an
+ * email it only hides it from a casual reader (emails can be guessed), so a fast non-cryptographic one
+ * (cyrb53) serves as well as SHA-256 and keeps node:crypto, ~4 ms of CPU, out of the cold start.
+ */
 export function userRef(email: string): string {
-  return createHash("sha256").update(email.trim().toLowerCase()).digest("hex").slice(0, 12);
+  const text = email.trim().toLowerCase();
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16).padStart(14, "0");
 }
