@@ -1,6 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseSnapshotLine } from "@realm-to-cognito/core";
+import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { parseSnapshotLine, sameEmail } from "@realm-to-cognito/core";
+import { AdminClient, emailOf } from "@realm-to-cognito/realm";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { createCognitoClient } from "../cognito/client.js";
+import { type Config, loadConfig, required } from "../config.js";
 import { ImportLedger } from "../ledger.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
 import { OperatorError } from "./errors.js";
@@ -8,6 +12,7 @@ import { type ForecastUser, forecastPhaseOne, formatForecast } from "./forecast.
 import { type LedgerView, ledgerViewOf } from "./ledger-view.js";
 import { notify } from "./notify.js";
 import { gatherReport, renderReportHtml } from "./report.js";
+import type { Recipient } from "./send-ledger.js";
 import { SEND_STATUSES, SendLedger } from "./send-ledger.js";
 import {
   parseVariables,
@@ -56,11 +61,13 @@ interface NotifyFlags {
   dryRun: boolean;
   resendUnknown: boolean;
   retryFailed: boolean;
+  checkPool?: boolean;
   json?: boolean;
 }
 
 interface ForecastFlags {
   snapshot?: string;
+  adminApi?: boolean;
   weeks: number[];
   switchWeek?: number;
   dormantDays: number;
@@ -158,6 +165,83 @@ async function reporting(io: Io, body: () => Promise<void>): Promise<void> {
   }
 }
 
+interface CliGlobals {
+  config?: string;
+  poolId?: string;
+  region?: string;
+  endpoint?: string;
+}
+
+/** The CLI's own configuration (file, environment, global flags), for Realm and Cognito settings. */
+function cliConfigOf(command: Command, io: Io): Config {
+  const globals = command.optsWithGlobals<CliGlobals>();
+  return loadConfig({
+    ...(globals.config ? { file: globals.config } : {}),
+    env: io.env,
+    flags: {
+      "cognito.userPoolId": globals.poolId,
+      "cognito.region": globals.region,
+      "cognito.endpoint": globals.endpoint,
+    },
+  });
+}
+
+/**
+ * "Is this user still outside Cognito?", asked of the pool right before a still-in-Realm message goes
+ * out: phase 1 moves users every day, so the ledger's last plan is stale by the time a campaign runs.
+ */
+function notInPoolYet(config: Config, env: NodeJS.ProcessEnv): (recipient: Recipient) => Promise<boolean> {
+  const userPoolId = required(
+    config.cognito.userPoolId,
+    "cognito.userPoolId",
+    "set COGNITO_USER_POOL_ID or --pool-id",
+  );
+  const client = createCognitoClient({
+    region: config.cognito.region,
+    endpoint: config.cognito.endpoint,
+    env,
+  });
+  return async (recipient) => {
+    const filter = `email = "${recipient.email.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+    const { Users = [] } = await client.send(
+      new ListUsersCommand({ UserPoolId: userPoolId, Filter: filter, Limit: 2 }),
+    );
+    return !Users.some((user) =>
+      (user.Attributes ?? []).some(
+        (a) => a.Name === "email" && a.Value !== undefined && sameEmail(a.Value, recipient.email),
+      ),
+    );
+  };
+}
+
+async function adminApiUsers(config: Config, migratedKeys: ReadonlySet<string>): Promise<ForecastUser[]> {
+  const admin = new AdminClient({
+    groupId: required(config.realm.groupId, "realm.groupId", "set it or REALM_GROUP_ID"),
+    appObjectId: required(config.realm.appObjectId, "realm.appObjectId", "set it or REALM_APP_OBJECT_ID"),
+    publicKey: required(config.realm.publicKey, "realm.publicKey", "set it or REALM_ADMIN_PUBLIC_KEY"),
+    privateKey: required(
+      config.secrets.realmAdminPrivateKey,
+      "REALM_ADMIN_PRIVATE_KEY",
+      "set the environment variable",
+    ),
+    ...((config.realm.adminBaseUrl ?? config.realm.baseUrl)
+      ? { baseUrl: (config.realm.adminBaseUrl ?? config.realm.baseUrl)! }
+      : {}),
+  });
+  const users: ForecastUser[] = [];
+  for await (const user of admin.users()) {
+    if (user.disabled) continue; // a disabled user cannot sign in, so phase 1 cannot move them
+    users.push({
+      key: user.id,
+      email: emailOf(user) ?? user.id,
+      lastSignInAt:
+        user.lastAuthenticationDate === undefined ? undefined : user.lastAuthenticationDate * 1000,
+      migrated: migratedKeys.has(user.id),
+    });
+  }
+  return users;
+}
+
 function defaultTransport(settings: TransportSettings, env: NodeJS.ProcessEnv): MailTransport {
   if (settings.kind === "smtp") {
     const pass = env.SMTP_PASSWORD;
@@ -189,6 +273,12 @@ function defaultTransport(settings: TransportSettings, env: NodeJS.ProcessEnv): 
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     ...(settings.configurationSetName ? { configurationSetName: settings.configurationSetName } : {}),
   });
+}
+
+function migratedKeysOf(view: LedgerView): Set<string> {
+  const keys = new Set<string>();
+  for (const user of view.users()) if (user.state === "migrated-with-password") keys.add(user.key);
+  return keys;
 }
 
 function forecastUsersOf(view: LedgerView, snapshot: string | undefined): ForecastUser[] {
@@ -279,6 +369,10 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
       false,
     )
     .option("--retry-failed", "send again to users whose earlier send failed (not bounced)", false)
+    .option(
+      "--check-pool",
+      "still-in-realm: ask the pool (ListUsers by email) right before each send and skip users phase 1 moved meanwhile",
+    )
     .option("--ledger <file>", "the ledger file")
     .option("--json", "print the summary as JSON")
     .action(async (_: unknown, command: Command) => {
@@ -328,6 +422,9 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
               resendUnknown: options.resendUnknown,
               retryFailed: options.retryFailed,
               signal: controller.signal,
+              ...(options.checkPool && audienceName === "still-in-realm"
+                ? { stillInAudience: notInPoolYet(cliConfigOf(command, io), io.env) }
+                : {}),
             });
             if (options.json) io.out(`${JSON.stringify(result)}\n`);
             else {
@@ -338,7 +435,7 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
                     ...(result.wouldSend.length > 20 ? [`  … and ${result.wouldSend.length - 20} more`] : []),
                   ]
                 : [
-                    `notify ${result.campaign}: sent ${result.sent}, failed ${result.failed}, bounced ${result.bounced}, unknown ${result.unknown} (attempted ${result.attempted})`,
+                    `notify ${result.campaign}: sent ${result.sent}, failed ${result.failed}, bounced ${result.bounced}, unknown ${result.unknown} (attempted ${result.attempted}${result.skipped ? `, skipped ${result.skipped} no longer in the audience` : ""})`,
                     ...(result.interrupted > 0
                       ? [
                           `${result.interrupted} sends of an earlier run were cut off and are now "unknown": not resent (use --resend-unknown to send them again, at the risk of a duplicate)`,
@@ -379,6 +476,10 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
       "--snapshot <file>",
       "the users (NDJSON snapshot from `export`); default: the users in the ledger",
     )
+    .option(
+      "--admin-api",
+      "read the users and their last sign-in from the Realm Admin API (REALM_* settings)",
+    )
     .option("--weeks <list>", "horizons in weeks", weekList, [1, 2, 3, 4, 6, 8, 10, 12])
     .option("--switch-week <n>", "the week you plan to switch to phase 2", positiveInteger)
     .option("--dormant-days <n>", "users not seen for longer are dormant", positiveInteger, 180)
@@ -397,7 +498,9 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
         const ledger = ImportLedger.open(ledgerFileOf(command, deps, io.env));
         try {
           const view = ledger.size() > 0 ? ledgerViewOf(ledger.db) : EMPTY_VIEW;
-          const users = forecastUsersOf(view, options.snapshot);
+          const users = options.adminApi
+            ? await adminApiUsers(cliConfigOf(command, io), migratedKeysOf(view))
+            : forecastUsersOf(view, options.snapshot);
           if (users.length === 0) {
             throw new OperatorError(
               "FORECAST_INPUT",

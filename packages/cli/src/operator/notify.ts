@@ -42,6 +42,8 @@ export interface NotifyResult {
   /** Claims a dead earlier run left behind, now `unknown` (not resent unless --resend-unknown). */
   readonly interrupted: number;
   readonly attempted: number;
+  /** Left out at send time because `stillInAudience` said no (they stay queued). */
+  readonly skipped: number;
   readonly sent: number;
   readonly failed: number;
   readonly bounced: number;
@@ -103,6 +105,7 @@ export async function notify(
       withdrawn: 0,
       interrupted: 0,
       attempted: 0,
+      skipped: 0,
       sent: 0,
       failed: 0,
       bounced: 0,
@@ -113,7 +116,7 @@ export async function notify(
   }
 
   const { interrupted } = ledger.beginRun(options.campaign, runId, hostname());
-  const tally = { attempted: 0, sent: 0, failed: 0, bounced: 0, unknown: 0 };
+  const tally = { attempted: 0, skipped: 0, sent: 0, failed: 0, bounced: 0, unknown: 0 };
   let stoppedBecause: string | undefined;
   let queued = 0;
   let withdrawn = 0;
@@ -149,7 +152,10 @@ export async function notify(
         if (budget <= 0) return;
         const recipient = next();
         if (recipient === undefined) return;
-        if (options.stillInAudience && !(await options.stillInAudience(recipient))) continue;
+        if (options.stillInAudience && !(await options.stillInAudience(recipient))) {
+          tally.skipped++;
+          continue;
+        }
         budget--;
         await bucket.take();
         const message = render(recipient);

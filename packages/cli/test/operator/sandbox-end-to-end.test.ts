@@ -6,7 +6,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportCommand, importCommand } from "../../src/commands.js";
+import { exportCommand, importCommand, planCommand } from "../../src/commands.js";
 import type { Config } from "../../src/config.js";
 import { ImportLedger } from "../../src/ledger.js";
 import { buildProgram } from "../../src/main.js";
@@ -21,11 +21,41 @@ let mailbox: Mailbox;
 let config: Config;
 let snapshot: string;
 let phaseOne: SnapshotLine[];
+let userPoolId: string;
+let beforeImport: Config;
+let movedAfterPlan: SnapshotLine;
+let stillInRealm: number;
+let checkPoolSummary: { sent: number; skipped: number };
+
+async function migrateWithPassword(user: SnapshotLine): Promise<void> {
+  const client = sandbox.cognito.client();
+  await client.send(
+    new AdminCreateUserCommand({
+      UserPoolId: userPoolId,
+      Username: user.email,
+      MessageAction: "SUPPRESS",
+      UserAttributes: [
+        { Name: "email", Value: user.email },
+        { Name: "email_verified", Value: "true" },
+        { Name: "custom:realm_user_id", Value: user.realmUserId! },
+      ],
+    }),
+  );
+  await client.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: userPoolId,
+      Username: user.email,
+      Password: "Phase1-Password!",
+      Permanent: true,
+    }),
+  );
+}
 
 beforeAll(async () => {
   sandbox = await startCliSandbox({ users: 40, seed: 9 });
   mailbox = await startMailbox();
   const pool = await sandbox.newPool();
+  userPoolId = pool.userPoolId;
   config = sandbox.config({ userPoolId: pool.userPoolId, clientId: pool.clientId });
   snapshot = join(sandbox.dir, "users.ndjson");
   await exportCommand(
@@ -36,29 +66,31 @@ beforeAll(async () => {
   for await (const entry of readSnapshot(snapshot)) if ("user" in entry) users.push(entry.user);
   // Phase 1 moved a few active users with their password, as the migration trigger does.
   phaseOne = users.filter((u) => u.confirmed && !u.disabled && u.realmUserId).slice(0, 6);
-  const client = sandbox.cognito.client();
-  for (const user of phaseOne) {
-    await client.send(
-      new AdminCreateUserCommand({
-        UserPoolId: pool.userPoolId,
-        Username: user.email,
-        MessageAction: "SUPPRESS",
-        UserAttributes: [
-          { Name: "email", Value: user.email },
-          { Name: "email_verified", Value: "true" },
-          { Name: "custom:realm_user_id", Value: user.realmUserId! },
-        ],
-      }),
-    );
-    await client.send(
-      new AdminSetUserPasswordCommand({
-        UserPoolId: pool.userPoolId,
-        Username: user.email,
-        Password: "Phase1-Password!",
-        Permanent: true,
-      }),
-    );
-  }
+  for (const user of phaseOne) await migrateWithPassword(user);
+  // Before importing: a ledger planned now, to which phase 1 adds one more user after the plan.
+  beforeImport = sandbox.config({ userPoolId, clientId: pool.clientId });
+  await planCommand({ config: beforeImport }, { snapshot, listPool: true });
+  movedAfterPlan = users.filter((u) => u.confirmed && !u.disabled && u.realmUserId)[6]!;
+  await migrateWithPassword(movedAfterPlan);
+  // The still-in-Realm campaign runs now, before the import puts everyone in the pool.
+  const planned = ImportLedger.open(beforeImport.ledger);
+  stillInRealm = [...planned.users(["planned"])].filter((u) => u.user.confirmed && !u.user.disabled).length;
+  planned.close();
+  checkPoolSummary = JSON.parse(
+    await cli(
+      [
+        "--json",
+        "notify",
+        "--audience",
+        "still-in-realm",
+        "--check-pool",
+        "--var",
+        "switchDate=1 March 2027",
+        ...smtpArgs(),
+      ],
+      beforeImport.ledger,
+    ),
+  ) as { sent: number; skipped: number };
   await importCommand(
     { config, quiet: true },
     {
@@ -78,12 +110,34 @@ afterAll(async () => {
 });
 
 /** The CLI's own program with the operator's commands wired in as the lead will. */
-async function cli(args: string[]): Promise<string> {
+async function cli(args: string[], ledger = config.ledger): Promise<string> {
   let out = "";
   const program = buildProgram();
-  registerOperatorCommands(program, { stdout: (t) => (out += t), env: {} });
-  await program.parseAsync(["node", "realm-to-cognito", "--ledger", config.ledger, ...args]);
+  registerOperatorCommands(program, {
+    stdout: (t) => (out += t),
+    env: { ...sandbox.env, COGNITO_USER_POOL_ID: userPoolId },
+  });
+  await program.parseAsync(["node", "realm-to-cognito", "--ledger", ledger, ...args]);
   return out;
+}
+
+function smtpArgs(): string[] {
+  return [
+    "--transport",
+    "smtp",
+    "--smtp-host",
+    "127.0.0.1",
+    "--smtp-port",
+    String(mailbox.port),
+    "--from",
+    "noreply@example.com",
+    "--app-name",
+    "Sandbox",
+    "--reset-link",
+    "http://localhost/reset",
+    "--rate",
+    "500",
+  ];
 }
 
 describe("the operator's commands after a real export, plan and import in the sandbox", () => {
@@ -92,32 +146,36 @@ describe("the operator's commands after a real export, plan and import in the sa
     const imported = [...ledger.users(["created"])].map((u) => u.email.toLowerCase()).sort();
     ledger.close();
     expect(imported.length).toBeGreaterThan(10);
-    const args = [
-      "notify",
-      "--transport",
-      "smtp",
-      "--smtp-host",
-      "127.0.0.1",
-      "--smtp-port",
-      String(mailbox.port),
-      "--from",
-      "noreply@example.com",
-      "--app-name",
-      "Sandbox",
-      "--reset-link",
-      "http://localhost/reset",
-      "--rate",
-      "500",
-    ];
+    const args = ["notify", ...smtpArgs()];
     const summary = JSON.parse(await cli(["--json", ...args])) as { sent: number };
     expect(summary.sent).toBe(imported.length);
     await cli(args);
     const recipients = mailbox.received
+      .filter((m) => m.headers["x-campaign"] === "imported-awaiting-reset")
       .flatMap((m) => m.to)
       .map((e) => e.toLowerCase())
       .sort();
     expect(recipients).toEqual(imported);
     for (const user of phaseOne) expect(recipients).not.toContain(user.email.toLowerCase());
+  });
+
+  it("notify --check-pool skips a still-in-Realm user whom phase 1 moved after the plan", async () => {
+    expect(stillInRealm).toBeGreaterThan(10);
+    expect(checkPoolSummary).toMatchObject({ sent: stillInRealm - 1, skipped: 1 });
+    const recipients = mailbox.received
+      .filter((m) => m.headers["x-campaign"] === "still-in-realm")
+      .flatMap((m) => m.to);
+    expect(recipients.map((e) => e.toLowerCase())).not.toContain(movedAfterPlan.email.toLowerCase());
+  });
+
+  it("forecast reads the Admin API's last sign-in dates and the ledger's phase 1 users", async () => {
+    const forecast = JSON.parse(
+      await cli(["--json", "forecast", "--admin-api", "--as-of", "2025-09-15T00:00:00Z"]),
+    ) as {
+      totals: { alreadyMigrated: number; users: number };
+    };
+    expect(forecast.totals.alreadyMigrated).toBe(phaseOne.length + 1); // and the one moved after the first plan
+    expect(forecast.totals.users).toBeGreaterThan(phaseOne.length);
   });
 
   it("forecast reads the snapshot and the ledger and states its model", async () => {
@@ -137,7 +195,7 @@ describe("the operator's commands after a real export, plan and import in the sa
       curve: Array<{ week: number; expectedMigrated: number }>;
       assumptions: string[];
     };
-    expect(forecast.totals.alreadyMigrated).toBe(phaseOne.length);
+    expect(forecast.totals.alreadyMigrated).toBe(phaseOne.length + 1); // and the one moved after the first plan
     expect(forecast.curve.map((p) => p.week)).toEqual([4, 8]);
     expect(forecast.curve[1]!.expectedMigrated).toBeGreaterThanOrEqual(forecast.curve[0]!.expectedMigrated);
     expect(forecast.assumptions.length).toBeGreaterThan(2);
