@@ -30,7 +30,8 @@ const forgotPasswordEvent = z.looseObject({
   ...common,
   triggerSource: z.literal("UserMigration_ForgotPassword"),
   request: z.looseObject({
-    password: z.optional(z.never("no password is sent in the forgot-password flow")),
+    // Absent, or null as some Cognito paths send absent fields; a real value means a confused caller.
+    password: z.optional(z.nullable(z.never("no password is sent in the forgot-password flow"))),
     validationData: metadata,
     clientMetadata: metadata,
   }),

@@ -21,9 +21,11 @@ describe("parseUserMigrationEvent", () => {
     expect(parseUserMigrationEvent(event).triggerSource).toBe("UserMigration_Authentication");
   });
 
-  it("accepts the forgot-password event, which has no password", () => {
-    const event = parseUserMigrationEvent(cognitoEvent({ triggerSource: "UserMigration_ForgotPassword" }));
-    expect(event.triggerSource).toBe("UserMigration_ForgotPassword");
+  it("accepts the forgot-password event, which has no password (absent or null)", () => {
+    const event = cognitoEvent({ triggerSource: "UserMigration_ForgotPassword" });
+    expect(parseUserMigrationEvent(event).triggerSource).toBe("UserMigration_ForgotPassword");
+    (event.request as Record<string, unknown>).password = null;
+    expect(parseUserMigrationEvent(event).triggerSource).toBe("UserMigration_ForgotPassword");
   });
 
   it.each([
