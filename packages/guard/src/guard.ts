@@ -266,6 +266,8 @@ export class GuardedCollection {
     const image = { root: document };
     const role = access.roleFor(image);
     if (!role) throw denied(`no role of ${access.rules.source} applies to the new document`);
+    if (!holds(this.stored.filterQuery, document))
+      throw denied("a document outside the scope of the collection's filters");
     const { _id, ...fields } = document;
     const paths = documentFieldPaths(fields, role.fields);
     if (
@@ -369,7 +371,7 @@ export class GuardedCollection {
           : this.backend.updateMany.bind(this.backend);
       return write(asFilter(match), update, driverOptions);
     }
-    const result = await this.writeEachChecked(filter, prepared.filterPaths, count, (before) => {
+    const result = await this.writeEachChecked(filter, prepared.filterPaths, count, undefined, (before) => {
       const after = structuredClone(before);
       applyUpdateInMemory(after, update, prepared.arrayFilters);
       return {
@@ -396,14 +398,15 @@ export class GuardedCollection {
     filter: Document,
     filterPaths: Set<string>,
     count: "one" | "many",
+    sort: Record<string, 1 | -1> | undefined,
     plan: (before: Document) => { after: Document; apply: (pinned: Filter) => Promise<UpdateResultLike> },
   ): Promise<UpdateResultLike & { last?: { before: Document; after: Document } }> {
     const access = this.stored;
     const match = and([filter, access.filterQuery, access.writeCandidates(filterPaths)]);
     if (match === false) return NOTHING_UPDATED;
-    const candidates = await this.backend
-      .find(asFilter(match), count === "one" ? { limit: 1 } : {})
-      .toArray();
+    const options: Record<string, unknown> = count === "one" ? { limit: 1 } : {};
+    if (sort) options.sort = sort;
+    const candidates = await this.backend.find(asFilter(match), options).toArray();
     let matchedCount = 0;
     let modifiedCount = 0;
     let last: { before: Document; after: Document } | undefined;
@@ -451,6 +454,8 @@ export class GuardedCollection {
     }
     const image = this.image;
     const state = { root: after, prevRoot: before };
+    if (!holds(stored.filterQuery, after))
+      throw denied("a change that moves the document out of the collection's filters");
     const newRole = image.roleFor(state);
     if (
       !newRole ||
@@ -481,6 +486,7 @@ export class GuardedCollection {
     );
     const projection = checkProjection(prepared.checked.projection);
     const sort = checkSort(prepared.checked.sort);
+    for (const path of Object.keys(sort ?? {})) prepared.filterPaths.add(path);
     const returnDocument = prepared.checked.returnDocument === "after" ? "after" : "before";
     const show = (document: Document | null | undefined) => {
       if (!document) return null;
@@ -501,7 +507,7 @@ export class GuardedCollection {
       if (prepared.arrayFilters) options.arrayFilters = prepared.arrayFilters;
       return show(await this.backend.findOneAndUpdate(asFilter(match), update, options));
     }
-    const result = await this.writeEachChecked(filter, prepared.filterPaths, "one", (before) => {
+    const result = await this.writeEachChecked(filter, prepared.filterPaths, "one", sort, (before) => {
       const after = structuredClone(before);
       applyUpdateInMemory(after, update, prepared.arrayFilters);
       return {
@@ -533,7 +539,7 @@ export class GuardedCollection {
     checkDocument(replacement, "the replacement");
     if (Object.keys(replacement).some((key) => key.startsWith("$")))
       throw refused("an update document passed to replaceOne");
-    const result = await this.writeEachChecked(filter, filterPaths, "one", (before) => {
+    const result = await this.writeEachChecked(filter, filterPaths, "one", undefined, (before) => {
       if (replacement._id !== undefined && !sameId(replacement._id, before._id))
         throw refused("changing _id");
       const after = { _id: before._id, ...replacement };

@@ -421,6 +421,10 @@ describe("role selection", () => {
       .documents.push({ _id: 1, customer: "u1", internal: "x" }, { _id: 2, customer: "u2" });
     const orders = createGuard({ rules, user: realmUser("u1"), client }).collection("app", "orders");
     expect(await orders.find({}).toArray()).toEqual([{ _id: 1, customer: "u1" }]);
+    await expect(orders.updateOne({ _id: 1 }, { $set: { customer: "u2" } })).rejects.toMatchObject({
+      code: "PERMISSION_DENIED",
+    });
+    await expect(orders.insertOne({ customer: "u2" })).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
     expect((await orders.deleteMany({})).deletedCount).toBe(1);
   });
 
