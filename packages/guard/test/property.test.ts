@@ -4,7 +4,7 @@ import { createGuard, type Document, GuardError, type GuardedCollection } from "
 import { realmUser, seededClient, todoRules, USERS } from "./fixtures.js";
 
 const COLLECTIONS = ["items", "notes", "profiles"] as const;
-const RUNS = Number(process.env.GUARD_PROPERTY_RUNS ?? 1500);
+const RUNS = Number(process.env.GUARD_PROPERTY_RUNS ?? 2500);
 
 const owner = fc.constantFrom("u1", "u2", "u3", "u4");
 const field = fc.constantFrom("owner_id", "title", "n", "tags", "_id", "secret", "item", "name");
@@ -190,5 +190,34 @@ describe("random operations by one user never touch another user's documents", (
       { numRuns: RUNS },
     );
     expect(tally.cases).toBeGreaterThanOrEqual(RUNS);
+  });
+});
+
+describe("the property is not vacuous", () => {
+  it("the same checks catch an unguarded collection leaking or changing other users' documents", async () => {
+    let violations = 0;
+    for (const [user, name, op] of fc.sample(fc.tuple(fc.constantFrom(...USERS), collection, operation), {
+      numRuns: 300,
+      seed: 7,
+    })) {
+      const client = seededClient();
+      const before = othersOf(client, user);
+      const raw = client.db("todo").collection(name);
+      const unguarded = Object.assign(Object.create(raw), {
+        findOne: async (f: Document) => (await raw.find(f, { limit: 1 }).toArray())[0] ?? null,
+      }) as unknown as GuardedCollection;
+      let result: unknown;
+      try {
+        result = await op.run(unguarded);
+      } catch {
+        // engine errors are not violations
+      }
+      if (
+        new RegExp(`S-(?!${user}-)u\\d`).test(JSON.stringify(result) ?? "") ||
+        othersOf(client, user) !== before
+      )
+        violations++;
+    }
+    expect(violations).toBeGreaterThan(30);
   });
 });
