@@ -21,7 +21,6 @@ export {
 } from "./identity.js";
 export type { Projection } from "./operation-checks.js";
 export {
-  type CustomUserDataSource,
   createRealmContext,
   type RealmCollection,
   type RealmContext,
@@ -34,6 +33,7 @@ export {
 export {
   type AppRules,
   type CollectionRules,
+  type CustomUserDataSource,
   compileRulesFile,
   defineAppRules,
   loadAppRules,

@@ -11,19 +11,11 @@ import {
 } from "./guard.js";
 import { bearerToken, type IdentityVerifier } from "./identity.js";
 import type { Projection } from "./operation-checks.js";
-import type { AppRules } from "./rules.js";
+import type { AppRules, CustomUserDataSource } from "./rules.js";
 import type { Document, MongoClientLike, UpdateResultLike } from "./types.js";
 
 /** A Realm function: called with the request's arguments; reads `context` (global, or `this`). */
 export type RealmFunction = (this: RealmContext, ...args: never[]) => unknown;
-
-/** Where App Services kept custom user data (`auth/custom_user_data.json`). */
-export interface CustomUserDataSource {
-  service?: string;
-  database: string;
-  collection: string;
-  userIdField: string;
-}
 
 /** What a Realm-compatible context is made of. */
 export interface RealmContextOptions {
@@ -35,7 +27,7 @@ export interface RealmContextOptions {
   environment?: { tag?: string; values?: Record<string, unknown> };
   /** Functions reachable through `context.functions.execute(name, ...args)`. */
   functions?: Record<string, RealmFunction>;
-  /** Loads `%%user.custom_data` (read without the guard, by the user's verified id only). */
+  /** Loads `%%user.custom_data` (read without the guard, by the user's verified id only); default from the export. */
   customUserData?: CustomUserDataSource;
 }
 
@@ -131,7 +123,7 @@ async function loadCustomData(
   user: RealmUser,
   options: RealmContextOptions,
 ): Promise<Record<string, unknown>> {
-  const source = options.customUserData;
+  const source = options.customUserData ?? options.rules.customUserData;
   if (!source) return {};
   const client = options.services[source.service ?? "mongodb-atlas"];
   if (!client) throw new GuardError("INVALID_RULES", `No MongoDB client for the custom user data service`);

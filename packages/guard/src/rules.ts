@@ -307,11 +307,21 @@ export class ServiceRules {
   }
 }
 
+/** Where App Services kept custom user data (`auth/custom_user_data.json`), for `%%user.custom_data`. */
+export interface CustomUserDataSource {
+  service?: string;
+  database: string;
+  collection: string;
+  userIdField: string;
+}
+
 /** Every data source's rules, and the app's non-secret values, from an exported app. */
 export interface AppRules {
   services: ReadonlyMap<string, ServiceRules>;
   /** `values/*.json` entries that are not secrets, by name. */
   values: Readonly<Record<string, unknown>>;
+  /** From `auth/custom_user_data.json` when it is enabled. */
+  customUserData?: CustomUserDataSource;
 }
 
 /** In-memory rules, mostly for tests: `{ "mongodb-atlas": { default: {...}, collections: { "db.coll": {...} } } }`. */
@@ -354,6 +364,38 @@ async function directories(path: string): Promise<string[]> {
 }
 
 const serviceConfigSchema = z.looseObject({ name: z.string().optional() });
+const customUserDataSchema = z.looseObject({
+  enabled: z.boolean().optional(),
+  mongo_service_name: z.string().optional(),
+  database_name: z.string().min(1),
+  collection_name: z.string().min(1),
+  user_id_field: z.string().min(1),
+});
+
+async function loadCustomUserData(appDirectory: string): Promise<CustomUserDataSource | undefined> {
+  const label = "auth/custom_user_data.json";
+  let json: unknown;
+  try {
+    json = await readJson(join(appDirectory, label), label);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  if (typeof json === "object" && json !== null && (json as { enabled?: unknown }).enabled === false)
+    return undefined;
+  const parsed = customUserDataSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RulesError(label, (issue?.path ?? []).map(String).join("."), issue?.message ?? "invalid");
+  }
+  if (!parsed.data.enabled) return undefined;
+  return {
+    ...(parsed.data.mongo_service_name ? { service: parsed.data.mongo_service_name } : {}),
+    database: parsed.data.database_name,
+    collection: parsed.data.collection_name,
+    userIdField: parsed.data.user_id_field,
+  };
+}
 const valueFileSchema = z.looseObject({
   name: z.string(),
   value: z.unknown().optional(),
@@ -421,5 +463,6 @@ export async function loadAppRules(appDirectory: string): Promise<AppRules> {
     if (!parsed.success) throw new RulesError(label, "name", "a value file needs a name");
     if (!parsed.data.from_secret) values[parsed.data.name] = parsed.data.value;
   }
-  return { services, values };
+  const customUserData = await loadCustomUserData(appDirectory);
+  return customUserData ? { services, values, customUserData } : { services, values };
 }

@@ -46,6 +46,13 @@ describe("loading an exported app", () => {
         filters: [],
       },
       "values/region.json": { name: "region", value: "eu", from_secret: false },
+      "auth/custom_user_data.json": {
+        enabled: true,
+        mongo_service_name: "mongodb-atlas",
+        database_name: "shop",
+        collection_name: "customers",
+        user_id_field: "user_id",
+      },
       "values/apiKey.json": { name: "apiKey", value: "secret-name", from_secret: true },
     };
     for (const [path, json] of Object.entries(files)) {
@@ -64,6 +71,12 @@ describe("loading an exported app", () => {
     expect(service?.rulesFor("shop", "orders").roles.map((role) => role.name)).toEqual(["owner"]);
     expect(service?.rulesFor("shop", "products").roles.map((role) => role.name)).toEqual(["readAll"]);
     expect(rules.values).toEqual({ region: "eu" });
+    expect(rules.customUserData).toEqual({
+      service: "mongodb-atlas",
+      database: "shop",
+      collection: "customers",
+      userIdField: "user_id",
+    });
   });
 
   it("enforces the loaded rules: own orders only, and the default rule for other collections", async () => {
