@@ -8,7 +8,7 @@ import { type Config, loadConfig, required } from "../config.js";
 import { ImportLedger } from "../ledger.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
 import { OperatorError } from "./errors.js";
-import { type ForecastUser, forecastPhaseOne, formatForecast } from "./forecast.js";
+import { type ForecastUser, forecastPhaseOne, formatForecast, usersLeftAtSwitch } from "./forecast.js";
 import { type LedgerView, ledgerViewOf } from "./ledger-view.js";
 import { notify } from "./notify.js";
 import { gatherReport, renderReportHtml } from "./report.js";
@@ -72,6 +72,7 @@ interface ForecastFlags {
   switchWeek?: number;
   dormantDays: number;
   asOf?: string;
+  leftFile?: string;
   json?: boolean;
 }
 
@@ -484,6 +485,10 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
     .option("--switch-week <n>", "the week you plan to switch to phase 2", positiveInteger)
     .option("--dormant-days <n>", "users not seen for longer are dormant", positiveInteger, 180)
     .option("--as-of <iso>", "forecast from this moment (default now)")
+    .option(
+      "--left-file <file>",
+      "write the users expected to be left for phase 2 (NDJSON, least likely to sign in first)",
+    )
     .option("--ledger <file>", "the ledger file")
     .option("--json", "print the forecast as JSON")
     .action(async (_: unknown, command: Command) => {
@@ -514,6 +519,12 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
             ...(options.switchWeek === undefined ? {} : { switchAfterWeeks: options.switchWeek }),
           });
           io.out(options.json ? `${JSON.stringify(forecast)}\n` : `${formatForecast(forecast)}\n`);
+          if (options.leftFile) {
+            const left = usersLeftAtSwitch(users, forecast);
+            writeFileSync(options.leftFile, left.map((u) => `${JSON.stringify(u)}\n`).join(""));
+            if (!options.json)
+              io.out(`${left.length} users expected to be left for phase 2 written to ${options.leftFile}\n`);
+          }
         } finally {
           ledger.close();
         }

@@ -17,6 +17,8 @@ export {
   forecastPhaseOne,
   formatForecast,
   signInProbability,
+  type UserOutlook,
+  usersLeftAtSwitch,
 } from "./forecast.js";
 export {
   countMigrationsByDay,

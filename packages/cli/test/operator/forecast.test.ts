@@ -5,6 +5,7 @@ import {
   forecastPhaseOne,
   formatForecast,
   signInProbability,
+  usersLeftAtSwitch,
 } from "../../src/operator/forecast.js";
 import { lastSignInBefore, seededRandom, signedInBetween, simulateSignIns } from "./sign-in-simulation.js";
 
@@ -67,5 +68,34 @@ describe("the phase 1 forecast", () => {
       expect(e.errorOnNew).toBeLessThan(0.25);
     }
     expect(formatForecast(forecast)).toContain("Assumptions:");
+  });
+
+  it("lists who is left for phase 2: never signed in and dormant first, then the unlikely", () => {
+    const asOf = Date.UTC(2026, 5, 1);
+    const users: ForecastUser[] = [
+      { key: "daily", email: "d@example.com", lastSignInAt: asOf - DAY, migrated: false },
+      { key: "gone", email: "g@example.com", lastSignInAt: asOf - 400 * DAY, migrated: false },
+      { key: "never", email: "n@example.com", lastSignInAt: undefined, migrated: false },
+      { key: "rare", email: "r@example.com", lastSignInAt: asOf - 150 * DAY, migrated: false },
+      { key: "moved", email: "m@example.com", lastSignInAt: asOf - 2 * DAY, migrated: true },
+      ...Array.from({ length: 50 }, (_, i) => ({
+        key: `p${i}`,
+        email: `p${i}@example.com`,
+        lastSignInAt: asOf - (i % 20) * DAY,
+        migrated: i % 2 === 0,
+      })),
+    ];
+    const forecast = forecastPhaseOne(users, { asOf, weeks: [2, 4], switchAfterWeeks: 2 });
+    const left = usersLeftAtSwitch(users, forecast);
+    expect(
+      left
+        .slice(0, 2)
+        .map((u) => u.kind)
+        .sort(),
+    ).toEqual(["dormant", "never-signed-in"]);
+    expect(left.map((u) => u.key)).toContain("rare");
+    expect(left.map((u) => u.key)).not.toContain("daily");
+    expect(left.map((u) => u.key)).not.toContain("moved");
+    expect(left.length).toBe(forecast.likelyLeftAtSwitch);
   });
 });
