@@ -376,7 +376,7 @@ export class GuardedCollection {
       applyUpdateInMemory(after, update, prepared.arrayFilters);
       return {
         after,
-        apply: (pinned) => this.backend.updateOne(pinned, withoutSetOnInsert(update), driverOptions),
+        apply: (pinned) => this.updatePinned(pinned, update, prepared.arrayFilters),
       };
     });
     if (result.matchedCount === 0 && prepared.checked.upsert) {
@@ -435,6 +435,20 @@ export class GuardedCollection {
       }
     }
     return { matchedCount, modifiedCount, upsertedCount: 0, upsertedId: null, ...(last ? { last } : {}) };
+  }
+
+  /** The caller's update on the pinned document; an update of only `$setOnInsert` has nothing to do there. */
+  private async updatePinned(
+    pinnedFilter: Filter,
+    update: Document,
+    arrayFilters: Document[] | undefined,
+  ): Promise<UpdateResultLike> {
+    const modifier = withoutSetOnInsert(update);
+    if (Object.keys(modifier).length === 0) {
+      const matchedCount = await this.backend.countDocuments(pinnedFilter);
+      return { matchedCount, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
+    }
+    return this.backend.updateOne(pinnedFilter, modifier, arrayFilters ? { arrayFilters } : {});
   }
 
   /** A write from `before` to `after` must be allowed by the role before and by the role after. */
@@ -512,12 +526,7 @@ export class GuardedCollection {
       applyUpdateInMemory(after, update, prepared.arrayFilters);
       return {
         after,
-        apply: (pinnedFilter) =>
-          this.backend.updateOne(
-            pinnedFilter,
-            withoutSetOnInsert(update),
-            prepared.arrayFilters ? { arrayFilters: prepared.arrayFilters } : {},
-          ),
+        apply: (pinnedFilter) => this.updatePinned(pinnedFilter, update, prepared.arrayFilters),
       };
     });
     if (result.last) return show(returnDocument === "after" ? result.last.after : result.last.before);
