@@ -181,7 +181,11 @@ describe("updates", () => {
 
   it("an upsert that finds the user's document leaves $setOnInsert unapplied", async () => {
     const { items, raw } = setup();
-    const result = await items.updateOne({ _id: "item-u1-0" }, { $setOnInsert: { owner_id: "u1", n: 99 } }, { upsert: true });
+    const result = await items.updateOne(
+      { _id: "item-u1-0" },
+      { $setOnInsert: { owner_id: "u1", n: 99 } },
+      { upsert: true },
+    );
     expect(result).toMatchObject({ matchedCount: 1, modifiedCount: 0, upsertedCount: 0 });
     expect(raw("items").find((d) => d._id === "item-u1-0")?.n).toBe(0);
   });
