@@ -68,7 +68,7 @@ function empty(message: string): string {
 function barChart(id: string, items: ReadonlyArray<{ label: string; value: number; color: string }>): string {
   if (items.length === 0 || items.every((i) => i.value === 0)) return empty("Nothing to show yet.");
   const width = 640;
-  const labelWidth = 250;
+  const labelWidth = 260;
   const row = 26;
   const height = items.length * row + 8;
   const peak = Math.max(...items.map((i) => i.value));
@@ -78,7 +78,7 @@ function barChart(id: string, items: ReadonlyArray<{ label: string; value: numbe
       const w =
         peak === 0 ? 0 : Math.max(item.value > 0 ? 2 : 0, ((width - labelWidth - 70) * item.value) / peak);
       return `<g><title>${esc(item.label)}: ${fmt(item.value)}</title>
-<text x="${labelWidth - 8}" y="${y + 16}" text-anchor="end" class="label">${esc(shorten(item.label, 38))}</text>
+<text x="${labelWidth - 8}" y="${y + 16}" text-anchor="end" class="label">${esc(shorten(item.label, 34))}</text>
 <rect class="bar" x="${labelWidth}" y="${y + 3}" width="${w.toFixed(1)}" height="${row - 8}" rx="3" fill="${item.color}"/>
 <text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + 16}" class="value">${fmt(item.value)}</text></g>`;
     })

@@ -23,7 +23,8 @@ async function migrationInProgress(file: string): Promise<void> {
   const iso = (ms: number) => new Date(ms).toISOString();
   const specs: LedgerUserSpec[] = [];
   for (let index = 1; index <= 400; index++) {
-    const lastSeen = NOW.getTime() - Math.floor(random() ** 2 * 400) * DAY;
+    // Days since last sign-in: heavy-tailed, as in real apps (many recent, a long tail of absent users).
+    const lastSeen = NOW.getTime() - Math.min(400, 20 * ((1 - random()) ** (-1 / 0.8) - 1)) * DAY;
     if (index <= 170) {
       // phase 1 took them on a day within the last 30, more at the start
       const day = Math.floor(random() ** 1.6 * 30);
