@@ -1,5 +1,5 @@
 import { CognitoJwtVerifier, JwtVerifier } from "aws-jwt-verify";
-import { SimpleJwksCache } from "aws-jwt-verify/jwk";
+import { type Jwks, SimpleJwksCache } from "aws-jwt-verify/jwk";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { z } from "zod";
 import { GuardError } from "./errors.js";
@@ -53,6 +53,8 @@ export interface IdentityOptions {
   whenNoRealmUserId?: "sub" | "refuse";
   /** Extra allowed clock skew in seconds; default 0. */
   graceSeconds?: number;
+  /** A key set to start with instead of fetching it (air-gapped runs, tests); unknown key ids are still fetched. */
+  jwks?: Jwks;
 }
 
 const claimsSchema = z.looseObject({
@@ -87,6 +89,7 @@ function productionVerifier(options: IdentityOptions, tokenUse: "id" | "access" 
     tokenUse,
     graceSeconds: options.graceSeconds ?? 0,
   });
+  if (options.jwks) verifier.cacheJwks(options.jwks);
   return (token) => verifier.verify(token);
 }
 
@@ -118,6 +121,7 @@ function emulatorVerifier(
     },
     { jwksCache: new SimpleJwksCache({ fetcher: fetchFetcher }) },
   );
+  if (options.jwks) verifier.cacheJwks(options.jwks);
   return (token) => verifier.verify(token);
 }
 

@@ -510,4 +510,40 @@ describe("role selection", () => {
     const guard = createGuard({ rules, user: realmUser("u1"), client });
     expect((await guard.collection("app", "boards").find({}).toArray()).map((d) => d._id)).toEqual([1]);
   });
+
+  it("field-level write permission lets other users change only the listed fields", async () => {
+    const rules = defineAppRules({
+      "mongodb-atlas": {
+        collections: {
+          "app.posts": {
+            roles: [
+              { name: "author", apply_when: { author: "%%user.id" }, read: true, write: true },
+              {
+                name: "reader",
+                apply_when: {},
+                read: true,
+                fields: { likes: { write: true }, profile: { fields: { bio: { write: true } } } },
+              },
+            ],
+          },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    const stored = client.db("app").collection("posts").documents;
+    stored.push({ _id: 1, author: "u2", title: "T", likes: 0, profile: { bio: "b", age: 30 } });
+    const posts = createGuard({ rules, user: realmUser("u1"), client }).collection("app", "posts");
+    expect((await posts.updateOne({ _id: 1 }, { $inc: { likes: 1 } })).modifiedCount).toBe(1);
+    expect((await posts.updateOne({ _id: 1 }, { $set: { "profile.bio": "mine" } })).modifiedCount).toBe(1);
+    expect((await posts.updateOne({ _id: 1 }, { $set: { title: "hijacked" } })).matchedCount).toBe(0);
+    expect((await posts.updateOne({ _id: 1 }, { $set: { "profile.age": 1 } })).matchedCount).toBe(0);
+    expect((await posts.updateOne({ _id: 1 }, { $set: { profile: { bio: "x" } } })).matchedCount).toBe(0);
+    expect((await posts.deleteOne({ _id: 1 })).deletedCount).toBe(0);
+    await expect(posts.insertOne({ author: "u2", likes: 5 })).rejects.toMatchObject({
+      code: "PERMISSION_DENIED",
+    });
+    expect(stored).toEqual([
+      { _id: 1, author: "u2", title: "T", likes: 1, profile: { bio: "mine", age: 30 } },
+    ]);
+  });
 });

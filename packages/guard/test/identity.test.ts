@@ -184,6 +184,48 @@ describe("tokens signed by a local key set", () => {
   });
 });
 
+describe("the production verifier (CognitoJwtVerifier)", () => {
+  const keys = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const userPoolId = "eu-west-1_Prod123";
+  const clientId = "prod-client";
+  const jwks = {
+    keys: [{ ...keys.publicKey.export({ format: "jwk" }), kid: "p1", alg: "RS256", use: "sig" }],
+  };
+  const token = (overrides: Record<string, unknown>) => {
+    const now = Math.floor(Date.now() / 1000);
+    const payload = {
+      sub: "s",
+      "custom:realm_user_id": "r1",
+      token_use: "id",
+      aud: clientId,
+      iat: now,
+      exp: now + 60,
+      ...overrides,
+    };
+    return sign(payload, keys.privateKey, { alg: "RS256", kid: "p1" });
+  };
+  const verifier = createIdentityVerifier({ userPoolId, clientId, jwks: jwks as never });
+
+  it("accepts a token from the pool's real Cognito issuer", async () => {
+    const identity = await verifier.verify(
+      token({ iss: `https://cognito-idp.eu-west-1.amazonaws.com/${userPoolId}` }),
+    );
+    expect(identity.user.id).toBe("r1");
+  });
+
+  it("refuses the same token carrying cognito-local's issuer", async () => {
+    expect(await codeOf(verifier.verify(token({ iss: `http://localhost:9229/${userPoolId}` })))).toBe(
+      "TOKEN_INVALID",
+    );
+  });
+
+  it("refuses an access token where the ID token is expected", async () => {
+    const iss = `https://cognito-idp.eu-west-1.amazonaws.com/${userPoolId}`;
+    const access = token({ iss, token_use: "access", aud: undefined, client_id: clientId });
+    expect(await codeOf(verifier.verify(access))).toBe("TOKEN_INVALID");
+  });
+});
+
 describe("tokens issued by cognito-local", () => {
   let stop: (() => Promise<void>) | undefined;
   let endpoint = "";

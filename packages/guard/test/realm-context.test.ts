@@ -97,6 +97,15 @@ describe("Realm functions as Lambda handlers", () => {
     expect(JSON.parse(response.body ?? "")).toEqual([{ _id: "item-u1-1", title: "t1" }]);
   });
 
+  it("reads a base64-encoded body, as Function URLs may send it", async () => {
+    const body = Buffer.from(JSON.stringify({ arguments: ["t2"] })).toString("base64");
+    const response = await realmFunctionHandler(
+      getMyItems,
+      options,
+    )({ ...event(issuer.idToken("u3")), body, isBase64Encoded: true });
+    expect(JSON.parse(response.body ?? "")).toEqual([{ _id: "item-u3-2", title: "t2" }]);
+  });
+
   it("offers context.user, values, functions.execute, environment and custom user data", async () => {
     const response = await realmFunctionHandler(whoAmI, options)(event(issuer.idToken("u1")));
     expect(JSON.parse(response.body ?? "")).toEqual({
