@@ -104,6 +104,8 @@ export interface Mailbox {
 }
 
 export interface MailboxOptions {
+  /** Require AUTH PLAIN/LOGIN (over plain TCP, for tests) with these credentials. */
+  readonly credentials?: { readonly user: string; readonly pass: string };
   /** A recipient this returns a message for is refused with 550 and that text. */
   readonly refuse?: (address: string) => string | undefined;
   /** Called when a message is fully received; resolve to let the server answer 250. */
@@ -114,9 +116,16 @@ export interface MailboxOptions {
 export async function startMailbox(options: MailboxOptions = {}): Promise<Mailbox> {
   const received: ReceivedMail[] = [];
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
+    authOptional: options.credentials === undefined,
+    allowInsecureAuth: true,
+    disabledCommands: options.credentials === undefined ? ["STARTTLS", "AUTH"] : ["STARTTLS"],
     logger: false,
+    onAuth(auth, _session, callback) {
+      const ok = auth.username === options.credentials?.user && auth.password === options.credentials?.pass;
+      return ok
+        ? callback(null, { user: auth.username })
+        : callback(new Error("Invalid username or password"));
+    },
     onRcptTo(address, _session, callback) {
       const refusal = options.refuse?.(address.address);
       if (refusal === undefined) return callback();

@@ -1,0 +1,77 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Command } from "commander";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { registerOperatorCommands } from "../../src/operator/index.js";
+import { buildLedger, type Mailbox, startMailbox, tempDir } from "./fixtures.js";
+
+const PASSWORD = "s3cret-Smtp-Pa55word!";
+let mailbox: Mailbox;
+
+beforeAll(async () => {
+  mailbox = await startMailbox({ credentials: { user: "relay-user", pass: PASSWORD } });
+});
+afterAll(async () => {
+  await mailbox.close();
+});
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+async function notifyWith(password: string, ledger: string, extra: string[] = []): Promise<string> {
+  let said = "";
+  const program = new Command().exitOverride();
+  registerOperatorCommands(program, {
+    stdout: (t) => (said += t),
+    stderr: (t) => (said += t),
+    env: { SMTP_USER: "relay-user", SMTP_PASSWORD: password },
+  });
+  await program.parseAsync([
+    "node",
+    "realm-to-cognito",
+    "notify",
+    "--ledger",
+    ledger,
+    "--transport",
+    "smtp",
+    "--smtp-host",
+    "127.0.0.1",
+    "--smtp-port",
+    String(mailbox.port),
+    "--from",
+    "noreply@example.com",
+    "--app-name",
+    "Notes",
+    "--reset-link",
+    "https://example.com/reset",
+    "--rate",
+    "200",
+    ...extra,
+  ]);
+  return said;
+}
+
+describe("the SMTP password", () => {
+  it("authenticates with the relay and appears in no output and nowhere in the ledger, also when it is wrong", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(
+      ledger,
+      [1, 2, 3].map((index) => ({ index, state: "created" as const })),
+    );
+    const wrong = `${PASSWORD}-wrong`;
+    const refused = await notifyWith(wrong, ledger);
+    expect(refused).toContain("sent 0, failed 3");
+    expect(mailbox.received).toHaveLength(0);
+
+    // Failed sends are not retried unless asked; with the right password they go out.
+    const retried = await notifyWith(PASSWORD, ledger, ["--retry-failed"]);
+    expect(retried).toContain("sent 3, failed 0");
+    expect(mailbox.received).toHaveLength(3);
+
+    const files = [ledger, `${ledger}-wal`].filter(existsSync).map((f) => readFileSync(f).toString("latin1"));
+    expect(files.join("")).toContain("SMTP 535 on AUTH PLAIN");
+    const everything = [refused, retried, ...files].join("\n");
+    expect(everything).not.toContain(PASSWORD);
+    expect(everything).not.toContain(Buffer.from(PASSWORD).toString("base64"));
+  });
+});
