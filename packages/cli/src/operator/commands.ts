@@ -21,6 +21,7 @@ import {
   transportSettingsFrom,
 } from "./settings.js";
 import { type MessageTemplate, RESET_NOTICE_TEMPLATE } from "./template.js";
+import { TokenBucket } from "./token-bucket.js";
 import { createSesTransport } from "./transports/ses.js";
 import { createSmtpTransport } from "./transports/smtp.js";
 import type { MailTransport } from "./transports/transport.js";
@@ -202,7 +203,10 @@ function notInPoolYet(config: Config, env: NodeJS.ProcessEnv): (recipient: Recip
     endpoint: config.cognito.endpoint,
     env,
   });
+  // ListUsers shares the account's UserList quota (30/s, not adjustable) with everything else.
+  const bucket = new TokenBucket({ ratePerSecond: config.import.listRate });
   return async (recipient) => {
+    await bucket.take();
     const filter = `email = "${recipient.email.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
     const { Users = [] } = await client.send(
       new ListUsersCommand({ UserPoolId: userPoolId, Filter: filter, Limit: 2 }),
