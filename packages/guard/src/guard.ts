@@ -213,7 +213,7 @@ export class GuardedCollection {
     const skip = checkCount(checked.skip, "skip");
     const limit = checkCount(checked.limit, "limit");
     const access = this.stored;
-    const match = and([filter, access.filterQuery, access.visible(paths)]);
+    const match = and([access.visible(paths), access.filterQuery, filter]);
     return async () => {
       if (match === false) return [];
       const { server, exact } = this.serverProjection(projection);
@@ -236,7 +236,7 @@ export class GuardedCollection {
   /** Counts the documents the user may read. */
   async countDocuments(filter: Document = {}): Promise<number> {
     const access = this.stored;
-    const match = and([filter, access.filterQuery, access.visible(checkFilter(filter))]);
+    const match = and([access.visible(checkFilter(filter)), access.filterQuery, filter]);
     return match === false ? 0 : this.backend.countDocuments(asFilter(match));
   }
 
@@ -256,7 +256,7 @@ export class GuardedCollection {
         throw denied(`the field "${key}" is hidden by a filter`);
       }
     }
-    const match = and([filter, access.filterQuery, access.visible(paths)]);
+    const match = and([access.visible(paths), access.filterQuery, filter]);
     return match === false ? [] : this.backend.distinct(key, asFilter(match));
   }
 
@@ -360,9 +360,9 @@ export class GuardedCollection {
       // Fields the rules read stay as they are, so the role and filters before the write hold after it.
       const access = this.stored;
       const match = and([
-        filter,
-        access.filterQuery,
         access.writable(prepared.filterPaths, prepared.changed),
+        access.filterQuery,
+        filter,
       ]);
       if (match === false) return NOTHING_UPDATED;
       const write =
@@ -402,7 +402,7 @@ export class GuardedCollection {
     plan: (before: Document) => { after: Document; apply: (pinned: Filter) => Promise<UpdateResultLike> },
   ): Promise<UpdateResultLike & { last?: { before: Document; after: Document } }> {
     const access = this.stored;
-    const match = and([filter, access.filterQuery, access.writeCandidates(filterPaths)]);
+    const match = and([access.writeCandidates(filterPaths), access.filterQuery, filter]);
     if (match === false) return NOTHING_UPDATED;
     const options: Record<string, unknown> = count === "one" ? { limit: 1 } : {};
     if (sort) options.sort = sort;
@@ -511,9 +511,9 @@ export class GuardedCollection {
     if (!prepared.touchesRules && !prepared.checked.upsert) {
       const access = this.stored;
       const match = and([
-        filter,
-        access.filterQuery,
         access.writable(prepared.filterPaths, prepared.changed),
+        access.filterQuery,
+        filter,
       ]);
       if (match === false) return null;
       const options: Record<string, unknown> = { returnDocument };
@@ -574,7 +574,7 @@ export class GuardedCollection {
 
   private async remove(filter: Document, count: "one" | "many") {
     const access = this.stored;
-    const match = and([filter, access.filterQuery, access.deletable(checkFilter(filter))]);
+    const match = and([access.deletable(checkFilter(filter)), access.filterQuery, filter]);
     if (match === false) return { acknowledged: true as const, deletedCount: 0 };
     const { deletedCount } =
       count === "one"
