@@ -53,6 +53,8 @@ export const rulesFileSchema = z.strictObject({
   collection: z.string().optional(),
   roles: z.array(roleSchema).default([]),
   filters: z.array(filterSchema).default([]),
+  // Older exports keep the document schema here; it shapes data, it grants nothing, and is not enforced.
+  schema: z.unknown().optional(),
 });
 
 export type RulesFile = z.input<typeof rulesFileSchema>;
