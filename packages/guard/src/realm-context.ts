@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
-import { GuardError } from "./errors.js";
+import { GuardError, refused } from "./errors.js";
 import {
   createGuard,
   type Guard,
@@ -76,6 +76,11 @@ export interface RealmCollection {
   deleteOne(query?: Document): Promise<{ deletedCount: number }>;
   deleteMany(query?: Document): Promise<{ deletedCount: number }>;
   aggregate(pipeline: Document[]): GuardedCursor;
+  /** Not offered by the guard: refused with OPERATION_REFUSED (403) rather than failing as a 500. */
+  findOneAndReplace(): Promise<never>;
+  findOneAndDelete(): Promise<never>;
+  bulkWrite(): Promise<never>;
+  watch(): never;
 }
 
 /** The `context` Realm functions use. */
@@ -116,6 +121,18 @@ function realmCollection(collection: GuardedCollection): RealmCollection {
     deleteOne: (query = {}) => collection.deleteOne(query),
     deleteMany: (query = {}) => collection.deleteMany(query),
     aggregate: (pipeline) => collection.aggregate(pipeline),
+    findOneAndReplace: async () => {
+      throw refused("findOneAndReplace (use replaceOne, then findOne)");
+    },
+    findOneAndDelete: async () => {
+      throw refused("findOneAndDelete (use findOne, then deleteOne)");
+    },
+    bulkWrite: async () => {
+      throw refused("bulkWrite (use the single operations)");
+    },
+    watch: () => {
+      throw refused("watch: change streams");
+    },
   };
 }
 
