@@ -6,6 +6,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { createCognitoClient } from "../cognito/client.js";
 import { type Config, loadConfig, required } from "../config.js";
 import { ImportLedger } from "../ledger.js";
+import { type Progress, startProgress } from "../progress.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
 import { OperatorError } from "./errors.js";
 import { type ForecastUser, forecastPhaseOne, formatForecast, usersLeftAtSwitch } from "./forecast.js";
@@ -34,6 +35,8 @@ export interface OperatorDeps {
   readonly stdout?: (text: string) => void;
   readonly stderr?: (text: string) => void;
   readonly now?: () => Date;
+  /** No progress on stderr (the program's --quiet also turns it off). */
+  readonly quiet?: boolean;
   /** Builds the mail transport; tests may hand in their own. */
   readonly transport?: (settings: TransportSettings, env: NodeJS.ProcessEnv) => MailTransport;
 }
@@ -64,6 +67,7 @@ interface NotifyFlags {
   retryFailed: boolean;
   checkPool?: boolean;
   json?: boolean;
+  quiet?: boolean;
 }
 
 interface ForecastFlags {
@@ -409,6 +413,7 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
             ? undefined
             : transportSettingsFrom(options, io.env);
           const transport = settings ? (deps.transport ?? defaultTransport)(settings, io.env) : undefined;
+          let progress: Progress | undefined;
           const controller = new AbortController();
           const stop = () => controller.abort();
           process.once("SIGINT", stop);
@@ -427,6 +432,14 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
               resendUnknown: options.resendUnknown,
               retryFailed: options.retryFailed,
               signal: controller.signal,
+              onStart: (pending) => {
+                progress = startProgress({
+                  label: "notify",
+                  total: pending,
+                  quiet: options.quiet === true || deps.quiet === true,
+                });
+              },
+              onOutcome: () => progress?.tick(),
               ...(options.checkPool && audienceName === "still-in-realm"
                 ? { stillInAudience: notInPoolYet(cliConfigOf(command, io), io.env) }
                 : {}),
@@ -456,6 +469,7 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
             }
           } finally {
             process.removeListener("SIGINT", stop);
+            progress?.stop();
             await transport?.close();
           }
         } finally {

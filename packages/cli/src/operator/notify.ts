@@ -29,6 +29,8 @@ export interface NotifyOptions extends ResendPolicy {
   readonly signal?: AbortSignal;
   readonly clock?: Clock;
   readonly onOutcome?: (event: { recipient: Recipient; status: SendStatus; reason?: string }) => void;
+  /** Called once the campaign's list is up to date, with how many sends this run may make. */
+  readonly onStart?: (pending: number) => void;
 }
 
 export interface NotifyResult {
@@ -122,6 +124,10 @@ export async function notify(
   let withdrawn = 0;
   try {
     ({ added: queued, withdrawn } = ledger.enqueue(options.campaign, options.audience, runId));
+    const counts = ledger.counts(options.campaign);
+    const eligible =
+      counts.queued + (policy.resendUnknown ? counts.unknown : 0) + (policy.retryFailed ? counts.failed : 0);
+    options.onStart?.(Math.min(eligible, limit));
     const bucket = new TokenBucket({
       ratePerSecond: options.ratePerSecond,
       ...(options.clock ? { clock: options.clock } : {}),

@@ -22,6 +22,7 @@ async function notifyWith(password: string, ledger: string, extra: string[] = []
   let said = "";
   const program = new Command().exitOverride();
   registerOperatorCommands(program, {
+    quiet: true,
     stdout: (t) => (said += t),
     stderr: (t) => (said += t),
     env: { SMTP_USER: "relay-user", SMTP_PASSWORD: password },

@@ -3,5 +3,5 @@ import { Command } from "commander";
 import { registerOperatorCommands } from "../../src/operator/index.js";
 
 const program = new Command();
-registerOperatorCommands(program, { env: {} });
+registerOperatorCommands(program, { quiet: true, env: {} });
 await program.parseAsync(process.argv);

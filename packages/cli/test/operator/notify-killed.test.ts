@@ -54,7 +54,7 @@ function startChild(args: string[]): { process: ChildProcess; exited: Promise<No
 async function runInProcess(args: string[]): Promise<Record<string, number>> {
   let out = "";
   const program = new Command().exitOverride();
-  registerOperatorCommands(program, { stdout: (t) => (out += t), env: {} });
+  registerOperatorCommands(program, { quiet: true, stdout: (t) => (out += t), env: {} });
   await program.parseAsync(["node", "realm-to-cognito", ...args]);
   return JSON.parse(out) as Record<string, number>;
 }

@@ -49,6 +49,7 @@ async function run(args: string[]): Promise<string> {
   const program = new Command().exitOverride();
   // Credentials for the emulator only; it checks that a SigV4 header is present, not what it says.
   registerOperatorCommands(program, {
+    quiet: true,
     stdout: (t) => (out += t),
     env: { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" },
   });

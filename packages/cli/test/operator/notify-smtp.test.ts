@@ -26,7 +26,12 @@ async function run(args: string[]): Promise<{ out: string; err: string }> {
   let out = "";
   let err = "";
   const program = new Command().exitOverride();
-  registerOperatorCommands(program, { stdout: (t) => (out += t), stderr: (t) => (err += t), env: {} });
+  registerOperatorCommands(program, {
+    quiet: true,
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+    env: {},
+  });
   await program.parseAsync(["node", "realm-to-cognito", ...args]);
   return { out, err };
 }

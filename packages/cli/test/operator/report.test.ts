@@ -113,7 +113,7 @@ describe("the migration report", () => {
     const out = join(dir, "report.html");
     let said = "";
     const program = new Command().exitOverride();
-    registerOperatorCommands(program, { stdout: (t) => (said += t), env: {}, now: () => NOW });
+    registerOperatorCommands(program, { quiet: true, stdout: (t) => (said += t), env: {}, now: () => NOW });
     await program.parseAsync([
       "node",
       "realm-to-cognito",

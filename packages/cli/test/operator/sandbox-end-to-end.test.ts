@@ -114,6 +114,7 @@ async function cli(args: string[], ledger = config.ledger): Promise<string> {
   let out = "";
   const program = buildProgram();
   registerOperatorCommands(program, {
+    quiet: true,
     stdout: (t) => (out += t),
     env: { ...sandbox.env, COGNITO_USER_POOL_ID: userPoolId },
   });
