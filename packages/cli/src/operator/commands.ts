@@ -163,7 +163,7 @@ async function reporting(io: Io, body: () => Promise<void>): Promise<void> {
     await body();
   } catch (error) {
     if (error instanceof OperatorError) {
-      io.err(`error: ${error.message}\n`);
+      io.err(`realm-to-cognito: ${error.message}\n`);
       process.exitCode = error.exitCode;
       return;
     }

@@ -78,6 +78,13 @@ export function transportSettingsFrom(
   env: NodeJS.ProcessEnv,
 ): TransportSettings {
   const kind = flags.transport ?? env.NOTIFY_TRANSPORT;
+  if (kind !== "smtp" && kind !== "ses") {
+    throw new OperatorError(
+      "TRANSPORT_CONFIG",
+      `transport: ${kind === undefined ? "not set" : `"${kind}" is unknown`}; choose --transport smtp or --transport ses (or NOTIFY_TRANSPORT)`,
+      { exitCode: 2 },
+    );
+  }
   const raw =
     kind === "smtp"
       ? {

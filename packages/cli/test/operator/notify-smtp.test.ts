@@ -188,4 +188,17 @@ describe("notify over SMTP", () => {
     db.close();
     expect(counts).toMatchObject({ failed: 5, queued: 3, sent: 0, unknown: 0 });
   });
+
+  it("refuses to start without a transport and says how to choose one (exit code 2)", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(ledger, [{ index: 1, state: "created" }]);
+    const args = smtpArgs(ledger, "no-transport");
+    args.splice(args.indexOf("--transport"), 2);
+    const { err } = await run(args);
+    expect(err).toBe(
+      "realm-to-cognito: transport: not set; choose --transport smtp or --transport ses (or NOTIFY_TRANSPORT)\n",
+    );
+    expect(process.exitCode).toBe(2);
+    expect(sentTo("no-transport")).toHaveLength(0);
+  });
 });
