@@ -100,7 +100,6 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX users_email_key ON users(email_key);
    CREATE INDEX users_state ON users(state);
-   CREATE INDEX users_csv ON users(csv_file, csv_line);
    CREATE TABLE history (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      user_key TEXT NOT NULL,
@@ -176,9 +175,21 @@ export class ImportLedger {
   readonly db: Database.Database;
   private readonly now: () => Date;
 
+  private readonly statements = new Map<string, Database.Statement>();
+
   private constructor(db: Database.Database, now: () => Date) {
     this.db = db;
     this.now = now;
+  }
+
+  // Preparing costs more than running on the import's hot path: prepare each statement once.
+  private statement<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let prepared = this.statements.get(sql);
+    if (prepared === undefined) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared as unknown as Database.Statement<P, R>;
   }
 
   /** Opens (or creates) the ledger file and applies pending migrations. */
@@ -302,7 +313,7 @@ export class ImportLedger {
   }
 
   private historyStatement() {
-    return this.db.prepare(
+    return this.statement(
       "INSERT INTO history (user_key, at, from_state, to_state, event, detail) VALUES (?, ?, ?, ?, ?, ?)",
     );
   }
@@ -313,11 +324,9 @@ export class ImportLedger {
     this.db.transaction(() => {
       const row = this.getRow(key);
       if (row === undefined) throw new CliError("LEDGER", `no ledger row for ${key}`);
-      this.db
-        .prepare(
-          "UPDATE users SET attempts = attempts + 1, engine = ?, first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? WHERE key = ?",
-        )
-        .run(engine, at, at, key);
+      this.statement(
+        "UPDATE users SET attempts = attempts + 1, engine = ?, first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? WHERE key = ?",
+      ).run(engine, at, at, key);
       this.historyStatement().run(key, at, row.state, row.state, "attempt", engine);
     })();
   }
@@ -334,12 +343,10 @@ export class ImportLedger {
     this.db.transaction(() => {
       const row = this.getRow(key);
       if (row === undefined) throw new CliError("LEDGER", `no ledger row for ${key}`);
-      this.db
-        .prepare(
-          `UPDATE users SET state = ?, reason = ?, cognito_username = COALESCE(?, cognito_username),
+      this.statement(
+        `UPDATE users SET state = ?, reason = ?, cognito_username = COALESCE(?, cognito_username),
              engine = COALESCE(?, engine), updated_at = ? WHERE key = ?`,
-        )
-        .run(to, options.reason ?? null, options.cognitoUsername ?? null, options.engine ?? null, at, key);
+      ).run(to, options.reason ?? null, options.cognitoUsername ?? null, options.engine ?? null, at, key);
       this.historyStatement().run(key, at, row.state, to, options.event, options.reason ?? null);
     })();
   }
@@ -372,7 +379,7 @@ export class ImportLedger {
   }
 
   private getRow(key: string): UserRow | undefined {
-    return this.db.prepare<[string], UserRow>("SELECT * FROM users WHERE key = ?").get(key);
+    return this.statement<[string], UserRow>("SELECT * FROM users WHERE key = ?").get(key);
   }
 
   get(key: string): LedgerUser | undefined {
@@ -380,23 +387,53 @@ export class ImportLedger {
     return row && toLedgerUser(row);
   }
 
-  /** Users in the given states, in key order, read in pages so writes can happen between pages. */
-  *users(states?: readonly LedgerState[], pageSize = 1_000): Generator<LedgerUser> {
-    const filter = states?.length ? `AND state IN (${states.map(() => "?").join(",")})` : "";
-    const page = this.db.prepare<unknown[], UserRow>(
-      `SELECT * FROM users WHERE key > ? ${filter} ORDER BY key LIMIT ?`,
+  /**
+   * Users in the given states, in the order they were planned, read in pages so writes can happen
+   * between pages. Paging walks the table by rowid: one pass over the file however many users there are.
+   */
+  *users(states?: readonly LedgerState[], pageSize = 2_000): Generator<LedgerUser> {
+    // `+state`: stay on the rowid order; with the state index SQLite would sort every match each page.
+    const filter = states?.length ? `AND +state IN (${states.map(() => "?").join(",")})` : "";
+    const page = this.db.prepare<unknown[], UserRow & { _rowid: number }>(
+      `SELECT rowid AS _rowid, * FROM users WHERE rowid > ? ${filter} ORDER BY rowid LIMIT ?`,
     );
-    let after = "";
+    let after = 0;
     for (;;) {
       const rows = page.all(after, ...(states ?? []), pageSize);
       if (rows.length === 0) return;
       for (const row of rows) yield toLedgerUser(row);
-      after = rows[rows.length - 1]!.key;
+      after = rows[rows.length - 1]!._rowid;
+    }
+  }
+
+  /** Planned users not yet in a CSV file: only what the CSV writer needs, read lean for speed. */
+  *plannedWithoutCsvFile(
+    pageSize = 5_000,
+  ): Generator<{ key: string; realmUserId: string | undefined; user: SnapshotLine }> {
+    const page = this.db.prepare<
+      [number, number],
+      { r: number; key: string; realm_user_id: string | null; user_json: string }
+    >(
+      `SELECT rowid AS r, key, realm_user_id, user_json FROM users
+       WHERE rowid > ? AND +state = 'planned' AND csv_file IS NULL ORDER BY rowid LIMIT ?`,
+    );
+    let after = 0;
+    for (;;) {
+      const rows = page.all(after, pageSize);
+      if (rows.length === 0) return;
+      for (const row of rows)
+        yield {
+          key: row.key,
+          realmUserId: row.realm_user_id ?? undefined,
+          user: JSON.parse(row.user_json) as SnapshotLine,
+        };
+      after = rows[rows.length - 1]!.r;
     }
   }
 
   /** Users assigned to one CSV file, by line. */
   usersOfCsvFile(file: string): LedgerUser[] {
+    // No index on csv_file: keeping one up to date costs the CSV writer more than this rare scan.
     return this.db
       .prepare<[string], UserRow>("SELECT * FROM users WHERE csv_file = ? ORDER BY csv_line")
       .all(file)
