@@ -60,7 +60,8 @@ try {
   console.log(
     `ledger filled with ${count} planned users in ${((performance.now() - started) / 1000).toFixed(1)} s (not part of the engine)`,
   );
-  let peak = process.memoryUsage.rss();
+  const rssAtStart = process.memoryUsage.rss();
+  let peak = rssAtStart;
   const rssAt: string[] = [];
   started = performance.now();
   const cpu = process.cpuUsage();
@@ -88,7 +89,9 @@ try {
     console.log(
       `  ${file.file.split("/").pop()}: ${file.users} users, ${mb(file.bytes)} (map ${mb(statSync(file.map).size)})`,
     );
-  console.log(`  peak RSS by users written: ${rssAt.join(", ")}`);
+  console.log(
+    `  RSS when the engine started ${mb(rssAtStart)}; peak RSS by users written: ${rssAt.join(", ")}`,
+  );
   ledger.close();
 } finally {
   rmSync(dir, { recursive: true, force: true });

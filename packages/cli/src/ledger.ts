@@ -431,6 +431,23 @@ export class ImportLedger {
     }
   }
 
+  /** Every CSV file some user is assigned to. */
+  csvFiles(): string[] {
+    return this.db
+      .prepare<[], { csv_file: string }>(
+        "SELECT DISTINCT csv_file FROM users WHERE csv_file IS NOT NULL ORDER BY csv_file",
+      )
+      .all()
+      .map((row) => row.csv_file);
+  }
+
+  /** Unassigns every user of a CSV file (one a killed run never finished); returns how many. */
+  clearCsvFile(file: string): number {
+    return this.db
+      .prepare("UPDATE users SET csv_file = NULL, csv_line = NULL WHERE csv_file = ? AND state = 'planned'")
+      .run(file).changes;
+  }
+
   /** Users assigned to one CSV file, by line. */
   usersOfCsvFile(file: string): LedgerUser[] {
     // No index on csv_file: keeping one up to date costs the CSV writer more than this rare scan.

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -185,6 +185,23 @@ describe("CSV files for Cognito's import job", () => {
     expect(ledger.get("64f65e24c2f20a0e2dff0001")?.reason).toMatch(/line break/);
     expect(ledger.get("pending:pending@example.com")?.reason).toMatch(/verified email/);
     expect(ledger.get("64f65e24c2f20a0e2dff0003")?.reason).toMatch(/16000 characters/);
+    ledger.close();
+  });
+
+  it("writes again, once, the users of a file a killed run never finished", async () => {
+    const ledger = ledgerWith([user(1), user(2), user(3)]);
+    const dir = tempDir();
+    const torn = join(dir, "cognito-import-0001.csv");
+    ledger.assignCsvLines(torn, [
+      { key: ledgerKeyOf(user(1)), line: 2, username: "user1@example.com" },
+      { key: ledgerKeyOf(user(2)), line: 3, username: "user2@example.com" },
+    ]);
+    writeFileSync(`${torn}.partial`, "cognito:username,email\nuser1@exam");
+    const summary = await writeCsvFiles({ ledger, header: HEADER, outDir: dir, username: "email" });
+    expect(summary.users).toBe(3);
+    expect(summary.files.map((file) => file.file)).toEqual([torn]);
+    expect(readFileSync(torn, "utf8").trim().split("\n")).toHaveLength(4);
+    expect(existsSync(`${torn}.partial`)).toBe(false);
     ledger.close();
   });
 

@@ -1,5 +1,5 @@
 import { createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { rename } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type AttributeMapping, toCognitoAttributes } from "@realm-to-cognito/core";
 import type { ImportLedger, LedgerUser } from "../ledger.js";
@@ -38,13 +38,15 @@ export interface CsvWriteSummary {
 
 /** One CSV value: trimmed by Cognito anyway, commas escaped with a backslash, never quoted. */
 export function csvValue(value: string): string {
-  return value.replace(/,/g, "\\,");
+  return value.includes(",") ? value.replaceAll(",", "\\,") : value;
 }
 
 /** Why a user cannot be written as a row, or undefined when it can. */
 export function csvRowProblem(values: Readonly<Record<string, string>>): string | undefined {
-  for (const [column, value] of Object.entries(values)) {
-    if (/[\r\n]/.test(value)) return `${column} holds a line break, which a CSV row cannot carry`;
+  for (const column in values) {
+    const value = values[column]!;
+    if (value.includes("\n") || value.includes("\r"))
+      return `${column} holds a line break, which a CSV row cannot carry`;
   }
   return undefined;
 }
@@ -88,21 +90,21 @@ export async function writeCsvFiles(options: CsvWriteOptions): Promise<CsvWriteS
     const done = current;
     current = undefined;
     if (done.users === 0) return;
-    await flushRows(done);
+    await flushRows(done, options.ledger);
     await Promise.all([end(done.out), end(done.mapOut)]);
     await rename(`${done.file}.partial`, done.file);
     await rename(`${done.map}.partial`, done.map);
-    options.ledger.assignCsvLines(done.file, done.lines);
     files.push({ file: done.file, map: done.map, users: done.users, bytes: done.bytes });
   };
 
+  await recoverInterruptedFiles(options.ledger);
   for (const row of pendingRows(options.ledger)) {
     const username = options.username === "email" ? row.user.email : (row.realmUserId ?? row.user.email);
     const user = importableUser(row.user, options.trustPendingEmails ?? false);
     const attributes = toCognitoAttributes(user, options.mapping);
     const problem = !user.confirmed
       ? "the CSV import needs a verified email and this user never confirmed it"
-      : csvRowProblem({ ...attributes, "cognito:username": username });
+      : (csvRowProblem(attributes) ?? csvRowProblem({ "cognito:username": username }));
     const line = `${csvRow(options.header, username, attributes)}\n`;
     const refusal =
       problem ??
@@ -126,7 +128,7 @@ export async function writeCsvFiles(options: CsvWriteOptions): Promise<CsvWriteS
       `${JSON.stringify({ line: lineNumber, key: row.key, username, email: row.user.email })}\n`,
     );
     // Many small writes cost more than the rows: hand the streams a few hundred rows at a time.
-    if (current.rows.length >= 512) await flushRows(current);
+    if (current.rows.length >= 4_096) await flushRows(current, options.ledger);
     total++;
     if (total % 10_000 === 0) options.onProgress?.(total);
   }
@@ -147,13 +149,30 @@ interface OpenCsv {
   mapRows: string[];
 }
 
-async function flushRows(csv: OpenCsv): Promise<void> {
+// Rows go to the file and their users to the ledger a batch at a time, so memory stays flat. A kill
+// before the file is renamed into place leaves users assigned to a file that does not exist: the next
+// run finds them (recoverInterruptedFiles) and writes them again.
+async function flushRows(csv: OpenCsv, ledger: ImportLedger): Promise<void> {
   if (csv.rows.length === 0) return;
   const rows = csv.rows.join("");
   const mapRows = csv.mapRows.join("");
+  ledger.assignCsvLines(csv.file, csv.lines);
   csv.rows = [];
   csv.mapRows = [];
+  csv.lines = [];
   await Promise.all([write(csv.out, rows), write(csv.mapOut, mapRows)]);
+}
+
+/** Forgets assignments to files a killed run never finished, and removes their partial files. */
+async function recoverInterruptedFiles(ledger: ImportLedger): Promise<number> {
+  let recovered = 0;
+  for (const file of ledger.csvFiles()) {
+    if (existsSync(file)) continue;
+    recovered += ledger.clearCsvFile(file);
+    await rm(`${file}.partial`, { force: true });
+    await rm(`${file}.map.ndjson.partial`, { force: true });
+  }
+  return recovered;
 }
 
 function openCsv(outDir: string, headerLine: string): OpenCsv {
