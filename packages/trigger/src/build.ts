@@ -1,7 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { build } from "esbuild";
 
 const SOURCE_DIR = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_OUT_DIR = path.resolve(SOURCE_DIR, "..", "dist");
@@ -19,38 +19,8 @@ const ENTRIES: Record<keyof TriggerBundles, string> = {
   resyncPassword: "resync-password",
 };
 
-// The handlers always hand pino their own destination and never use transports, so the worker-thread
-// transport machinery and the fd writer are dead weight (about a third of the trigger bundle).
-const UNUSED_PINO_PARTS: Record<string, string> = {
-  "thread-stream":
-    "module.exports = function ThreadStream() { throw new Error('pino transports are not bundled'); };",
-  "sonic-boom":
-    "module.exports = class SonicBoom { constructor() { throw new Error('pass pino a destination'); } };",
-  "on-exit-leak-free": "module.exports = { register() {}, unregister() {} };",
-  "./transport":
-    "module.exports = function transport() { throw new Error('pino transports are not bundled'); };",
-  "./multistream":
-    "module.exports = function multistream() { throw new Error('pino multistream is not bundled'); };",
-};
-
-const slimPino: Plugin = {
-  name: "slim-pino",
-  setup(esbuild) {
-    esbuild.onResolve(
-      { filter: /^(thread-stream|sonic-boom|on-exit-leak-free|\.\/transport|\.\/multistream)$/ },
-      (args) => {
-        if (!args.resolveDir.includes(`${path.sep}pino`)) return undefined;
-        return { path: args.path, namespace: "slim-pino" };
-      },
-    );
-    esbuild.onLoad({ filter: /.*/, namespace: "slim-pino" }, (args) => ({
-      contents: UNUSED_PINO_PARTS[args.path] ?? "",
-      loader: "js",
-    }));
-  },
-};
-
-// pino and the AWS SDK are CommonJS and require Node built-ins; an ESM bundle needs its own `require`.
+// The AWS SDK is CommonJS and requires Node built-ins; an ESM bundle needs its own `require`. The trigger
+// is ESM throughout and goes without (its cold start is budgeted).
 const REQUIRE_SHIM =
   "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);";
 
@@ -76,8 +46,7 @@ export async function buildBundles(options: { outDir?: string } = {}): Promise<T
         minify: true,
         sourcemap: true,
         legalComments: "none",
-        banner: { js: REQUIRE_SHIM },
-        plugins: [slimPino],
+        ...(key === "userMigration" ? {} : { banner: { js: REQUIRE_SHIM } }),
         logLevel: "silent",
       });
       return [key, outfile] as const;

@@ -56,46 +56,57 @@ export interface TriggerConfig {
   readonly logLevel: LogLevel;
 }
 
-const text = z.string().check(z.trim(), z.minLength(1, "must not be empty"));
-const optionalText = z.optional(text);
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http(s) URL" });
-const bool = z._default(z.enum(["true", "false"], 'must be "true" or "false"'), "false");
-const wholeMs = z.pipe(
-  z.string().check(z.regex(/^\d+$/, "must be a whole number of milliseconds")),
-  z.transform((value) => Number(value)),
-);
-
-const environmentSchema = z.looseObject({
-  MIGRATION_MODE: z.enum(MIGRATION_MODES, `must be one of ${MIGRATION_MODES.join(", ")}`),
-  REALM_APP_ID: text,
-  REALM_BASE_URL: z.optional(httpUrl),
-  REALM_SKIP_LOCATION: bool,
-  REALM_TIMEOUT_MS: z.optional(
-    wholeMs.check(
-      z.refine((ms) => ms >= 1 && ms <= MAX_REALM_TIMEOUT_MS, `must be 1..${MAX_REALM_TIMEOUT_MS}`),
+// Built when the configuration is read, not when the module loads: zod/mini schemas cost to construct,
+// and the trigger's cold start is budgeted (issue 3). For the same budget (bundle bytes) the schemas
+// keep to zod's basic types and checks; URLs, numbers and defaults are refinements and code.
+function environmentSchema() {
+  const text = z.string().check(z.trim(), z.minLength(1, "must not be empty"));
+  const optionalText = z.optional(text);
+  const optionalUrl = z.optional(z.string().check(z.trim(), z.refine(isHttpUrl, "must be an http(s) URL")));
+  const oneOf = <const T extends readonly [string, ...string[]]>(values: T, message?: string) =>
+    z.enum(values, message ?? `must be one of ${values.join(", ")}`);
+  return z.looseObject({
+    MIGRATION_MODE: oneOf(MIGRATION_MODES),
+    REALM_APP_ID: text,
+    REALM_BASE_URL: optionalUrl,
+    REALM_SKIP_LOCATION: z.optional(oneOf(["true", "false"], 'must be "true" or "false"')),
+    REALM_TIMEOUT_MS: z.optional(
+      z.string().check(
+        z.regex(/^\d+$/, "must be a whole number of milliseconds"),
+        z.refine(
+          (ms) => Number(ms) >= 1 && Number(ms) <= MAX_REALM_TIMEOUT_MS,
+          `must be 1..${MAX_REALM_TIMEOUT_MS}`,
+        ),
+      ),
     ),
-  ),
-  MONGO_ID_FIELD: optionalText,
-  ATTRIBUTE_MAPPING: optionalText,
-  PASSWORD_POLICY: optionalText,
-  USER_DIRECTORY: z._default(
-    z.enum(USER_DIRECTORIES, `must be one of ${USER_DIRECTORIES.join(", ")}`),
-    "none",
-  ),
-  REALM_ADMIN_BASE_URL: z.optional(httpUrl),
-  REALM_GROUP_ID: optionalText,
-  REALM_APP_OBJECT_ID: optionalText,
-  REALM_ADMIN_PUBLIC_KEY: optionalText,
-  REALM_ADMIN_PRIVATE_KEY: optionalText,
-  USER_SNAPSHOT_FILE: optionalText,
-  COGNITO_USER_POOL_ID: optionalText,
-  COGNITO_REGION: optionalText,
-  COGNITO_ENDPOINT: z.optional(httpUrl),
-  COGNITO_CLIENT_ID: optionalText,
-  LOG_LEVEL: z._default(z.enum(LOG_LEVELS, `must be one of ${LOG_LEVELS.join(", ")}`), "info"),
-});
+    MONGO_ID_FIELD: optionalText,
+    ATTRIBUTE_MAPPING: optionalText,
+    PASSWORD_POLICY: optionalText,
+    USER_DIRECTORY: z.optional(oneOf(USER_DIRECTORIES)),
+    REALM_ADMIN_BASE_URL: optionalUrl,
+    REALM_GROUP_ID: optionalText,
+    REALM_APP_OBJECT_ID: optionalText,
+    REALM_ADMIN_PUBLIC_KEY: optionalText,
+    REALM_ADMIN_PRIVATE_KEY: optionalText,
+    USER_SNAPSHOT_FILE: optionalText,
+    COGNITO_USER_POOL_ID: optionalText,
+    COGNITO_REGION: optionalText,
+    COGNITO_ENDPOINT: optionalUrl,
+    COGNITO_CLIENT_ID: optionalText,
+    LOG_LEVEL: z.optional(oneOf(LOG_LEVELS)),
+  });
+}
 
-type Environment = z.infer<typeof environmentSchema>;
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === "http:" || protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+type Environment = z.infer<ReturnType<typeof environmentSchema>>;
 
 /**
  * Reads and checks the handlers' settings. Empty variables count as unset. A bad value throws
@@ -106,7 +117,7 @@ export function loadTriggerConfig(env: Readonly<Record<string, string | undefine
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
-  const parsed = z.safeParse(environmentSchema, present);
+  const parsed = z.safeParse(environmentSchema(), present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? "environment");
@@ -120,7 +131,8 @@ export function loadTriggerConfig(env: Readonly<Record<string, string | undefine
       appId: vars.REALM_APP_ID,
       baseUrl: vars.REALM_BASE_URL,
       skipLocation: vars.REALM_SKIP_LOCATION === "true",
-      timeoutMs: vars.REALM_TIMEOUT_MS ?? DEFAULT_REALM_TIMEOUT_MS,
+      timeoutMs:
+        vars.REALM_TIMEOUT_MS === undefined ? DEFAULT_REALM_TIMEOUT_MS : Number(vars.REALM_TIMEOUT_MS),
     },
     mongoIdField: vars.MONGO_ID_FIELD ?? "_id",
     attributeMapping: readAttributeMapping(vars.ATTRIBUTE_MAPPING),
@@ -132,7 +144,7 @@ export function loadTriggerConfig(env: Readonly<Record<string, string | undefine
       endpoint: vars.COGNITO_ENDPOINT,
       clientId: vars.COGNITO_CLIENT_ID,
     },
-    logLevel: vars.LOG_LEVEL,
+    logLevel: vars.LOG_LEVEL ?? "info",
   };
 }
 
@@ -153,11 +165,15 @@ function readJson(variable: string, raw: string): unknown {
   }
 }
 
-const mappingSchema = z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1)));
+// An object of non-empty strings under non-empty names.
+const mappingSchema = () =>
+  z
+    .catchall(z.object({}), z.string().check(z.minLength(1)))
+    .check(z.refine((mapping) => !Object.hasOwn(mapping, ""), "an attribute name is empty"));
 
 function readAttributeMapping(raw: string | undefined): AttributeMapping {
   if (raw === undefined) return {};
-  const parsed = z.safeParse(mappingSchema, readJson("ATTRIBUTE_MAPPING", raw));
+  const parsed = z.safeParse(mappingSchema(), readJson("ATTRIBUTE_MAPPING", raw));
   if (!parsed.success) {
     throw new TriggerConfigError(
       "ATTRIBUTE_MAPPING",
@@ -169,17 +185,25 @@ function readAttributeMapping(raw: string | undefined): AttributeMapping {
   return parsed.data;
 }
 
-const policySchema = z.strictObject({
-  minimumLength: z.optional(z.int().check(z.gte(6), z.lte(99))),
-  requireLowercase: z.optional(z.boolean()),
-  requireUppercase: z.optional(z.boolean()),
-  requireNumbers: z.optional(z.boolean()),
-  requireSymbols: z.optional(z.boolean()),
-});
+function policySchema() {
+  const flag = z.optional(z.boolean());
+  return z.strictObject({
+    minimumLength: z.optional(
+      z.custom<number>(
+        (length) => Number.isInteger(length) && Number(length) >= 6 && Number(length) <= 99,
+        "must be a whole number from 6 to 99",
+      ),
+    ),
+    requireLowercase: flag,
+    requireUppercase: flag,
+    requireNumbers: flag,
+    requireSymbols: flag,
+  });
+}
 
 function readPasswordPolicy(raw: string | undefined): PasswordPolicy {
   if (raw === undefined) return COGNITO_DEFAULT_PASSWORD_POLICY;
-  const parsed = z.safeParse(policySchema, readJson("PASSWORD_POLICY", raw));
+  const parsed = z.safeParse(policySchema(), readJson("PASSWORD_POLICY", raw));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.join(".") || "(policy)";
@@ -195,7 +219,7 @@ function readPasswordPolicy(raw: string | undefined): PasswordPolicy {
 }
 
 function readDirectory(vars: Environment): DirectoryConfig {
-  switch (vars.USER_DIRECTORY) {
+  switch (vars.USER_DIRECTORY ?? "none") {
     case "none":
       return { kind: "none" };
     case "snapshot":

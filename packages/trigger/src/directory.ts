@@ -3,6 +3,7 @@ import { emailKey, type SnapshotLine, type SourceUser } from "@realm-to-cognito/
 import { type AdminClient, emailOf } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
 import { MigrationRefusedError } from "./errors.js";
+import { lazy } from "./lazy.js";
 
 /** Where the ForgotPassword path finds a user who has no password to prove who they are. */
 export interface UserDirectory {
@@ -94,16 +95,27 @@ function withSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pr
 
 // Mirrors core's snapshotLineSchema with zod/mini: core's classic zod would add ~440 kB to the bundle.
 // A test checks both accept and refuse the same lines.
-const snapshotLineSchema = z.strictObject({
-  realmUserId: z.optional(z.string().check(z.regex(/^[0-9a-f]{24}$/, "a 24-hex Realm user id"))),
-  email: z.string().check(z.minLength(1)),
-  mongoId: z.optional(z.string().check(z.minLength(1))),
-  confirmed: z.boolean(),
-  disabled: z.boolean(),
-  createdAt: z.optional(z.iso.datetime({ offset: true })),
-  lastAuthenticatedAt: z.optional(z.iso.datetime({ offset: true })),
-  extra: z.optional(z.record(z.string(), z.string())),
-  source: z.enum(["admin-api", "pending-registrations", "mongo-collection", "mongoexport"]),
+/**
+ * zod's own pattern for core's `z.iso.datetime({ offset: true })`, copied: `z.regexes` or `z.iso` would
+ * bring all of zod's patterns (6.6 kB) into the trigger bundle. A test checks the copy against zod's.
+ */
+export const ISO_DATETIME_WITH_OFFSET =
+  /^(?:(?:\d\d[2468][048]|\d\d[13579][26]|\d\d0[48]|[02468][048]00|[13579][26]00)-02-29|\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)|(?:02)-(?:0[1-9]|1\d|2[0-8])))T(?:(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|([+-](?:[01]\d|2[0-3]):[0-5]\d)))$/;
+
+// The same rules as core's schema, from zod's basic types only (each extra zod type costs bundle bytes).
+const snapshotLineSchema = lazy(() => {
+  const timestamp = z.optional(z.string().check(z.regex(ISO_DATETIME_WITH_OFFSET)));
+  return z.strictObject({
+    realmUserId: z.optional(z.string().check(z.regex(/^[0-9a-f]{24}$/, "a 24-hex Realm user id"))),
+    email: z.string().check(z.minLength(1)),
+    mongoId: z.optional(z.string().check(z.minLength(1))),
+    confirmed: z.boolean(),
+    disabled: z.boolean(),
+    createdAt: timestamp,
+    lastAuthenticatedAt: timestamp,
+    extra: z.optional(z.catchall(z.object({}), z.string())),
+    source: z.enum(["admin-api", "pending-registrations", "mongo-collection", "mongoexport"]),
+  });
 });
 
 /** Parses snapshot NDJSON; bad lines are counted by number, never quoted (they hold emails). */
@@ -119,7 +131,7 @@ export function parseSnapshot(text: string): { users: SnapshotLine[]; badLines: 
       badLines.push(index + 1);
       return;
     }
-    const parsed = z.safeParse(snapshotLineSchema, json);
+    const parsed = z.safeParse(snapshotLineSchema(), json);
     if (parsed.success) users.push(stripUndefined(parsed.data));
     else badLines.push(index + 1);
   });

@@ -2,6 +2,8 @@ import { MigrationError } from "@realm-to-cognito/core";
 
 /** A setting in the environment is missing or malformed; the message names the variable. */
 export class TriggerConfigError extends MigrationError<"INVALID_CONFIG"> {
+  // Spelled out, as in each class below: the bundles are minified and logs name errors by class.
+  override readonly name = "TriggerConfigError";
   readonly variable: string;
 
   constructor(variable: string, message: string) {
@@ -26,6 +28,7 @@ export type RefusalReason =
 
 /** The trigger will not migrate this user. Cognito must refuse the sign-in and create nothing. */
 export class MigrationRefusedError extends MigrationError<"MIGRATION_REFUSED"> {
+  override readonly name = "MigrationRefusedError";
   readonly reason: RefusalReason;
 
   constructor(reason: RefusalReason, message: string, options?: { cause?: unknown }) {
@@ -36,6 +39,8 @@ export class MigrationRefusedError extends MigrationError<"MIGRATION_REFUSED"> {
 
 /** A Lambda event that is neither shape the handler knows (real Cognito, cognito-local, API Gateway v2). */
 export class InvalidEventError extends MigrationError<"INVALID_EVENT"> {
+  override readonly name = "InvalidEventError";
+
   constructor(message: string) {
     super("INVALID_EVENT", message);
   }
@@ -43,6 +48,8 @@ export class InvalidEventError extends MigrationError<"INVALID_EVENT"> {
 
 /** An HTTP body the endpoints cannot use; its message is safe to return to the caller. */
 export class BadRequestError extends MigrationError<"BAD_REQUEST"> {
+  override readonly name = "BadRequestError";
+
   constructor(message: string) {
     super("BAD_REQUEST", message);
   }

@@ -30,9 +30,19 @@ export {
   parseUserMigrationEvent,
   type UserMigrationEvent,
   type UserMigrationResponse,
-  userMigrationEventSchema,
 } from "./events.js";
-export { createLogger, REDACTED_PATHS, userRef } from "./log.js";
+export {
+  createLogger,
+  isRedactedKey,
+  LEVEL_NUMBERS,
+  type LogDestination,
+  type LogFields,
+  type Logger,
+  type LogMessage,
+  type LogOutcome,
+  type UserRef,
+  userRef,
+} from "./log.js";
 export {
   createUserMigrationHandler,
   type UserMigrationHandler,

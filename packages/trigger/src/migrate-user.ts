@@ -43,11 +43,12 @@ export type UserMigrationHandler = (event: unknown) => Promise<Record<string, un
 export function createUserMigrationHandler(services: UserMigrationServices): UserMigrationHandler {
   return async (rawEvent) => {
     const started = performance.now();
+    const log = services.log.withSecrets([passwordIn(rawEvent)]);
     let event: ReturnType<typeof parseUserMigrationEvent>;
     try {
       event = parseUserMigrationEvent(rawEvent);
     } catch (error) {
-      services.log.error({ outcome: "refused", reason: "invalid-event", err: error }, "migration refused");
+      log.error({ outcome: "refused", reason: "invalid-event", err: error }, "migration refused");
       throw new SignInRefused();
     }
     const user = userRef(event.userName);
@@ -56,7 +57,7 @@ export function createUserMigrationHandler(services: UserMigrationServices): Use
         event.triggerSource === "UserMigration_Authentication"
           ? await migrateOnSignIn(services, event)
           : await migrateOnForgotPassword(services, event);
-      services.log.info(
+      log.info(
         {
           outcome: "migrated",
           triggerSource: event.triggerSource,
@@ -74,7 +75,7 @@ export function createUserMigrationHandler(services: UserMigrationServices): Use
         reason === "realm-unavailable" || reason === "realm-timeout" || reason === "unexpected"
           ? "error"
           : "info";
-      services.log[level](
+      log[level](
         {
           outcome: "refused",
           triggerSource: event.triggerSource,
@@ -168,6 +169,13 @@ function scalarFields(userData: Readonly<Record<string, unknown>>): Record<strin
     else if (typeof value === "number" || typeof value === "boolean") extra[key] = String(value);
   }
   return extra;
+}
+
+/** The event's password, read before validation so even a malformed event's password is scrubbed. */
+function passwordIn(rawEvent: unknown): string | undefined {
+  if (!isObject(rawEvent) || !isObject(rawEvent.request)) return undefined;
+  const { password } = rawEvent.request;
+  return typeof password === "string" ? password : undefined;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

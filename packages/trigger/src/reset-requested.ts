@@ -8,7 +8,8 @@ import * as z from "zod/mini";
 import type { PoolUsers } from "./cognito-users.js";
 import { BadRequestError } from "./errors.js";
 import { clientAddress, type HttpResult, jsonResult, parseHttpEvent, readJsonBody } from "./events.js";
-import { type Logger, userRef } from "./log.js";
+import { lazy } from "./lazy.js";
+import { type Logger, type LogOutcome, userRef } from "./log.js";
 import type { RateLimiter } from "./rate-limit.js";
 
 export interface PasswordResetRequestedServices {
@@ -18,11 +19,14 @@ export interface PasswordResetRequestedServices {
   readonly log: Logger;
 }
 
-const emailField = z.string().check(
-  z.maxLength(254, "too long for an email address"),
-  z.refine((email) => isPlausibleEmail(email.trim()), "not a valid email address"),
+export const resetRequestedBodySchema = lazy(() =>
+  z.strictObject({
+    email: z.string().check(
+      z.maxLength(254, "too long for an email address"),
+      z.refine((email) => isPlausibleEmail(email.trim()), "not a valid email address"),
+    ),
+  }),
 );
-export const resetRequestedBodySchema = z.strictObject({ email: emailField });
 
 const ACCEPTED = { status: "accepted" } as const;
 
@@ -40,7 +44,7 @@ export function createPasswordResetRequestedHandler(
     let address: string;
     try {
       const event = parseHttpEvent(rawEvent);
-      email = readJsonBody(event, resetRequestedBodySchema).email.trim();
+      email = readJsonBody(event, resetRequestedBodySchema()).email.trim();
       address = clientAddress(event);
     } catch (error) {
       const message = error instanceof BadRequestError ? error.message : "unsupported request";
@@ -50,7 +54,7 @@ export function createPasswordResetRequestedHandler(
     const user = userRef(email);
     const outcome = await forgetMigratedUser(services, email, address).catch((error: unknown) => {
       services.log.error({ outcome: "failed", user, err: error }, "reset notice failed");
-      return "failed";
+      return "failed" as const;
     });
     services.log.info({ outcome, user }, "reset notice handled");
     return jsonResult(202, ACCEPTED);
@@ -61,7 +65,7 @@ async function forgetMigratedUser(
   services: PasswordResetRequestedServices,
   email: string,
   address: string,
-): Promise<string> {
+): Promise<LogOutcome> {
   if (services.mode !== "realm-primary") return "ignored-in-cognito-primary";
   // Both buckets are charged, so one caller cannot spread requests over emails nor one email over callers.
   const addressAllowed = services.limits.perAddress.take(address);

@@ -9,6 +9,7 @@ import * as z from "zod/mini";
 import type { PoolUsers } from "./cognito-users.js";
 import { BadRequestError, MigrationRefusedError } from "./errors.js";
 import { clientAddress, type HttpResult, jsonResult, parseHttpEvent, readJsonBody } from "./events.js";
+import { lazy } from "./lazy.js";
 import { type Logger, userRef } from "./log.js";
 import type { RateLimiter } from "./rate-limit.js";
 import { verifyWithRealm } from "./realm-check.js";
@@ -22,16 +23,18 @@ export interface ResyncPasswordServices {
   readonly log: Logger;
 }
 
-export const resyncBodySchema = z.strictObject({
-  email: z.string().check(
-    z.maxLength(254, "too long for an email address"),
-    z.refine((email) => isPlausibleEmail(email.trim()), "not a valid email address"),
-  ),
-  // Cognito accepts passwords up to 256 characters.
-  password: z
-    .string()
-    .check(z.minLength(1, "must not be empty"), z.maxLength(256, "longer than 256 characters")),
-});
+export const resyncBodySchema = lazy(() =>
+  z.strictObject({
+    email: z.string().check(
+      z.maxLength(254, "too long for an email address"),
+      z.refine((email) => isPlausibleEmail(email.trim()), "not a valid email address"),
+    ),
+    // Cognito accepts passwords up to 256 characters.
+    password: z
+      .string()
+      .check(z.minLength(1, "must not be empty"), z.maxLength(256, "longer than 256 characters")),
+  }),
+);
 
 export type ResyncStatus = "resynced" | "unchanged" | "not-migrated";
 const REFUSED = { status: "refused" } as const;
@@ -46,11 +49,11 @@ export function createResyncPasswordHandler(
   services: ResyncPasswordServices,
 ): (event: unknown) => Promise<HttpResult> {
   return async (rawEvent) => {
-    let body: z.infer<typeof resyncBodySchema>;
+    let body: z.infer<ReturnType<typeof resyncBodySchema>>;
     let address: string;
     try {
       const event = parseHttpEvent(rawEvent);
-      body = readJsonBody(event, resyncBodySchema);
+      body = readJsonBody(event, resyncBodySchema());
       address = clientAddress(event);
     } catch (error) {
       const message = error instanceof BadRequestError ? error.message : "unsupported request";
@@ -59,9 +62,10 @@ export function createResyncPasswordHandler(
     }
     const email = body.email.trim();
     const user = userRef(email);
+    const log = services.log.withSecrets([body.password]);
     try {
       const status = await resync(services, email, body.password, address);
-      services.log.info({ outcome: status, user }, "resync answered");
+      log.info({ outcome: status, user }, "resync answered");
       return jsonResult(200, { status });
     } catch (error) {
       const reason = error instanceof MigrationRefusedError ? error.reason : "unexpected";
@@ -69,7 +73,7 @@ export function createResyncPasswordHandler(
         reason === "unexpected" || reason === "realm-unavailable" || reason === "realm-timeout"
           ? "error"
           : "info";
-      services.log[level]({ outcome: "refused", reason, user, err: error }, "resync refused");
+      log[level]({ outcome: "refused", reason, user, err: error }, "resync refused");
       return jsonResult(401, REFUSED);
     }
   };

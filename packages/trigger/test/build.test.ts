@@ -62,6 +62,29 @@ describe("buildBundles", () => {
     );
   });
 
+  it("keeps the trigger within its 50 kB budget, with no pino and no CommonJS require", async () => {
+    expect((await stat(bundles.userMigration)).size).toBeLessThan(50 * 1024);
+    const sources = await sourcesOf(bundles.userMigration);
+    expect(sources.filter((source) => /node_modules\/(pino|sonic-boom|thread-stream)/.test(source))).toEqual(
+      [],
+    );
+    expect(await readFile(bundles.userMigration, "utf8")).not.toMatch(/createRequire|Dynamic require/);
+  });
+
+  it("logs pino-shaped lines naming the error class, though the bundle is minified", async () => {
+    const script = `const { handler } = await import(${JSON.stringify(bundles.userMigration)}); await handler({ triggerSource: "UserMigration_Authentication" }).catch(() => {});`;
+    const { stdout } = await run(process.execPath, ["--input-type=module", "-e", script], {
+      env: { PATH: process.env.PATH ?? "", ...ENV },
+    });
+    expect(JSON.parse(stdout)).toMatchObject({
+      level: 50,
+      outcome: "refused",
+      reason: "invalid-event",
+      err: { type: "InvalidEventError", code: "INVALID_EVENT" },
+      msg: "migration refused",
+    });
+  });
+
   it("bundles the SDK into the endpoint bundles so they run on their own", async () => {
     const sources = await sourcesOf(bundles.resyncPassword);
     expect(sources.some((source) => source.includes("@aws-sdk/client-cognito-identity-provider"))).toBe(true);

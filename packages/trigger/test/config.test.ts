@@ -86,11 +86,39 @@ describe("loadTriggerConfig", () => {
     [{ ...MINIMAL, USER_DIRECTORY: "snapshot" }, "USER_SNAPSHOT_FILE", "USER_DIRECTORY=snapshot"],
     [{ ...MINIMAL, USER_DIRECTORY: "admin-api", REALM_GROUP_ID: "g" }, "REALM_APP_OBJECT_ID", "admin-api"],
     [{ ...MINIMAL, LOG_LEVEL: "loud" }, "LOG_LEVEL", "info"],
+    [{ ...MINIMAL, REALM_TIMEOUT_MS: "0" }, "REALM_TIMEOUT_MS", "1..4900"],
+    [{ ...MINIMAL, REALM_TIMEOUT_MS: "1.5" }, "REALM_TIMEOUT_MS", "milliseconds"],
+    [{ ...MINIMAL, REALM_BASE_URL: "ftp://example.com" }, "REALM_BASE_URL", "http(s) URL"],
+    [{ ...MINIMAL, COGNITO_ENDPOINT: "localhost:9229" }, "COGNITO_ENDPOINT", "http(s) URL"],
+    [{ ...MINIMAL, ATTRIBUTE_MAPPING: '["custom:plan"]' }, "ATTRIBUTE_MAPPING", "JSON object"],
+    [{ ...MINIMAL, ATTRIBUTE_MAPPING: '{"custom:plan":""}' }, "ATTRIBUTE_MAPPING", "JSON object"],
+    [{ ...MINIMAL, ATTRIBUTE_MAPPING: '{"":"plan"}' }, "ATTRIBUTE_MAPPING", "JSON object"],
+    [{ ...MINIMAL, ATTRIBUTE_MAPPING: '{"custom:plan":1}' }, "ATTRIBUTE_MAPPING", "JSON object"],
+    [{ ...MINIMAL, PASSWORD_POLICY: '{"minimumLength":8.5}' }, "PASSWORD_POLICY", "minimumLength"],
+    [{ ...MINIMAL, PASSWORD_POLICY: '{"minimumLength":"12"}' }, "PASSWORD_POLICY", "minimumLength"],
+    [{ ...MINIMAL, PASSWORD_POLICY: '{"minimumLength":100}' }, "PASSWORD_POLICY", "minimumLength"],
+    [{ ...MINIMAL, PASSWORD_POLICY: '{"requireSymbols":"yes"}' }, "PASSWORD_POLICY", "requireSymbols"],
+    [{ ...MINIMAL, PASSWORD_POLICY: '{"maximumLength":20}' }, "PASSWORD_POLICY", "maximumLength"],
   ])("names the variable when it is wrong: %o", (env, variable, hint) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
     expect(error.message).toContain(hint);
+  });
+
+  it("trims URLs and accepts the policy's bounds", () => {
+    const config = loadTriggerConfig({
+      ...MINIMAL,
+      REALM_BASE_URL: " https://realm.example.com ",
+      PASSWORD_POLICY: '{"minimumLength":6}',
+      ATTRIBUTE_MAPPING: '{"custom:plan":"plan","custom:tier":"tier"}',
+    });
+    expect(config.realm.baseUrl).toBe("https://realm.example.com");
+    expect(config.passwordPolicy.minimumLength).toBe(6);
+    expect(config.attributeMapping).toEqual({ "custom:plan": "plan", "custom:tier": "tier" });
+    expect(
+      loadTriggerConfig({ ...MINIMAL, PASSWORD_POLICY: '{"minimumLength":99}' }).passwordPolicy,
+    ).toMatchObject({ minimumLength: 99 });
   });
 
   it("never echoes a secret value in its message", () => {

@@ -1,6 +1,7 @@
 import { parseSnapshotLine } from "@realm-to-cognito/core";
 import { describe, expect, it } from "vitest";
-import { parseSnapshot } from "../src/directory.js";
+import * as z from "zod/mini";
+import { ISO_DATETIME_WITH_OFFSET, parseSnapshot } from "../src/directory.js";
 import { RateLimiter } from "../src/rate-limit.js";
 
 const GOOD = {
@@ -25,6 +26,11 @@ describe("parseSnapshot", () => {
     ["a bad Realm id", { ...GOOD, realmUserId: "xyz" }],
     ["an empty email", { ...GOOD, email: "" }],
     ["a date without zone", { ...GOOD, createdAt: "2024-05-01T10:00:00" }],
+    ["a date without seconds", { ...GOOD, createdAt: "2024-05-01T10:00Z" }],
+    ["a leap day", { ...GOOD, createdAt: "2024-02-29T10:00:00Z" }],
+    ["a 29 February outside a leap year", { ...GOOD, createdAt: "2023-02-29T10:00:00Z" }],
+    ["an offset out of range", { ...GOOD, lastAuthenticatedAt: "2025-01-01T10:00:00+24:00" }],
+    ["an array as extra", { ...GOOD, extra: ["pro"] }],
     ["an unknown source", { ...GOOD, source: "ldap" }],
     ["an unknown field", { ...GOOD, password: "x" }],
     ["a non-string extra", { ...GOOD, extra: { plan: 1 } }],
@@ -35,6 +41,10 @@ describe("parseSnapshot", () => {
     const ours = parseSnapshot(text);
     expect(ours.users.length === 1).toBe(core.ok);
     if (core.ok) expect(ours.users[0]).toEqual(core.user);
+  });
+
+  it("checks timestamps with zod's own ISO date-time pattern", () => {
+    expect(ISO_DATETIME_WITH_OFFSET.source).toBe(z.regexes.datetime({ offset: true }).source);
   });
 
   it("reports bad lines by number and skips blank ones", () => {

@@ -50,6 +50,16 @@ describe("parseUserMigrationEvent", () => {
       () => ({ ...cognitoEvent({ password: "Secret-pass-1" }), triggerSource: "PreSignUp_SignUp" }),
     ],
     ["an empty userName", () => cognitoEvent({ userName: "", password: "Secret-pass-1" })],
+    [
+      "clientMetadata that is not a map",
+      () => {
+        const event = cognitoEvent({ password: "Secret-pass-1" });
+        (event.request as Record<string, unknown>).clientMetadata = ["Secret-pass-1"];
+        return event;
+      },
+    ],
+    ["no object at all", () => "Secret-pass-1"],
+    ["null", () => null],
   ])("refuses %s without quoting the password", (_name, build) => {
     let thrown: unknown;
     try {
@@ -59,6 +69,13 @@ describe("parseUserMigrationEvent", () => {
     }
     expect(thrown).toBeInstanceOf(InvalidEventError);
     expect((thrown as Error).message).not.toContain("Secret-pass-1");
+  });
+
+  it("names triggerSource when the event is from another trigger", () => {
+    const event = { ...cognitoEvent({ password: "Secret-pass-1" }), triggerSource: "PreSignUp_SignUp" };
+    expect(() => parseUserMigrationEvent(event)).toThrow(
+      /triggerSource: expected UserMigration_Authentication/,
+    );
   });
 });
 

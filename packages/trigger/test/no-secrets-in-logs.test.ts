@@ -61,6 +61,11 @@ function realmAt(baseUrl: string): AuthClient {
   return new AuthClient({ appId: realm.appId, baseUrl, fetch: recordingFetch });
 }
 
+/** A network layer that fails quoting the request body, password included: the logger's last line of defence. */
+const leakyFetch: FetchFunction = async (_input, init) => {
+  throw new Error(`connection reset while sending ${String(init?.body)}`);
+};
+
 async function settle(promise: Promise<unknown>): Promise<void> {
   await promise.catch(() => undefined);
 }
@@ -114,6 +119,22 @@ async function runEveryPath(): Promise<void> {
   await settle(
     migration(hanging.url, "realm-primary", 200)(cognitoEvent({ userName: EMAIL, password: PASSWORD })),
   );
+  const leaky = createUserMigrationHandler({
+    mode: "realm-primary",
+    realm: new AuthClient({
+      appId: realm.appId,
+      baseUrl: realm.baseUrl,
+      skipLocation: true,
+      fetch: leakyFetch,
+    }),
+    realmTimeoutMs: 2000,
+    mongoIdField: "_id",
+    attributeMapping: {},
+    passwordPolicy: COGNITO_DEFAULT_PASSWORD_POLICY,
+    directory: undefined,
+    log,
+  });
+  await settle(leaky(cognitoEvent({ userName: EMAIL, password: PASSWORD })));
   const forgot = cognitoEvent({ triggerSource: "UserMigration_ForgotPassword", userName: EMAIL });
   await settle(signIn(forgot));
   await migration(realm.baseUrl, "cognito-primary")(forgot);
@@ -134,6 +155,20 @@ async function runEveryPath(): Promise<void> {
     limits: limits(),
     log,
   });
+  const leakyResync = createResyncPasswordHandler({
+    mode: "realm-primary",
+    realm: new AuthClient({
+      appId: realm.appId,
+      baseUrl: realm.baseUrl,
+      skipLocation: true,
+      fetch: leakyFetch,
+    }),
+    realmTimeoutMs: 2000,
+    pool,
+    limits: limits(),
+    log,
+  });
+  await leakyResync(httpEvent({ email: EMAIL, password: PASSWORD }, { headers })); // refused, realm-unavailable
   await resync(httpEvent({ email: EMAIL, password: PASSWORD }, { headers })); // not-migrated
   pool.add(
     EMAIL,
@@ -171,6 +206,15 @@ it("writes no password and no token to stdout or stderr on any path", async () =
     process.stderr.write = stderrWrite;
   }
   const output = written.join("");
+  for (const line of output.split("\n").filter(Boolean))
+    expect(JSON.parse(line)).toEqual(
+      expect.objectContaining({
+        level: expect.any(Number),
+        time: expect.any(Number),
+        msg: expect.any(String),
+      }),
+    );
+  expect(output).toContain('"message":"[redacted]"'); // the leaky network's error, scrubbed
   const outcomes = new Set(
     output
       .split("\n")
