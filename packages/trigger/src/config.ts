@@ -65,7 +65,8 @@ function environmentSchema() {
   const optionalUrl = z.optional(z.string().check(z.trim(), z.refine(isHttpUrl, "must be an http(s) URL")));
   const oneOf = <const T extends readonly [string, ...string[]]>(values: T, message?: string) =>
     z.enum(values, message ?? `must be one of ${values.join(", ")}`);
-  return z.looseObject({
+  // z.object, not looseObject: the rest of the environment (AWS credentials among it) is left out.
+  return z.object({
     MIGRATION_MODE: oneOf(MIGRATION_MODES),
     REALM_APP_ID: text,
     REALM_BASE_URL: optionalUrl,
