@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import { createCognitoClient } from "../packages/cli/src/cognito/client.js";
+import { createFastCognitoSender } from "../packages/cli/src/cognito/fast-sender.js";
 import { importWithAdminCreate } from "../packages/cli/src/engines/admin-create.js";
 import { ImportLedger, type PlannedUser } from "../packages/cli/src/ledger.js";
 import { TokenBucket } from "../packages/cli/src/rate.js";
@@ -31,12 +32,22 @@ function* syntheticUsers(count: number): Generator<PlannedUser> {
 
 async function scenario(
   name: string,
-  options: { users: number; rate: number; concurrency: number; rssAt?: number[] },
+  options: { users: number; rate: number; concurrency: number; rssAt?: number[]; transport: "sdk" | "fast" },
 ) {
   const sink = await startCognitoSink();
   const ledger = ImportLedger.open(join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.db`));
   ledger.recordPlan(syntheticUsers(options.users));
-  const client = createCognitoClient({ region: "us-east-1", endpoint: sink.endpoint });
+  const sdk = createCognitoClient({ region: "us-east-1", endpoint: sink.endpoint });
+  const client =
+    options.transport === "sdk"
+      ? sdk
+      : createFastCognitoSender({
+          sdk,
+          region: "us-east-1",
+          endpoint: sink.endpoint,
+          maxSockets: options.concurrency,
+        });
+  const cpu = process.cpuUsage();
   const rss: Record<number, number> = {};
   let peak = process.memoryUsage.rss();
   let done = 0;
@@ -59,17 +70,21 @@ async function scenario(
   });
   const seconds = (performance.now() - started) / 1000;
   const rate = summary.outcomes.created / seconds;
+  const used = process.cpuUsage(cpu);
+  const cpuPerUser = (used.user + used.system) / Math.max(1, summary.outcomes.created);
+  const counts = await sink.counts();
   console.log(
     `${name}: ${summary.outcomes.created} users in ${seconds.toFixed(1)} s = ${rate.toFixed(1)}/s against ${options.rate}/s configured ` +
       `(${((rate / options.rate) * 100).toFixed(1)} %), failed ${summary.outcomes.failed}, retries ${summary.retries}, ` +
-      `sink saw ${sink.counts.AdminCreateUser ?? 0} AdminCreateUser + ${sink.counts.AdminSetUserPassword ?? 0} AdminSetUserPassword`,
+      `sink saw ${counts.AdminCreateUser ?? 0} AdminCreateUser + ${counts.AdminSetUserPassword ?? 0} AdminSetUserPassword; ` +
+      `${options.transport} transport, ${cpuPerUser.toFixed(0)} µs of engine CPU a user (the sink runs in its own process)`,
   );
   for (const [at, bytes] of Object.entries(rss)) console.log(`  peak RSS by user ${at}: ${mb(bytes)}`);
   console.log(`  peak RSS at the end: ${mb(peak)}`);
   ledger.close();
-  client.destroy();
+  sdk.destroy();
   await sink.stop();
-  return { rate, rss, peak };
+  return { rate, rss, peak, cpuPerUser };
 }
 
 try {
@@ -77,16 +92,25 @@ try {
     users: quick ? 400 : 2_400,
     rate: 40,
     concurrency: 16,
+    transport: "sdk",
   });
-  const big = await scenario(`${quick ? "20,000" : "200,000"} users at 2,000/s`, {
+  const sdkCeiling = await scenario(`${quick ? "2,000" : "10,000"} users at 2,000/s through the SDK`, {
+    users: quick ? 2_000 : 10_000,
+    rate: 2_000,
+    concurrency: 64,
+    transport: "sdk",
+  });
+  const big = await scenario(`${quick ? "20,000" : "200,000"} users at 2,000/s, fast transport`, {
     users: quick ? 20_000 : 200_000,
     rate: 2_000,
     concurrency: 64,
     rssAt: quick ? [10_000, 20_000] : [10_000, 100_000, 200_000],
+    transport: "fast",
   });
   const first = big.rss[10_000] ?? 0;
   console.log(
-    `ratios: 40/s run holds ${((minute.rate / 40) * 100).toFixed(1)} % of its rate; 2,000/s run ${((big.rate / 2000) * 100).toFixed(1)} %; ` +
+    `ratios: 40/s run holds ${((minute.rate / 40) * 100).toFixed(1)} % of its rate; 2,000/s holds ${((sdkCeiling.rate / 2000) * 100).toFixed(1)} % through the SDK ` +
+      `and ${((big.rate / 2000) * 100).toFixed(1)} % with the fast transport (CPU a user ${(sdkCeiling.cpuPerUser / big.cpuPerUser).toFixed(1)}× less); ` +
       `peak RSS grew ${mb(big.peak - first)} from 10,000 users to the end (${(big.peak / Math.max(1, first)).toFixed(2)}×)`,
   );
 } finally {

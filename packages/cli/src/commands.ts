@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { AdminClient } from "@realm-to-cognito/realm";
 import { type CognitoSender, createCognitoClient } from "./cognito/client.js";
+import { createFastCognitoSender } from "./cognito/fast-sender.js";
 import { listPoolUsers } from "./cognito/pool.js";
 import { type Config, required } from "./config.js";
 import { type DoctorReport, runDoctor } from "./doctor.js";
@@ -29,6 +30,18 @@ function cognitoOf(context: CommandContext): CognitoSender {
     context.cognito ??
     createCognitoClient({ region: context.config.cognito.region, endpoint: context.config.cognito.endpoint })
   );
+}
+
+// The import's sender: the SDK, or the fast transport for its hot calls when configured.
+function importSenderOf(context: CommandContext): CognitoSender {
+  const { config } = context;
+  if (context.cognito || config.import.transport === "sdk") return cognitoOf(context);
+  return createFastCognitoSender({
+    sdk: createCognitoClient({ region: config.cognito.region, endpoint: config.cognito.endpoint }),
+    region: config.cognito.region,
+    endpoint: config.cognito.endpoint,
+    maxSockets: config.import.concurrency * 2,
+  });
 }
 
 function poolIdOf(config: Config): string {
@@ -227,7 +240,7 @@ export async function importCommand(
         ...(context.quiet || options.dryRun ? { quiet: true } : {}),
       });
       const summary = await importWithAdminCreate({
-        client: cognitoOf(context),
+        client: importSenderOf(context),
         ledger,
         userPoolId: poolId,
         username: config.cognito.username,

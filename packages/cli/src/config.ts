@@ -70,6 +70,8 @@ export const configSchema = z
         /** AdminSetUserPassword calls a second; kept under the 25/s UserUpdate quota by default. */
         setPasswordRate: positive.max(10_000).default(20),
         concurrency: z.number().int().min(1).max(256).default(16),
+        /** `sdk`: every call through the AWS SDK. `fast`: the hot calls over our own signed JSON requests. */
+        transport: z.enum(["sdk", "fast"]).default("sdk"),
         maxAttempts: z.number().int().min(1).max(20).default(6),
         /** ListUsers calls a second (UserList quota: 30/s, not adjustable). */
         listRate: positive.max(30).default(20),

@@ -331,6 +331,59 @@ export class ImportLedger {
     })();
   }
 
+  /**
+   * Claims users for an engine, one transaction for the batch: each gets its attempt counted before
+   * any call is made for it. `state` is the row's state as read (it is not read again).
+   */
+  recordAttempts(rows: ReadonlyArray<{ key: string; state: LedgerState }>, engine: ImportEngine): void {
+    if (rows.length === 0) return;
+    const at = this.stamp();
+    const update = this.statement(
+      "UPDATE users SET attempts = attempts + 1, engine = ?, first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? WHERE key = ?",
+    );
+    const history = this.historyStatement();
+    this.db.transaction(() => {
+      for (const row of rows) {
+        update.run(engine, at, at, row.key);
+        history.run(row.key, at, row.state, row.state, "attempt", engine);
+      }
+    })();
+  }
+
+  /** Several state changes in one transaction; `from` is the state the caller knows the row is in. */
+  recordTransitions(
+    changes: ReadonlyArray<{
+      key: string;
+      from: LedgerState;
+      to: LedgerState;
+      event: string;
+      reason?: string | undefined;
+      cognitoUsername?: string | undefined;
+      engine?: ImportEngine | undefined;
+    }>,
+  ): void {
+    if (changes.length === 0) return;
+    const at = this.stamp();
+    const update = this.statement(
+      `UPDATE users SET state = ?, reason = ?, cognito_username = COALESCE(?, cognito_username),
+         engine = COALESCE(?, engine), updated_at = ? WHERE key = ?`,
+    );
+    const history = this.historyStatement();
+    this.db.transaction(() => {
+      for (const change of changes) {
+        update.run(
+          change.to,
+          change.reason ?? null,
+          change.cognitoUsername ?? null,
+          change.engine ?? null,
+          at,
+          change.key,
+        );
+        history.run(change.key, at, change.from, change.to, change.event, change.reason ?? null);
+      }
+    })();
+  }
+
   /** Moves a user to a new state, with a history entry, in one transaction. */
   transition(
     key: string,

@@ -179,6 +179,12 @@ export function buildProgram(): Command {
     .option("--rate <n>", "AdminCreateUser calls a second (default 40)", positiveNumber)
     .option("--set-password-rate <n>", "AdminSetUserPassword calls a second (default 20)", positiveNumber)
     .option("--concurrency <n>", "requests in flight (default 16)", positiveNumber)
+    .addOption(
+      new Option(
+        "--transport <transport>",
+        "sdk, or fast: the hot calls over signed JSON requests (less CPU)",
+      ).choices(["sdk", "fast"]),
+    )
     .option("--limit <n>", "stop after this many users", positiveNumber)
     .option("--out-dir <dir>", "csv-job: where to write the CSV files", "cognito-import")
     .option("--max-users-per-file <n>", "csv-job: users a file (at most 500,000)", positiveNumber)
@@ -194,6 +200,7 @@ export function buildProgram(): Command {
         "import.rate": options.rate,
         "import.setPasswordRate": options.setPasswordRate,
         "import.concurrency": options.concurrency,
+        "import.transport": options.transport,
         "cognito.importRoleArn": options.roleArn,
         "policy.includeDisabled": options.includeDisabled,
         "policy.includePending": options.includePending ?? (options.trustPendingEmails ? true : undefined),

@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { randomBytes } from "node:crypto";
 
 const LOWER = "abcdefghijkmnopqrstuvwxyz";
 const UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -15,12 +15,28 @@ export function unknowablePassword(length = 40): string {
   const chars = [pick(LOWER), pick(UPPER), pick(DIGITS), pick(SYMBOLS)];
   while (chars.length < length) chars.push(pick(ALL));
   for (let i = chars.length - 1; i > 0; i--) {
-    const j = randomInt(i + 1);
+    const j = uniform(i + 1);
     [chars[i], chars[j]] = [chars[j]!, chars[i]!];
   }
   return chars.join("");
 }
 
 function pick(alphabet: string): string {
-  return alphabet[randomInt(alphabet.length)]!;
+  return alphabet[uniform(alphabet.length)]!;
+}
+
+// Random bytes drawn in blocks (one call per block, not per character), rejection-sampled so every
+// value below `bound` is equally likely.
+let pool = Buffer.alloc(0);
+let offset = 0;
+function uniform(bound: number): number {
+  const limit = 256 - (256 % bound);
+  for (;;) {
+    if (offset >= pool.length) {
+      pool = randomBytes(4096);
+      offset = 0;
+    }
+    const byte = pool[offset++]!;
+    if (byte < limit) return byte % bound;
+  }
 }
