@@ -1,13 +1,15 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
   ForgotPasswordCommand,
+  GetCSVHeaderCommand,
   InitiateAuthCommand,
   ListUsersCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { fromAttributeList } from "@realm-to-cognito/core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   doctorCommand,
   exportCommand,
@@ -16,6 +18,7 @@ import {
   statusCommand,
   verifyCommand,
 } from "../src/commands.js";
+import { main } from "../src/main.js";
 import { readSnapshot } from "../src/snapshot-file.js";
 import { type CliSandbox, startCliSandbox } from "./sandbox.js";
 
@@ -226,5 +229,97 @@ describe("plan, import, verify and status against cognito-local", () => {
     const report = await doctorCommand({ config: broken as typeof config }, {});
     expect(report.modes).toMatchObject({ phase1: false, phase2: false });
     expect(report.checks.filter((check) => !check.ok).every((check) => check.fix !== undefined)).toBe(true);
+  });
+});
+
+describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCSVHeader: the header is answered here)", () => {
+  it("writes every planned user once into a file with its map, records the lines, and creates no one", async () => {
+    const pool = await sandbox.newPool();
+    const config = sandbox.config({ userPoolId: pool.userPoolId });
+    const real = sandbox.cognito.client();
+    const header = [
+      "cognito:username",
+      "email",
+      "email_verified",
+      "cognito:mfa_enabled",
+      "custom:realm_user_id",
+      "custom:mongo_id",
+    ];
+    const cognito = {
+      send: (command: { constructor: unknown }) =>
+        command instanceof GetCSVHeaderCommand
+          ? Promise.resolve({ CSVHeader: header })
+          : real.send(command as never),
+    } as unknown as CognitoIdentityProviderClient;
+    const outDir = join(sandbox.dir, "csv");
+    const options = {
+      snapshot: adminSnapshot,
+      engine: "csv-job" as const,
+      dryRun: false,
+      listPool: true,
+      outDir,
+      run: false,
+      retryFailed: false,
+    };
+    const result = await importCommand({ config, cognito, quiet: true }, options);
+    if (result.engine !== "csv-job") throw new Error("expected the csv-job engine");
+    const planned = result.planned!.counts.create;
+    expect(result.files.users).toBe(planned);
+    const lines = readFileSync(result.files.files[0]!.file, "utf8").trim().split("\n");
+    expect(lines[0]).toBe(header.join(","));
+    expect(lines).toHaveLength(planned + 1);
+    expect(
+      lines
+        .slice(1)
+        .every((line) => /^[^,]+@example\.com,[^,]+,true,false,[0-9a-f]{24},([0-9a-f]{24})?$/.test(line)),
+    ).toBe(true);
+    const again = await importCommand({ config, cognito, quiet: true }, options);
+    expect(again.engine === "csv-job" && again.files.users).toBe(0);
+    expect(await poolUsers(pool.userPoolId)).toHaveLength(0);
+  });
+});
+
+describe("secrets", () => {
+  it("never appear in a command's output, also when the Admin API refuses them", async () => {
+    const secret = sandbox.realm.apiKey.privateKey;
+    const saved = { ...process.env };
+    Object.assign(process.env, sandbox.env);
+    let output = "";
+    const capture = (chunk: unknown) => {
+      output += String(chunk);
+      return true;
+    };
+    const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
+    const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
+    try {
+      await main([
+        "node",
+        "realm-to-cognito",
+        "--ledger",
+        join(sandbox.dir, "secrets.db"),
+        "--json",
+        "doctor",
+      ]);
+      process.env.REALM_ADMIN_PRIVATE_KEY = "wrong-private-key-0123456789";
+      await main(["node", "realm-to-cognito", "--ledger", join(sandbox.dir, "secrets.db"), "doctor"]);
+      await main([
+        "node",
+        "realm-to-cognito",
+        "--ledger",
+        join(sandbox.dir, "secrets.db"),
+        "export",
+        "-o",
+        join(sandbox.dir, "s.ndjson"),
+        "--admin-api",
+      ]);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      process.env = saved;
+      process.exitCode = undefined;
+    }
+    expect(output).toContain("Admin API");
+    expect(output).not.toContain(secret);
+    expect(output).not.toContain("wrong-private-key-0123456789");
   });
 });
