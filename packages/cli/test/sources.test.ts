@@ -189,7 +189,7 @@ describe.skipIf(!process.env.MONGODB_URI)(
           fields: FIELDS,
         });
         expect(first.manifest.users).toBe(7);
-        writeFileSync(out, readFileSync(out, "utf8").split("\n").slice(0, 4).join("\n") + "\n");
+        writeFileSync(out, `${readFileSync(out, "utf8").split("\n").slice(0, 4).join("\n")}\n`);
         const resumed = await exportSnapshot({
           out,
           collection: { kind: "driver", collection: db.collection("users") },
