@@ -14,6 +14,7 @@ import { ImportLedger } from "./ledger.js";
 import { type PlanSummary, planImport } from "./plan.js";
 import { startProgress } from "./progress.js";
 import { TokenBucket } from "./rate.js";
+import { lockLedger } from "./run-lock.js";
 import { migrationStatus, type StatusReport } from "./status.js";
 import { type VerifyReport, verifyMigration } from "./verify.js";
 
@@ -147,6 +148,7 @@ export async function planCommand(
   context: CommandContext,
   options: { snapshot: string; listPool: boolean },
 ): Promise<PlanSummary & { poolUsers: number | undefined }> {
+  const unlock = lockLedger(context.config.ledger, "plan");
   const ledger = openLedger(context.config);
   try {
     const run = ledger.startRun("plan");
@@ -156,6 +158,7 @@ export async function planCommand(
     return { ...summary, poolUsers };
   } finally {
     ledger.close();
+    unlock();
   }
 }
 
@@ -186,6 +189,7 @@ export async function importCommand(
 ): Promise<ImportResult> {
   const { config } = context;
   const poolId = poolIdOf(config);
+  const unlock = options.dryRun ? () => {} : lockLedger(config.ledger, "import");
   const ledger = openLedger(config);
   try {
     const plannedBefore = ledger.db
@@ -297,6 +301,7 @@ export async function importCommand(
     return { engine: "csv-job", dryRun: false, planned, files, jobs };
   } finally {
     ledger.close();
+    unlock();
   }
 }
 

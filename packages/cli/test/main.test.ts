@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -70,5 +70,41 @@ describe("the realm-to-cognito command line", () => {
     );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/no snapshot at/);
+  });
+
+  it("refuses a second import on a ledger another live run holds, and takes over a lock its dead owner left", async () => {
+    const ledger = join(dir, "locked.db");
+    writeFileSync(
+      `${ledger}.lock`,
+      JSON.stringify({ pid: process.pid, command: "import", at: "2026-11-27T00:00:00Z" }),
+    );
+    const refused = await run(
+      "--ledger",
+      ledger,
+      "--pool-id",
+      "p",
+      "import",
+      "-s",
+      join(dir, "none.ndjson"),
+      "--no-list-pool",
+    );
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/another import \(pid \d+\) is using/);
+    writeFileSync(
+      `${ledger}.lock`,
+      JSON.stringify({ pid: 2 ** 22 + 17, command: "import", at: "2026-11-27T00:00:00Z" }),
+    );
+    const taken = await run(
+      "--ledger",
+      ledger,
+      "--pool-id",
+      "p",
+      "import",
+      "-s",
+      join(dir, "none.ndjson"),
+      "--no-list-pool",
+    );
+    expect(taken.stderr).toMatch(/no snapshot at/);
+    expect(existsSync(`${ledger}.lock`)).toBe(false);
   });
 });
