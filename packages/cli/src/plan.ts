@@ -79,7 +79,12 @@ export async function planImport(options: {
   const note = (item: PlanItem): void => {
     counts[item.action]++;
     if (item.action === "create") return;
-    const reasonKind = item.reason?.replace(/[:(].*$/, "").trim() ?? item.action;
+    // Counted by kind: the reason without its particulars (line numbers, ids, emails).
+    const reasonKind =
+      item.reason
+        ?.replace(/[:(].*$/, "")
+        .replace(/ (of line|as) .*$/, "")
+        .trim() ?? item.action;
     byReason[reasonKind] = (byReason[reasonKind] ?? 0) + 1;
     if (items.length < itemLimit) items.push(item);
     else itemsLeftOut++;

@@ -90,6 +90,14 @@ describe("the plan's rules", () => {
       "8:already-present",
     ]);
     expect(ledger.counts()).toMatchObject({ planned: 1, "already-present": 1, conflict: 2, rejected: 2 });
+    expect(summary.byReason).toEqual({
+      "same email in different case": 2,
+      "malformed snapshot line": 1,
+      duplicate: 1,
+      "disabled in Realm": 1,
+      pending: 1,
+      "migrated in phase 1": 1,
+    });
     ledger.close();
   });
 });
