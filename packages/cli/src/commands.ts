@@ -7,7 +7,13 @@ import { type Config, required } from "./config.js";
 import { type DoctorReport, runDoctor } from "./doctor.js";
 import { type ImportSummary, importWithAdminCreate } from "./engines/admin-create.js";
 import { type CsvWriteSummary, writeCsvFiles } from "./engines/csv-file.js";
-import { type JobOutcome, poolCsvHeader, runImportJobs } from "./engines/csv-job.js";
+import {
+  type JobOutcome,
+  jobsToSettle,
+  poolCsvHeader,
+  runImportJobs,
+  settleFromPool,
+} from "./engines/csv-job.js";
 import { CliError } from "./errors.js";
 import { type CollectionSource, type ExportResult, exportSnapshot } from "./export.js";
 import { ImportLedger } from "./ledger.js";
@@ -297,6 +303,11 @@ export async function importCommand(
           if (!context.quiet) process.stderr.write(`import job ${job.jobId} (${job.file}): ${job.status}\n`);
         },
       });
+      const partial = jobsToSettle(jobs);
+      if (partial.length > 0) {
+        await listPoolIntoLedger(context, ledger);
+        for (const job of partial) settleFromPool(ledger, job);
+      }
     }
     return { engine: "csv-job", dryRun: false, planned, files, jobs };
   } finally {

@@ -14,7 +14,7 @@ import type { SnapshotLine } from "@realm-to-cognito/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { csvRow, csvValue, writeCsvFiles } from "../src/engines/csv-file.js";
-import { poolCsvHeader, runImportJobs } from "../src/engines/csv-job.js";
+import { jobsToSettle, poolCsvHeader, runImportJobs, settleFromPool } from "../src/engines/csv-job.js";
 import { ImportLedger, ledgerKeyOf } from "../src/ledger.js";
 
 const HEADER = [
@@ -331,4 +331,57 @@ describe("import jobs (aws-sdk-client-mock: cognito-local has no import jobs)", 
     ).toEqual([]);
     ledger.close();
   }, 60_000);
+
+  it("settles a partly successful job's users from the pool: created, already present, conflict, failed with its line", async () => {
+    const ledger = ledgerWith([user(1), user(2), user(3), user(4)]);
+    const { files } = await writeCsvFiles({ ledger, header: HEADER, outDir: tempDir(), username: "email" });
+    const startedAt = new Date("2026-11-27T03:00:00Z");
+    const outcome = {
+      file: files[0]!.file,
+      jobId: "import-9",
+      status: "Succeeded",
+      imported: 1,
+      skipped: 2,
+      failed: 1,
+      message: undefined,
+      startedAt,
+    };
+    expect(jobsToSettle([outcome, { ...outcome, skipped: 0, failed: 0 }])).toEqual([outcome]);
+    ledger.replacePoolUsers("pool", [
+      {
+        username: "sub-1",
+        email: "user1@example.com",
+        realmUserId: user(1).realmUserId,
+        enabled: true,
+        createdAt: "2026-11-27T03:00:05Z",
+      },
+      {
+        username: "sub-2",
+        email: "user2@example.com",
+        realmUserId: user(2).realmUserId,
+        enabled: true,
+        createdAt: "2026-11-01T00:00:00Z",
+      },
+      {
+        username: "sub-3",
+        email: "user3@example.com",
+        realmUserId: "ffffffffffffffffffffffff",
+        enabled: true,
+        createdAt: "2026-11-01T00:00:00Z",
+      },
+    ]);
+    expect(settleFromPool(ledger, outcome)).toEqual({
+      created: 1,
+      "already-present": 1,
+      conflict: 1,
+      failed: 1,
+    });
+    expect(ledger.get(user(4).realmUserId!)?.reason).toMatch(
+      /not in the pool after import job import-9: see line 5 of cognito-import-0001\.csv/,
+    );
+    expect(ledger.retryFailed()).toBe(1);
+    const again = await writeCsvFiles({ ledger, header: HEADER, outDir: tempDir(), username: "email" });
+    expect(again.users).toBe(1);
+    ledger.close();
+  });
 });

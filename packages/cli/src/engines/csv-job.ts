@@ -41,6 +41,8 @@ export interface JobOutcome {
   readonly skipped: number;
   readonly failed: number;
   readonly message: string | undefined;
+  /** When the job was created: users the pool holds from before it were not created by it. */
+  readonly startedAt: Date;
 }
 
 /**
@@ -68,6 +70,7 @@ export async function runImportJobs(options: RunJobsOptions): Promise<JobOutcome
     .filter((file) => !done.has(file));
   const outcomes: JobOutcome[] = [];
   for (const file of files) {
+    const startedAt = new Date();
     const created = await client.send(
       new CreateUserImportJobCommand({
         UserPoolId: userPoolId,
@@ -111,7 +114,7 @@ export async function runImportJobs(options: RunJobsOptions): Promise<JobOutcome
       if (described?.Status && FINISHED.has(described.Status)) break;
       await sleep(options.pollMs ?? 5_000);
     }
-    const outcome = outcomeOf(file, jobId, described);
+    const outcome = outcomeOf(file, jobId, described, startedAt);
     settleUsers(ledger, outcome);
     options.onJob?.({ file, jobId, status: outcome.status });
     outcomes.push(outcome);
@@ -119,8 +122,14 @@ export async function runImportJobs(options: RunJobsOptions): Promise<JobOutcome
   return outcomes;
 }
 
-function outcomeOf(file: string, jobId: string, job: UserImportJobType | undefined): JobOutcome {
+function outcomeOf(
+  file: string,
+  jobId: string,
+  job: UserImportJobType | undefined,
+  startedAt: Date,
+): JobOutcome {
   return {
+    startedAt,
     file,
     jobId,
     status: job?.Status ?? "Unknown",
@@ -169,4 +178,59 @@ function settleUsers(ledger: ImportLedger, outcome: JobOutcome): void {
         reason: `import job ${outcome.jobId}: ${outcome.imported} imported, ${outcome.skipped} skipped, ${outcome.failed} failed; check line ${user.csvLine} in its CloudWatch log`,
       });
   }
+}
+
+/** Jobs that finished with some rows skipped or failed: their users need the pool to settle them. */
+export function jobsToSettle(outcomes: readonly JobOutcome[]): JobOutcome[] {
+  return outcomes.filter(
+    (outcome) => outcome.status === "Succeeded" && (outcome.skipped > 0 || outcome.failed > 0),
+  );
+}
+
+/**
+ * Settles the users of a partly successful job from a fresh pool listing (stored in the ledger): in the
+ * pool with their realm_user_id and created since the job started → created; created before it → already
+ * present (the trigger or an earlier run made them); with another realm_user_id → conflict; absent →
+ * failed with the line to look up in the job's CloudWatch log (`import --retry-failed` writes them again).
+ */
+export function settleFromPool(
+  ledger: ImportLedger,
+  outcome: JobOutcome,
+): Record<"created" | "already-present" | "conflict" | "failed", number> {
+  const counts = { created: 0, "already-present": 0, conflict: 0, failed: 0 };
+  const event = `import job ${outcome.jobId}`;
+  for (const user of ledger.usersOfCsvFile(outcome.file)) {
+    if (user.state !== "planned") continue;
+    const found =
+      user.realmUserId !== undefined
+        ? ledger.poolUsersByRealmUserId(user.realmUserId)
+        : ledger.poolUsersByEmailKey(user.emailKey);
+    const pooled = found[0] ?? ledger.poolUsersByEmailKey(user.emailKey)[0];
+    if (pooled === undefined) {
+      ledger.transition(user.key, "failed", {
+        event,
+        engine: "csv-job",
+        reason: `not in the pool after import job ${outcome.jobId}: see line ${user.csvLine} of ${basename(outcome.file)} in its CloudWatch log`,
+      });
+      counts.failed++;
+    } else if (user.realmUserId !== undefined && pooled.realmUserId !== user.realmUserId) {
+      ledger.transition(user.key, "conflict", {
+        event,
+        reason: `email in Cognito with another realm_user_id (${pooled.realmUserId ?? "none"}, user ${pooled.username})`,
+      });
+      counts.conflict++;
+    } else {
+      const before =
+        pooled.createdAt !== undefined && Date.parse(pooled.createdAt) < outcome.startedAt.getTime();
+      const state = before ? "already-present" : "created";
+      ledger.transition(user.key, state, {
+        event,
+        engine: "csv-job",
+        cognitoUsername: pooled.username,
+        ...(before ? { reason: "in the pool before the import job" } : {}),
+      });
+      counts[state]++;
+    }
+  }
+  return counts;
 }
