@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { AdminClient } from "@realm-to-cognito/realm";
 import { type CognitoSender, createCognitoClient } from "./cognito/client.js";
 import { createFastCognitoSender } from "./cognito/fast-sender.js";
@@ -196,7 +196,9 @@ export async function importCommand(
   const { config } = context;
   const poolId = poolIdOf(config);
   const unlock = options.dryRun ? () => {} : lockLedger(config.ledger, "import");
-  const ledger = openLedger(config);
+  // A dry run without a ledger plans into memory: it must not even create the file.
+  const ledger =
+    options.dryRun && !existsSync(config.ledger) ? ImportLedger.open(":memory:") : openLedger(config);
   try {
     const plannedBefore = ledger.db
       .prepare("SELECT 1 FROM runs WHERE command = 'plan' AND finished_at IS NOT NULL LIMIT 1")

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CognitoIdentityProviderClient,
@@ -111,6 +111,21 @@ describe("plan, import, verify and status against cognito-local", () => {
       },
     );
     expect(dry.engine === "admin-create" && dry.outcomes["would-create"]).toBe(importable);
+    const fresh = sandbox.config({ userPoolId: pool.userPoolId });
+    const dryFresh = await importCommand(
+      { config: fresh, quiet: true },
+      {
+        snapshot: adminSnapshot,
+        engine: "admin-create",
+        dryRun: true,
+        listPool: true,
+        outDir: sandbox.dir,
+        run: false,
+        retryFailed: false,
+      },
+    );
+    expect(dryFresh.engine === "admin-create" && dryFresh.outcomes["would-create"]).toBe(importable);
+    expect(existsSync(fresh.ledger)).toBe(false);
     expect(await poolUsers(pool.userPoolId)).toHaveLength(0);
 
     const first = await importCommand(
