@@ -198,6 +198,28 @@ describe("AdminCreateUser engine against a mocked Cognito", () => {
     );
   });
 
+  it("records a conflict when a pool keyed by Realm user id already has the email as another user's alias", async () => {
+    cognito
+      .on(AdminCreateUserCommand)
+      .rejects(awsError("AliasExistsException", "An account with the email already exists."));
+    const ledger = ledgerWith([user(1)]);
+    const summary = await importWithAdminCreate({
+      client,
+      ledger,
+      userPoolId: "pool",
+      username: "realm-user-id",
+      createBucket: new TokenBucket(1000),
+      setPasswordBucket: new TokenBucket(1000),
+      concurrency: 1,
+      maxAttempts: 2,
+    });
+    expect(summary.outcomes.conflict).toBe(1);
+    expect(cognito.commandCalls(AdminCreateUserCommand)[0]!.args[0].input.Username).toBe(
+      "64f65e24c2f20a0e2dff0001",
+    );
+    expect(ledger.get("64f65e24c2f20a0e2dff0001")?.reason).toMatch(/alias of another Cognito user/);
+  });
+
   it("changes nothing in a dry run", async () => {
     const ledger = ledgerWith([user(1), user(2)]);
     const summary = await importWithAdminCreate({

@@ -149,6 +149,14 @@ async function importOne(
     cognitoUsername = created.User?.Username ?? username;
   } catch (error) {
     const name = awsErrorName(error);
+    if (name === "AliasExistsException" && username !== row.user.email) {
+      // Created under the Realm user id, but another user already holds the email as an alias.
+      writes.result(row, "conflict", {
+        event: "AdminCreateUser",
+        reason: "email is already an alias of another Cognito user",
+      });
+      return "conflict";
+    }
     if (name !== "UsernameExistsException" && name !== "AliasExistsException")
       return fail(row, writes, error);
     let existing: Awaited<ReturnType<typeof describeExisting>>;
