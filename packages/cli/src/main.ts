@@ -11,6 +11,7 @@ import {
 } from "./commands.js";
 import { type Config, type FlagSettings, loadConfig } from "./config.js";
 import { CliError } from "./errors.js";
+import { registerOperatorCommands } from "./operator/index.js";
 import { formatStatus } from "./status.js";
 
 interface GlobalOptions {
@@ -54,7 +55,7 @@ function print(command: Command, value: unknown, text: () => string): void {
   process.stdout.write(isJson(command) ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
 }
 
-/** Builds the `realm-to-cognito` program; `main` runs it. */
+/** Builds the `realm-to-cognito` program (migration commands); `main` adds the operator's and runs it. */
 export function buildProgram(): Command {
   const program = new Command("realm-to-cognito")
     .description("Move the users of a MongoDB Realm (App Services) app to an Amazon Cognito user pool.")
@@ -288,6 +289,9 @@ export function buildProgram(): Command {
 /** Runs the command line; resolves to the exit code (0 done, 1 failed, 2 bad usage). */
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const program = buildProgram();
+  // notify, forecast and report (the operator's commands) read the same configuration's ledger.
+  registerOperatorCommands(program, { ledgerFile: (command) => configOf(command).ledger });
+  for (const command of program.commands) command.showHelpAfterError().exitOverride();
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

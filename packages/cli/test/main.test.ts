@@ -30,7 +30,17 @@ async function run(...args: string[]): Promise<{ code: number; stdout: string; s
 
 describe("the realm-to-cognito command line", () => {
   it("answers --help on every command with exit 0", async () => {
-    for (const command of ["doctor", "export", "plan", "import", "verify", "status"]) {
+    for (const command of [
+      "doctor",
+      "export",
+      "plan",
+      "import",
+      "verify",
+      "status",
+      "notify",
+      "forecast",
+      "report",
+    ]) {
       const result = await run(command, "--help");
       expect(result.code).toBe(0);
       expect(result.stdout).toContain(`Usage: realm-to-cognito ${command}`);
