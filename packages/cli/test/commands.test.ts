@@ -189,7 +189,7 @@ describe("plan, import, verify and status against cognito-local", () => {
     const email = user!.email!;
     const client = sandbox.cognito.client();
     const seededIndex = Number(/user(\d+)@/.exec(email)?.[1]);
-    const { seededPassword } = await import("../../sandbox/src/appservices/index.js");
+    const { seededPassword } = await import("@realm-to-cognito/sandbox");
     const signIn = (password: string) =>
       client.send(
         new InitiateAuthCommand({

@@ -2,12 +2,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AppServicesEmulator, startAppServicesEmulator } from "../../sandbox/src/appservices/index.js";
 import {
+  type AppServicesEmulator,
   type CognitoLocal,
   createProductionShapedPool,
+  startAppServicesEmulator,
   startCognitoLocal,
-} from "../../sandbox/src/cognito/index.js";
+} from "@realm-to-cognito/sandbox";
 import { type Config, loadConfig } from "../src/config.js";
 
 export interface CliSandbox {

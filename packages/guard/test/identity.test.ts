@@ -236,9 +236,7 @@ describe("tokens issued by cognito-local", () => {
   let otherPoolToken = "";
 
   beforeAll(async () => {
-    const { startCognitoLocal, createProductionShapedPool } = await import(
-      "../../sandbox/src/cognito/index.js"
-    );
+    const { startCognitoLocal, createProductionShapedPool } = await import("@realm-to-cognito/sandbox");
     const cognito = await startCognitoLocal();
     stop = () => cognito.stop();
     endpoint = cognito.endpoint;

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AppServicesEmulator,
   type SeedSummary,
   startAppServicesEmulator,
-} from "../../sandbox/src/appservices/index.js";
+} from "@realm-to-cognito/sandbox";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AdminClient,
   type AdminClientOptions,

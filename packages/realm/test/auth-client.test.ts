@@ -1,5 +1,5 @@
+import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppServicesEmulator, startAppServicesEmulator } from "../../sandbox/src/appservices/index.js";
 import {
   AuthClient,
   RealmProtocolError,

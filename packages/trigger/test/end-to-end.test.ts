@@ -13,20 +13,19 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { fromAttributeList } from "@realm-to-cognito/core";
 import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppServicesEmulator, startAppServicesEmulator } from "../../sandbox/src/appservices/index.js";
 import {
+  type AppServicesEmulator,
   type CognitoLocal,
   createProductionShapedPool,
-  startCognitoLocal,
-  USER_MIGRATION_FUNCTION,
-} from "../../sandbox/src/cognito/index.js";
-import {
   type FunctionUrlGateway,
   type LambdaBridge,
+  startAppServicesEmulator,
+  startCognitoLocal,
   startFunctionUrlGateway,
   startLambdaBridge,
-} from "../../sandbox/src/lambda/index.js";
+  USER_MIGRATION_FUNCTION,
+} from "@realm-to-cognito/sandbox";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundles, type TriggerBundles } from "../src/build.js";
 import { closedPortUrl, collectingStream, startHangingServer } from "./support.js";
 

@@ -1,6 +1,6 @@
 import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
+import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AppServicesEmulator, startAppServicesEmulator } from "../../sandbox/src/appservices/index.js";
 import { RateLimiter } from "../src/rate-limit.js";
 import { createPasswordResetRequestedHandler } from "../src/reset-requested.js";
 import { createResyncPasswordHandler } from "../src/resync.js";

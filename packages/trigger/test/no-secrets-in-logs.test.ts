@@ -2,8 +2,8 @@
 // token strings, and checks neither reaches stdout or stderr.
 import { COGNITO_DEFAULT_PASSWORD_POLICY } from "@realm-to-cognito/core";
 import { AdminClient, AuthClient, type FetchFunction } from "@realm-to-cognito/realm";
+import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type AppServicesEmulator, startAppServicesEmulator } from "../../sandbox/src/appservices/index.js";
 import { AdminApiDirectory } from "../src/directory.js";
 import { createLogger } from "../src/log.js";
 import { createUserMigrationHandler } from "../src/migrate-user.js";

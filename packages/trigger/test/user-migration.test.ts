@@ -7,12 +7,12 @@ import {
   type SnapshotLine,
 } from "@realm-to-cognito/core";
 import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AppServicesEmulator,
   seededPassword,
   startAppServicesEmulator,
-} from "../../sandbox/src/appservices/index.js";
+} from "@realm-to-cognito/sandbox";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminApiDirectory, SnapshotDirectory, type UserDirectory } from "../src/directory.js";
 import { SIGN_IN_REFUSED_MESSAGE } from "../src/errors.js";
 import { createUserMigrationHandler, type UserMigrationServices } from "../src/migrate-user.js";

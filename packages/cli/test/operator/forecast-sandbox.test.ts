@@ -1,12 +1,12 @@
 import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AppServicesEmulator,
   seededEmail,
   seededPassword,
   seededState,
   startAppServicesEmulator,
-} from "../../../sandbox/src/appservices/index.js";
+} from "@realm-to-cognito/sandbox";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ForecastUser, forecastPhaseOne } from "../../src/operator/forecast.js";
 import { lastSignInBefore, simulateSignIns } from "./sign-in-simulation.js";
 
