@@ -1,5 +1,15 @@
 export * from "./appservices/index.js";
 export * from "./cognito/index.js";
+export {
+  type DemoContext,
+  type DemoRow,
+  type DemoStep,
+  type DemoUser,
+  demoSteps,
+  formatDemoTable,
+  runDemoSteps,
+  UnexpectedOutcome,
+} from "./demo.js";
 export * from "./lambda/index.js";
 export {
   handlerEnvironment,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +20,13 @@ export interface CognitoLocal {
   startupMs: number;
   /** Process id of the cognito-local process (leader of its own process group). */
   pid: number;
+  /** Directory holding its `.cognito/` store. */
+  dataDir: string;
+  /**
+   * The last confirmation or reset code cognito-local made for a user (it stores codes instead of
+   * sending them); undefined when it holds none. Emulator only: real Cognito emails the code.
+   */
+  latestCode(userPoolId: string, email: string): Promise<string | undefined>;
   stop(): Promise<void>;
 }
 
@@ -232,6 +239,8 @@ export async function startCognitoLocal(options: CognitoLocalOptions = {}): Prom
     region: REGION,
     startupMs,
     pid: child.pid as number,
+    dataDir: directory,
+    latestCode: (userPoolId, email) => readLatestCode(directory, userPoolId, email),
     client() {
       const client = cognitoLocalClient(endpoint);
       clients.push(client);
@@ -251,4 +260,26 @@ export async function startCognitoLocal(options: CognitoLocalOptions = {}): Prom
       return stopping;
     },
   };
+}
+
+interface StoredUser {
+  Username?: string;
+  ConfirmationCode?: string;
+  Attributes?: Array<{ Name: string; Value: string }>;
+}
+
+async function readLatestCode(
+  directory: string,
+  userPoolId: string,
+  email: string,
+): Promise<string | undefined> {
+  const file = join(directory, ".cognito", "db", `${userPoolId}.json`);
+  const { Users = {} } = JSON.parse(await readFile(file, "utf8")) as { Users?: Record<string, StoredUser> };
+  const wanted = email.toLowerCase();
+  const user = Object.values(Users).find(
+    (candidate) =>
+      candidate.Username?.toLowerCase() === wanted ||
+      candidate.Attributes?.some((a) => a.Name === "email" && a.Value.toLowerCase() === wanted),
+  );
+  return user?.ConfirmationCode;
 }

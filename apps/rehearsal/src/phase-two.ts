@@ -1,0 +1,228 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  ConfirmForgotPasswordCommand,
+  ForgotPasswordCommand,
+  InitiateAuthCommand,
+  ListUsersCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
+import { ImportLedger } from "@realm-to-cognito/cli";
+import { REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
+import {
+  type DemoContext,
+  type DemoStep,
+  seededEmail,
+  seededPassword,
+  seededState,
+  UnexpectedOutcome,
+} from "@realm-to-cognito/sandbox";
+import { runCli } from "./run-cli.js";
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new UnexpectedOutcome(message);
+}
+
+/** An active Realm user who did not sign in during phase 1, so the import created them without a password. */
+function firstImportedActiveUser(context: DemoContext, seed: number): { email: string; password: string } {
+  const migrated =
+    (context.facts.get("emailsMigratedInPhaseOne") as Set<string> | undefined) ?? new Set<string>();
+  for (let index = 1; index <= context.world.seedSummary.count; index++) {
+    const email = seededEmail(index);
+    if (seededState(seed, index) === "active" && !migrated.has(email))
+      return { email, password: seededPassword(seed, index) };
+  }
+  throw new UnexpectedOutcome("every active user was migrated in phase 1; seed more users");
+}
+
+/** Where phase 2 keeps its files: the snapshot, the mongoexport of the user collection, the ledger. */
+export interface PhaseTwoFiles {
+  snapshot: string;
+  userCollection: string;
+  ledger: string;
+}
+
+export function phaseTwoFiles(directory: string): PhaseTwoFiles {
+  return {
+    snapshot: join(directory, "users.ndjson"),
+    userCollection: join(directory, "users.mongoexport.json"),
+    ledger: join(directory, "migration.ledger.db"),
+  };
+}
+
+async function poolUsers(
+  context: DemoContext,
+): Promise<Array<{ email: string; realmUserId: string | undefined }>> {
+  const { Users = [] } = await context.cognito.send(
+    new ListUsersCommand({ UserPoolId: context.world.userPoolId }),
+  );
+  return Users.map((user) => {
+    const attribute = (name: string) => user.Attributes?.find((a) => a.Name === name)?.Value;
+    return { email: attribute("email") ?? "", realmUserId: attribute(REALM_USER_ID_ATTRIBUTE) };
+  });
+}
+
+function ledgerCounts(files: PhaseTwoFiles): Record<string, number> {
+  const ledger = ImportLedger.open(files.ledger);
+  try {
+    return ledger.counts();
+  } finally {
+    ledger.close();
+  }
+}
+
+async function cli(context: DemoContext, args: string[]): Promise<string> {
+  const { code, stdout } = await runCli(context.world, args);
+  check(
+    code === 0,
+    `realm-to-cognito ${args[0]} exited ${code}: ${stdout.trim().split("\n").slice(-3).join(" / ")}`,
+  );
+  return stdout;
+}
+
+/** Phase 2 through the real `realm-to-cognito` command: export, plan, import (twice), verify, then an imported user resets. */
+export function phaseTwoSteps(files: PhaseTwoFiles, seed: number): DemoStep[] {
+  return [
+    {
+      title: "Export everyone left (Admin API + the app's user collection)",
+      expected: "a snapshot with confirmed and pending users, mongo ids joined from the collection",
+      async run(context) {
+        await context.world.realm.exportUserCollection(files.userCollection);
+        await cli(context, [
+          "export",
+          "-o",
+          files.snapshot,
+          "--admin-api",
+          "--mongoexport",
+          files.userCollection,
+        ]);
+        const manifest = JSON.parse(
+          await readFile(files.snapshot.replace(/\.ndjson$/, ".manifest.json"), "utf8"),
+        ) as {
+          users: number;
+          byState: { confirmed: number; pending: number; disabled: number };
+        };
+        check(manifest.users > 0, "the snapshot is empty");
+        check(manifest.byState.pending > 0, "no pending registration was extracted");
+        return `${manifest.users} users: ${manifest.byState.confirmed} confirmed, ${manifest.byState.pending} pending (unverified), ${manifest.byState.disabled} disabled`;
+      },
+    },
+    {
+      title: "Plan the import against the pool",
+      expected:
+        "users migrated in phase 1 are already present; disabled and pending are rejected with a reason",
+      async run(context) {
+        await cli(context, ["plan", "-s", files.snapshot, "--ledger", files.ledger]);
+        const counts = ledgerCounts(files);
+        const inPool = await poolUsers(context);
+        context.facts.set(
+          "emailsMigratedInPhaseOne",
+          new Set(inPool.map((user) => user.email.toLowerCase())),
+        );
+        const migrated = inPool.filter((user) => user.realmUserId !== undefined).length;
+        check(
+          counts["already-present"] === migrated,
+          `${counts["already-present"]} already present, ${migrated} in the pool`,
+        );
+        check(
+          (counts.rejected ?? 0) > 0,
+          "nothing was rejected, yet the seed has disabled and pending users",
+        );
+        return `${counts.planned} to create, ${counts["already-present"]} already present, ${counts.rejected} rejected, ${counts.conflict} conflicts`;
+      },
+    },
+    {
+      title: "Import without passwords (admin-create engine)",
+      expected: "every planned user created, nobody failed",
+      async run(context) {
+        await cli(context, [
+          "import",
+          "-s",
+          files.snapshot,
+          "--ledger",
+          files.ledger,
+          "--engine",
+          "admin-create",
+        ]);
+        const counts = ledgerCounts(files);
+        check(
+          counts.failed === 0 && counts.planned === 0,
+          `${counts.failed} failed, ${counts.planned} still planned`,
+        );
+        context.facts.set("createdByImport", counts.created);
+        return `${counts.created} created in Cognito, ${counts.failed} failed`;
+      },
+    },
+    {
+      title: "Import again (as after a crash)",
+      expected: "nothing created twice",
+      async run(context) {
+        const before = (await poolUsers(context)).length;
+        await cli(context, [
+          "import",
+          "-s",
+          files.snapshot,
+          "--ledger",
+          files.ledger,
+          "--engine",
+          "admin-create",
+        ]);
+        const after = await poolUsers(context);
+        const emails = new Set(after.map((user) => user.email.toLowerCase()));
+        check(after.length === before, `the pool went from ${before} to ${after.length} users`);
+        check(emails.size === after.length, "an email appears twice in the pool");
+        return `pool still holds ${after.length} users, each email once`;
+      },
+    },
+    {
+      title: "Verify snapshot, ledger and pool",
+      expected: "every importable user present exactly once",
+      async run(context) {
+        await cli(context, ["verify", "-s", files.snapshot, "--ledger", files.ledger]);
+        return "no difference";
+      },
+    },
+    {
+      title: "An imported user signs in with the old Realm password, then resets",
+      expected: "sign-in refused; ForgotPassword + code; sign-in with the new password",
+      async run(context) {
+        const imported = firstImportedActiveUser(context, seed);
+        const refused = await context.cognito
+          .send(
+            new InitiateAuthCommand({
+              ClientId: context.world.clientId,
+              AuthFlow: "USER_PASSWORD_AUTH",
+              AuthParameters: { USERNAME: imported.email, PASSWORD: imported.password },
+            }),
+          )
+          .then(
+            () => false,
+            () => true,
+          );
+        check(refused, "Cognito accepted a password it was never given");
+        await context.cognito.send(
+          new ForgotPasswordCommand({ ClientId: context.world.clientId, Username: imported.email }),
+        );
+        const code = await context.world.cognito.latestCode(context.world.userPoolId, imported.email);
+        check(code, "cognito-local holds no reset code");
+        const newPassword = "Brand-New-Passw0rd!";
+        await context.cognito.send(
+          new ConfirmForgotPasswordCommand({
+            ClientId: context.world.clientId,
+            Username: imported.email,
+            ConfirmationCode: code,
+            Password: newPassword,
+          }),
+        );
+        const { AuthenticationResult } = await context.cognito.send(
+          new InitiateAuthCommand({
+            ClientId: context.world.clientId,
+            AuthFlow: "USER_PASSWORD_AUTH",
+            AuthParameters: { USERNAME: imported.email, PASSWORD: newPassword },
+          }),
+        );
+        check(AuthenticationResult?.IdToken, "no tokens after the reset");
+        return `${imported.email}: old password refused, reset by code, signed in`;
+      },
+    },
+  ];
+}
