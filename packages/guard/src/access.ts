@@ -204,50 +204,31 @@ export class CollectionAccess {
 
   /** Documents the user may change at `changedPaths`, found by a filter over `filterPaths`. */
   writable(filterPaths: Iterable<string>, changedPaths: Iterable<string>): Bound {
-    const read = [...filterPaths];
     const changed = [...changedPaths];
-    return or(
-      this.roles.map((role) =>
-        and([
-          role.selector,
-          role.readFilter,
-          role.writeFilter,
-          this.canRead(role, read),
-          this.canWrite(role, changed),
-        ]),
-      ),
-    );
+    return this.changeable(filterPaths, (role) => [this.canWrite(role, changed)]);
   }
 
   /** Documents the user may change in some way: the candidates for a per-document write check. */
   writeCandidates(filterPaths: Iterable<string>): Bound {
-    const read = [...filterPaths];
-    return or(
-      this.roles.map((role) =>
-        and([
-          role.selector,
-          role.readFilter,
-          role.writeFilter,
-          this.canRead(role, read),
-          or([role.write, role.additionalWrite, ...[...role.fields.values()].map((p) => p.write)]),
-        ]),
-      ),
-    );
+    return this.changeable(filterPaths, (role) => [
+      or([role.write, role.additionalWrite, ...[...role.fields.values()].map((p) => p.write)]),
+    ]);
   }
 
   /** Documents the user may delete. */
   deletable(filterPaths: Iterable<string>): Bound {
+    return this.changeable(filterPaths, (role) => [this.canWriteAll(role), role.delete]);
+  }
+
+  /**
+   * Documents some role lets the user find by a filter over `filterPaths` and write, where that role
+   * also meets what `also` asks of it.
+   */
+  private changeable(filterPaths: Iterable<string>, also: (role: BoundRole) => Bound[]): Bound {
     const read = [...filterPaths];
     return or(
       this.roles.map((role) =>
-        and([
-          role.selector,
-          role.readFilter,
-          role.writeFilter,
-          this.canRead(role, read),
-          this.canWriteAll(role),
-          role.delete,
-        ]),
+        and([role.selector, role.readFilter, role.writeFilter, this.canRead(role, read), ...also(role)]),
       ),
     );
   }
