@@ -10,7 +10,6 @@ import {
   checkProjection,
   checkSort,
   checkUpdate,
-  isPlainObject,
   type Projection,
   pathsOverlap,
 } from "./operation-checks.js";
@@ -23,6 +22,7 @@ import type {
   MongoCollectionLike,
   UpdateResultLike,
 } from "./types.js";
+import { modifierFor, upsertSeed } from "./upsert.js";
 
 /** The signed-in user as Realm rules see it (`%%user`). */
 export interface RealmUser {
@@ -358,12 +358,7 @@ export class GuardedCollection {
     const driverOptions = prepared.arrayFilters ? { arrayFilters: prepared.arrayFilters } : {};
     if (!prepared.touchesRules && !prepared.checked.upsert) {
       // Fields the rules read stay as they are, so the role and filters before the write hold after it.
-      const access = this.stored;
-      const match = and([
-        access.writable(prepared.filterPaths, prepared.changed),
-        access.filterQuery,
-        filter,
-      ]);
+      const match = this.directUpdateMatch(filter, prepared);
       if (match === false) return NOTHING_UPDATED;
       const write =
         count === "one"
@@ -371,18 +366,15 @@ export class GuardedCollection {
           : this.backend.updateMany.bind(this.backend);
       return write(asFilter(match), update, driverOptions);
     }
-    const result = await this.writeEachChecked(filter, prepared.filterPaths, count, undefined, (before) => {
-      const after = structuredClone(before);
-      applyUpdateInMemory(after, update, prepared.arrayFilters);
-      return {
-        after,
-        apply: (pinned) => this.updatePinned(pinned, update, prepared.arrayFilters),
-      };
-    });
+    const result = await this.writeEachChecked(
+      filter,
+      prepared.filterPaths,
+      count,
+      undefined,
+      this.updatePlan(update, prepared.arrayFilters),
+    );
     if (result.matchedCount === 0 && prepared.checked.upsert) {
-      const created = upsertSeed(filter);
-      applyUpdateInMemory(created, update, prepared.arrayFilters, true);
-      const { insertedId } = await this.insertOne(created);
+      const { insertedId } = await this.upsertUpdated(filter, update, prepared.arrayFilters);
       return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: insertedId };
     }
     const { last: _last, ...counts } = result;
@@ -437,13 +429,49 @@ export class GuardedCollection {
     return { matchedCount, modifiedCount, upsertedCount: 0, upsertedId: null, ...(last ? { last } : {}) };
   }
 
+  /**
+   * The documents an update may change in one driver call, for updates that leave every field the
+   * rules read as it is (so the role and filters before the write hold after it).
+   */
+  private directUpdateMatch(
+    filter: Document,
+    prepared: { filterPaths: Set<string>; changed: string[] },
+  ): Bound {
+    const access = this.stored;
+    return and([access.writable(prepared.filterPaths, prepared.changed), access.filterQuery, filter]);
+  }
+
+  /** How the per-document path applies the caller's update: in memory to check, then to the pinned document. */
+  private updatePlan(update: Document, arrayFilters: Document[] | undefined) {
+    return (before: Document) => {
+      const after = structuredClone(before);
+      applyUpdateInMemory(after, update, arrayFilters);
+      return {
+        after,
+        apply: (pinnedFilter: Filter) => this.updatePinned(pinnedFilter, update, arrayFilters),
+      };
+    };
+  }
+
+  /** The document an upserting update creates when nothing matched, inserted through the guard. */
+  private async upsertUpdated(
+    filter: Document,
+    update: Document,
+    arrayFilters: Document[] | undefined,
+  ): Promise<{ insertedId: unknown; created: Document }> {
+    const created = upsertSeed(filter);
+    applyUpdateInMemory(created, update, arrayFilters, true);
+    const { insertedId } = await this.insertOne(created);
+    return { insertedId, created };
+  }
+
   /** The caller's update on the pinned document; an update of only `$setOnInsert` has nothing to do there. */
   private async updatePinned(
     pinnedFilter: Filter,
     update: Document,
     arrayFilters: Document[] | undefined,
   ): Promise<UpdateResultLike> {
-    const modifier = withoutSetOnInsert(update);
+    const modifier = modifierFor(update, false);
     if (Object.keys(modifier).length === 0) {
       const matchedCount = await this.backend.countDocuments(pinnedFilter);
       return { matchedCount, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
@@ -509,31 +537,23 @@ export class GuardedCollection {
       return projection ? applyProjection(view, projection) : view;
     };
     if (!prepared.touchesRules && !prepared.checked.upsert) {
-      const access = this.stored;
-      const match = and([
-        access.writable(prepared.filterPaths, prepared.changed),
-        access.filterQuery,
-        filter,
-      ]);
+      const match = this.directUpdateMatch(filter, prepared);
       if (match === false) return null;
       const options: Record<string, unknown> = { returnDocument };
       if (sort) options.sort = sort;
       if (prepared.arrayFilters) options.arrayFilters = prepared.arrayFilters;
       return show(await this.backend.findOneAndUpdate(asFilter(match), update, options));
     }
-    const result = await this.writeEachChecked(filter, prepared.filterPaths, "one", sort, (before) => {
-      const after = structuredClone(before);
-      applyUpdateInMemory(after, update, prepared.arrayFilters);
-      return {
-        after,
-        apply: (pinnedFilter) => this.updatePinned(pinnedFilter, update, prepared.arrayFilters),
-      };
-    });
+    const result = await this.writeEachChecked(
+      filter,
+      prepared.filterPaths,
+      "one",
+      sort,
+      this.updatePlan(update, prepared.arrayFilters),
+    );
     if (result.last) return show(returnDocument === "after" ? result.last.after : result.last.before);
     if (!prepared.checked.upsert) return null;
-    const created = upsertSeed(filter);
-    applyUpdateInMemory(created, update, prepared.arrayFilters, true);
-    const { insertedId } = await this.insertOne(created);
+    const { insertedId, created } = await this.upsertUpdated(filter, update, prepared.arrayFilters);
     return returnDocument === "after" ? show({ _id: insertedId, ...created }) : null;
   }
 
@@ -629,35 +649,13 @@ function pinned(document: Document): Filter {
   return { $and: Object.entries(document).map(([key, value]) => ({ [key]: { $eq: value } })) };
 }
 
-function withoutSetOnInsert(update: Document): Document {
-  const { $setOnInsert: _ignored, ...rest } = update;
-  return rest;
-}
-
-function upsertSeed(filter: Document): Document {
-  const seed: Document = {};
-  for (const [key, value] of Object.entries(filter)) {
-    if (key === "$and" && Array.isArray(value))
-      Object.assign(seed, ...value.map((item) => upsertSeed(item as Document)));
-    else if (key.startsWith("$") || key.includes(".")) continue;
-    else if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith("$"))) {
-      if ("$eq" in value) seed[key] = structuredClone(value.$eq);
-    } else seed[key] = structuredClone(value);
-  }
-  return seed;
-}
-
 function applyUpdateInMemory(
   document: Document,
   update: Document,
   arrayFilters: Document[] | undefined,
   inserting = false,
 ): void {
-  const { $setOnInsert, ...rest } = update;
-  const modifier =
-    inserting && isPlainObject($setOnInsert)
-      ? { ...rest, $set: { ...(rest.$set as Document), ...$setOnInsert } }
-      : rest;
+  const modifier = modifierFor(update, inserting);
   if (Object.keys(modifier).length === 0) return;
   mingoUpdate(document, modifier as never, arrayFilters);
 }

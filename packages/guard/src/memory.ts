@@ -9,6 +9,7 @@ import type {
   MongoDatabaseLike,
   UpdateResultLike,
 } from "./types.js";
+import { modifierFor, upsertSeed } from "./upsert.js";
 
 /** The error shape of a duplicate key, as the driver reports it. */
 export class DuplicateKeyError extends Error {
@@ -21,27 +22,6 @@ function clone<T>(value: T): T {
 
 function cursor(documents: () => Document[]): CursorLike<Document> {
   return { toArray: async () => documents() };
-}
-
-/** Equality fields of a filter, which seed an upserted document as MongoDB does. */
-function upsertSeed(filter: Document): Document {
-  const seed: Document = {};
-  for (const [key, value] of Object.entries(filter)) {
-    if (key === "$and" && Array.isArray(value))
-      Object.assign(seed, ...value.map((item) => upsertSeed(item as Document)));
-    else if (key.startsWith("$") || key.includes(".")) continue;
-    else if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith("$"))) {
-      if ("$eq" in value) seed[key] = value.$eq;
-    } else seed[key] = value;
-  }
-  return seed;
-}
-
-function splitSetOnInsert(update: Document, inserting: boolean): Document {
-  const { $setOnInsert, ...rest } = update;
-  if (inserting && isPlainObject($setOnInsert))
-    return { ...rest, $set: { ...(rest.$set as Document), ...$setOnInsert } };
-  return rest;
 }
 
 /**
@@ -169,12 +149,12 @@ export class MemoryCollection implements MongoCollectionLike {
     const chosen = many ? targets : targets.slice(0, 1);
     let modifiedCount = 0;
     for (const document of chosen) {
-      const changed = applyUpdate(document, splitSetOnInsert(update, false) as never, arrayFilters);
+      const changed = applyUpdate(document, modifierFor(update, false) as never, arrayFilters);
       if (changed.length > 0) modifiedCount++;
     }
     if (chosen.length === 0 && upsert) {
       const created = upsertSeed(filter);
-      applyUpdate(created, splitSetOnInsert(update, true) as never, arrayFilters);
+      applyUpdate(created, modifierFor(update, true) as never, arrayFilters);
       const { insertedId } = await this.insertOne(created);
       return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: insertedId };
     }
@@ -207,7 +187,7 @@ export class MemoryCollection implements MongoCollectionLike {
         : null;
     }
     const before = clone(target);
-    applyUpdate(target, splitSetOnInsert(update, false) as never, arrayFilters);
+    applyUpdate(target, modifierFor(update, false) as never, arrayFilters);
     return returnDocument === "after" ? clone(target) : before;
   }
 
