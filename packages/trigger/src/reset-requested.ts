@@ -1,13 +1,8 @@
-import {
-  emailKey,
-  isPlausibleEmail,
-  type MigrationMode,
-  REALM_USER_ID_ATTRIBUTE,
-} from "@realm-to-cognito/core";
+import { emailKey, type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
 import * as z from "zod/mini";
 import type { PoolUsers } from "./cognito-users.js";
-import { BadRequestError } from "./errors.js";
-import { clientAddress, type HttpResult, jsonResult, parseHttpEvent, readJsonBody } from "./events.js";
+import { emailField, readEndpointRequest } from "./endpoint-request.js";
+import { type HttpResult, jsonResult } from "./events.js";
 import { lazy } from "./lazy.js";
 import { type Logger, type LogOutcome, userRef } from "./log.js";
 import type { RateLimiter } from "./rate-limit.js";
@@ -19,14 +14,7 @@ export interface PasswordResetRequestedServices {
   readonly log: Logger;
 }
 
-export const resetRequestedBodySchema = lazy(() =>
-  z.strictObject({
-    email: z.string().check(
-      z.maxLength(254, "too long for an email address"),
-      z.refine((email) => isPlausibleEmail(email.trim()), "not a valid email address"),
-    ),
-  }),
-);
+export const resetRequestedBodySchema = lazy(() => z.strictObject({ email: emailField() }));
 
 const ACCEPTED = { status: "accepted" } as const;
 
@@ -40,17 +28,15 @@ export function createPasswordResetRequestedHandler(
   services: PasswordResetRequestedServices,
 ): (event: unknown) => Promise<HttpResult> {
   return async (rawEvent) => {
-    let email: string;
-    let address: string;
-    try {
-      const event = parseHttpEvent(rawEvent);
-      email = readJsonBody(event, resetRequestedBodySchema()).email.trim();
-      address = clientAddress(event);
-    } catch (error) {
-      const message = error instanceof BadRequestError ? error.message : "unsupported request";
-      services.log.info({ outcome: "bad-request", err: error }, "reset notice rejected");
-      return jsonResult(400, { error: message });
-    }
+    const request = readEndpointRequest(
+      rawEvent,
+      resetRequestedBodySchema(),
+      services.log,
+      "reset notice rejected",
+    );
+    if ("rejection" in request) return request.rejection;
+    const { address } = request;
+    const email = request.body.email.trim();
     const user = userRef(email);
     const outcome = await forgetMigratedUser(services, email, address).catch((error: unknown) => {
       services.log.error({ outcome: "failed", user, err: error }, "reset notice failed");

@@ -1,14 +1,10 @@
-import {
-  emailKey,
-  isPlausibleEmail,
-  type MigrationMode,
-  REALM_USER_ID_ATTRIBUTE,
-} from "@realm-to-cognito/core";
+import { emailKey, type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
 import type { AuthClient } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
 import type { PoolUsers } from "./cognito-users.js";
-import { BadRequestError, MigrationRefusedError } from "./errors.js";
-import { clientAddress, type HttpResult, jsonResult, parseHttpEvent, readJsonBody } from "./events.js";
+import { emailField, readEndpointRequest } from "./endpoint-request.js";
+import { MigrationRefusedError } from "./errors.js";
+import { type HttpResult, jsonResult } from "./events.js";
 import { lazy } from "./lazy.js";
 import { type Logger, userRef } from "./log.js";
 import type { RateLimiter } from "./rate-limit.js";
@@ -25,10 +21,7 @@ export interface ResyncPasswordServices {
 
 export const resyncBodySchema = lazy(() =>
   z.strictObject({
-    email: z.string().check(
-      z.maxLength(254, "too long for an email address"),
-      z.refine((email) => isPlausibleEmail(email.trim()), "not a valid email address"),
-    ),
+    email: emailField(),
     // Cognito accepts passwords up to 256 characters.
     password: z
       .string()
@@ -49,17 +42,9 @@ export function createResyncPasswordHandler(
   services: ResyncPasswordServices,
 ): (event: unknown) => Promise<HttpResult> {
   return async (rawEvent) => {
-    let body: z.infer<ReturnType<typeof resyncBodySchema>>;
-    let address: string;
-    try {
-      const event = parseHttpEvent(rawEvent);
-      body = readJsonBody(event, resyncBodySchema());
-      address = clientAddress(event);
-    } catch (error) {
-      const message = error instanceof BadRequestError ? error.message : "unsupported request";
-      services.log.info({ outcome: "bad-request", err: error }, "resync rejected");
-      return jsonResult(400, { error: message });
-    }
+    const request = readEndpointRequest(rawEvent, resyncBodySchema(), services.log, "resync rejected");
+    if ("rejection" in request) return request.rejection;
+    const { body, address } = request;
     const email = body.email.trim();
     const user = userRef(email);
     const log = services.log.withSecrets([body.password]);
