@@ -12,7 +12,7 @@ import {
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { fromAttributeList } from "@realm-to-cognito/core";
-import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
+import { AuthClient } from "@realm-to-cognito/realm";
 import {
   type AppServicesEmulator,
   type CognitoLocal,
@@ -27,7 +27,7 @@ import {
 } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundles, type TriggerBundles } from "../src/build.js";
-import { closedPortUrl, collectingStream, startHangingServer } from "./support.js";
+import { closedPortUrl, collectingStream, emulatorAdmin, startHangingServer } from "./support.js";
 
 const KNOWN_TOKEN = "known-bearer-token-6f1d2c";
 const DEADLINE_MS = 800;
@@ -83,13 +83,7 @@ function endpointEnv(): Record<string, string> {
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), "trigger-e2e-"));
   realm = await startAppServicesEmulator();
-  const admin = new AdminClient({
-    baseUrl: realm.adminBaseUrl,
-    groupId: realm.groupId,
-    appObjectId: realm.appObjectId,
-    publicKey: realm.apiKey.publicKey,
-    privateKey: realm.apiKey.privateKey,
-  });
+  const admin = emulatorAdmin(realm);
   for (const user of Object.values(users))
     if (user !== users.pending) await admin.createUser(user.email, user.password);
   const disabled = (await admin.listUsers()).find((user) => user.data.email === users.disabled.email);

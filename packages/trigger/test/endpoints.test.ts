@@ -1,10 +1,10 @@
-import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
+import { AuthClient } from "@realm-to-cognito/realm";
 import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RateLimiter } from "../src/rate-limit.js";
 import { createPasswordResetRequestedHandler } from "../src/reset-requested.js";
 import { createResyncPasswordHandler } from "../src/resync.js";
-import { captureLog, httpEvent, MemoryPool } from "./support.js";
+import { captureLog, emulatorAdmin, httpEvent, MemoryPool } from "./support.js";
 
 const ADA = { email: "ada@example.com", password: "Ada-pass-1!" };
 let realm: AppServicesEmulator;
@@ -12,13 +12,7 @@ let adaId: string;
 
 beforeAll(async () => {
   realm = await startAppServicesEmulator();
-  const admin = new AdminClient({
-    baseUrl: realm.adminBaseUrl,
-    groupId: realm.groupId,
-    appObjectId: realm.appObjectId,
-    publicKey: realm.apiKey.publicKey,
-    privateKey: realm.apiKey.privateKey,
-  });
+  const admin = emulatorAdmin(realm);
   adaId = (await admin.createUser(ADA.email, ADA.password)).id;
 });
 

@@ -1,7 +1,7 @@
 // Runs every path of the three handlers, logging to the real stdout, with a known password and known
 // token strings, and checks neither reaches stdout or stderr.
 import { COGNITO_DEFAULT_PASSWORD_POLICY } from "@realm-to-cognito/core";
-import { AdminClient, AuthClient, type FetchFunction } from "@realm-to-cognito/realm";
+import { AuthClient, type FetchFunction } from "@realm-to-cognito/realm";
 import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { AdminApiDirectory } from "../src/directory.js";
@@ -14,6 +14,7 @@ import {
   closedPortUrl,
   cognitoEvent,
   cognitoLocalEvent,
+  emulatorAdmin,
   httpEvent,
   MemoryPool,
   startHangingServer,
@@ -30,13 +31,7 @@ const realmTokens: string[] = [];
 beforeAll(async () => {
   realm = await startAppServicesEmulator();
   hanging = await startHangingServer();
-  const admin = new AdminClient({
-    baseUrl: realm.adminBaseUrl,
-    groupId: realm.groupId,
-    appObjectId: realm.appObjectId,
-    publicKey: realm.apiKey.publicKey,
-    privateKey: realm.apiKey.privateKey,
-  });
+  const admin = emulatorAdmin(realm);
   await admin.createUser(EMAIL, PASSWORD);
   await admin.createUser("weak@example.com", WEAK_PASSWORD);
   const disabled = await admin.createUser("off@example.com", PASSWORD);
@@ -66,22 +61,23 @@ const leakyFetch: FetchFunction = async (_input, init) => {
   throw new Error(`connection reset while sending ${String(init?.body)}`);
 };
 
+/** A Realm client whose every request fails through {@link leakyFetch}. */
+function leakyRealm(): AuthClient {
+  return new AuthClient({
+    appId: realm.appId,
+    baseUrl: realm.baseUrl,
+    skipLocation: true,
+    fetch: leakyFetch,
+  });
+}
+
 async function settle(promise: Promise<unknown>): Promise<void> {
   await promise.catch(() => undefined);
 }
 
 async function runEveryPath(): Promise<void> {
   const log = createLogger({ level: "trace" }); // default destination: this process's stdout
-  const adminDirectory = new AdminApiDirectory(
-    new AdminClient({
-      baseUrl: realm.adminBaseUrl,
-      groupId: realm.groupId,
-      appObjectId: realm.appObjectId,
-      publicKey: realm.apiKey.publicKey,
-      privateKey: realm.apiKey.privateKey,
-      fetch: recordingFetch,
-    }),
-  );
+  const adminDirectory = new AdminApiDirectory(emulatorAdmin(realm, recordingFetch));
   const migration = (
     baseUrl: string,
     mode: "realm-primary" | "cognito-primary" = "realm-primary",
@@ -121,12 +117,7 @@ async function runEveryPath(): Promise<void> {
   );
   const leaky = createUserMigrationHandler({
     mode: "realm-primary",
-    realm: new AuthClient({
-      appId: realm.appId,
-      baseUrl: realm.baseUrl,
-      skipLocation: true,
-      fetch: leakyFetch,
-    }),
+    realm: leakyRealm(),
     realmTimeoutMs: 2000,
     mongoIdField: "_id",
     attributeMapping: {},
@@ -157,12 +148,7 @@ async function runEveryPath(): Promise<void> {
   });
   const leakyResync = createResyncPasswordHandler({
     mode: "realm-primary",
-    realm: new AuthClient({
-      appId: realm.appId,
-      baseUrl: realm.baseUrl,
-      skipLocation: true,
-      fetch: leakyFetch,
-    }),
+    realm: leakyRealm(),
     realmTimeoutMs: 2000,
     pool,
     limits: limits(),

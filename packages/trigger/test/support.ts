@@ -1,7 +1,21 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { Writable } from "node:stream";
+import { AdminClient, type FetchFunction } from "@realm-to-cognito/realm";
+import type { AppServicesEmulator } from "@realm-to-cognito/sandbox";
 import type { PoolUser, PoolUsers } from "../src/cognito-users.js";
 import { createLogger, type Logger } from "../src/log.js";
+
+/** An Admin API client for the emulator's app, signed in with the API key it was started with. */
+export function emulatorAdmin(realm: AppServicesEmulator, fetch?: FetchFunction): AdminClient {
+  return new AdminClient({
+    baseUrl: realm.adminBaseUrl,
+    groupId: realm.groupId,
+    appObjectId: realm.appObjectId,
+    publicKey: realm.apiKey.publicKey,
+    privateKey: realm.apiKey.privateKey,
+    ...(fetch ? { fetch } : {}),
+  });
+}
 
 /** Everything a logger wrote, as text, for assertions about what reached the log. */
 export interface CapturedLog {

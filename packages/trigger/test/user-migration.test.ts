@@ -6,7 +6,7 @@ import {
   formatSnapshotLine,
   type SnapshotLine,
 } from "@realm-to-cognito/core";
-import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
+import { AuthClient } from "@realm-to-cognito/realm";
 import {
   type AppServicesEmulator,
   seededPassword,
@@ -16,7 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminApiDirectory, SnapshotDirectory, type UserDirectory } from "../src/directory.js";
 import { SIGN_IN_REFUSED_MESSAGE } from "../src/errors.js";
 import { createUserMigrationHandler, type UserMigrationServices } from "../src/migrate-user.js";
-import { captureLog, closedPortUrl, cognitoEvent, cognitoLocalEvent, startHangingServer } from "./support.js";
+import {
+  captureLog,
+  closedPortUrl,
+  cognitoEvent,
+  cognitoLocalEvent,
+  emulatorAdmin,
+  startHangingServer,
+} from "./support.js";
 
 const SEED = 7;
 const ACTIVE = { email: "user1@example.com", password: seededPassword(SEED, 1) };
@@ -62,15 +69,7 @@ function migration(overrides: Partial<UserMigrationServices> = {}) {
 }
 
 function adminDirectory(): UserDirectory {
-  return new AdminApiDirectory(
-    new AdminClient({
-      baseUrl: realm.adminBaseUrl,
-      groupId: realm.groupId,
-      appObjectId: realm.appObjectId,
-      publicKey: realm.apiKey.publicKey,
-      privateKey: realm.apiKey.privateKey,
-    }),
-  );
+  return new AdminApiDirectory(emulatorAdmin(realm));
 }
 
 async function refusal(promise: Promise<unknown>): Promise<Error> {
