@@ -81,3 +81,9 @@ export async function eventTypes(page: Page): Promise<string[]> {
     .locator("#events li")
     .evaluateAll((items) => items.map((item) => item.getAttribute("data-type") ?? ""));
 }
+
+/** Signs in through the page's sign-in form and returns the status it ends in. */
+export async function signIn(page: Page, email: string, password: string): Promise<string> {
+  await fill(page, "#sign-in", { email, password });
+  return submit(page, "#sign-in");
+}

@@ -2,34 +2,21 @@
 import { AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, eventTypes, fill, openBrowser, statusAfter, submit } from "./browser.js";
+import { type Browser, eventTypes, fill, openBrowser, signIn, statusAfter, submit } from "./browser.js";
 import { freshEmail, startTestDemoWorld, type TestDemoWorld } from "./world.js";
 
 let t: TestDemoWorld;
 let browser: Browser;
 let realm: AuthClient;
-let active: { email: string; password: string }[];
 
 beforeAll(async () => {
   [t, browser] = await Promise.all([startTestDemoWorld("cognito-primary", 30), openBrowser()]);
   realm = new AuthClient({ appId: t.world.realm.appId, baseUrl: t.world.realm.baseUrl });
-  active = t.seeded("active");
 }, 90_000);
 afterAll(async () => {
   await browser?.close();
   await t?.stop();
 });
-
-function takeActiveUser(): { email: string; password: string } {
-  const user = active.shift();
-  if (!user) throw new Error("not enough active seeded users");
-  return user;
-}
-
-async function signIn(page: Page, email: string, password: string): Promise<string> {
-  await fill(page, "#sign-in", { email, password });
-  return submit(page, "#sign-in");
-}
 
 /** From "reset required" to a new password: the code comes from cognito-local, as a user's mail would. */
 async function finishReset(page: Page, newPassword: string): Promise<void> {
@@ -66,7 +53,7 @@ describe("cognito-primary in the browser", () => {
   });
 
   it("leads an imported user into the reset under the banner, then signs them in with the new password", async () => {
-    const user = takeActiveUser();
+    const user = t.takeSeeded("active");
     const realmUserId = (await realm.login(user.email, user.password)).userId;
     await t.importLapsedUser(user.email, { "custom:realm_user_id": realmUserId });
     const page = await browser.newPage(t.demo.url);
@@ -104,7 +91,7 @@ describe("cognito-primary in the browser", () => {
   });
 
   it("still migrates a Realm user nobody imported when they sign in (the trigger stays on)", async () => {
-    const user = takeActiveUser();
+    const user = t.takeSeeded("active");
     const page = await browser.newPage(t.demo.url);
     expect(await signIn(page, user.email, user.password)).toBe("signedIn");
     await browser.screenshot(page, "cognito-primary-lazy-migration");
@@ -115,7 +102,7 @@ describe("cognito-primary in the browser", () => {
   });
 
   it("answers a reset request for a user not in Cognito like any other (cognito-local runs no ForgotPassword trigger)", async () => {
-    const user = takeActiveUser();
+    const user = t.takeSeeded("active");
     const page = await browser.newPage(t.demo.url);
     await fill(page, "#forgot-password", { email: user.email });
     expect(await submit(page, "#forgot-password")).toBe("resetSent");
@@ -124,7 +111,7 @@ describe("cognito-primary in the browser", () => {
   });
 
   it("refuses a wrong password for a migrated user without saying more", async () => {
-    const user = takeActiveUser();
+    const user = t.takeSeeded("active");
     const page = await browser.newPage(t.demo.url);
     expect(await signIn(page, user.email, user.password)).toBe("signedIn");
     await page.click("#sign-out");

@@ -1,33 +1,19 @@
 // The decision table's realm-primary column, driven through the demo page in Chromium.
 import { AuthClient } from "@realm-to-cognito/realm";
-import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Browser, eventTypes, fill, openBrowser, statusAfter, submit } from "./browser.js";
+import { type Browser, eventTypes, fill, openBrowser, signIn, statusAfter, submit } from "./browser.js";
 import { freshEmail, startTestDemoWorld, type TestDemoWorld } from "./world.js";
 
 let t: TestDemoWorld;
 let browser: Browser;
-let active: { email: string; password: string }[];
 
 beforeAll(async () => {
   [t, browser] = await Promise.all([startTestDemoWorld("realm-primary", 30), openBrowser()]);
-  active = t.seeded("active");
 }, 90_000);
 afterAll(async () => {
   await browser?.close();
   await t?.stop();
 });
-
-function takeActiveUser(): { email: string; password: string } {
-  const user = active.shift();
-  if (!user) throw new Error("not enough active seeded users");
-  return user;
-}
-
-async function signIn(page: Page, email: string, password: string): Promise<string> {
-  await fill(page, "#sign-in", { email, password });
-  return submit(page, "#sign-in");
-}
 
 describe("realm-primary in the browser", () => {
   it("signs up and confirms with Realm only: nothing reaches Cognito", async () => {
@@ -51,7 +37,7 @@ describe("realm-primary in the browser", () => {
   });
 
   it("signs in with Realm and creates the user in Cognito with the Realm attributes", async () => {
-    const user = takeActiveUser();
+    const user = t.takeSeeded("active");
     const page = await browser.newPage(t.demo.url);
 
     expect(await signIn(page, user.email, user.password)).toBe("signedIn");
@@ -79,7 +65,7 @@ describe("realm-primary in the browser", () => {
   });
 
   it("refuses a wrong password and leaves Cognito untouched", async () => {
-    const user = takeActiveUser();
+    const user = t.takeSeeded("active");
     const page = await browser.newPage(t.demo.url);
     expect(await signIn(page, user.email, "Not-The-Password-1")).toBe("failed");
     expect(await page.textContent("#status")).toBe("Wrong email or password.");
@@ -89,7 +75,7 @@ describe("realm-primary in the browser", () => {
   });
 
   it("deletes the Cognito user on a reset request; the Realm reset's new password migrates at next sign-in", async () => {
-    const user = takeActiveUser();
+    const user = t.takeSeeded("active");
     const page = await browser.newPage(t.demo.url);
     expect(await signIn(page, user.email, user.password)).toBe("signedIn");
     expect(await t.cognitoUser(user.email)).toBeDefined();
@@ -113,7 +99,7 @@ describe("realm-primary in the browser", () => {
   });
 
   it("re-syncs Cognito at sign-in after a Realm reset the backend never heard of", async () => {
-    const user = takeActiveUser();
+    const user = t.takeSeeded("active");
     const page = await browser.newPage(t.demo.url);
     expect(await signIn(page, user.email, user.password)).toBe("signedIn");
     const realm = new AuthClient({ appId: t.world.realm.appId, baseUrl: t.world.realm.baseUrl });

@@ -1,19 +1,15 @@
 // Readers of the state the demo leaves in the sandbox: Cognito users, and which password Cognito takes.
-import {
-  AdminGetUserCommand,
-  AdminInitiateAuthCommand,
-  type CognitoIdentityProviderClient,
-} from "@aws-sdk/client-cognito-identity-provider";
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import type { MigrationMode } from "@realm-to-cognito/core";
-import { seededEmail, seededPassword, seededState } from "@realm-to-cognito/sandbox";
+import { type PoolReaders, poolReaders, seededUsers } from "@realm-to-cognito/web/test/pool-readers";
 import { type DemoWorld, startDemoWorld } from "../src/demo-world.js";
 
-export interface TestDemoWorld extends DemoWorld {
+export interface TestDemoWorld extends DemoWorld, PoolReaders {
   admin: CognitoIdentityProviderClient;
   /** Seeded users in `state`, every one of them (the world describes only a few). */
   seeded(state: string): { email: string; password: string }[];
-  cognitoUser(email: string): Promise<{ status: string; attributes: Record<string, string> } | undefined>;
-  cognitoAccepts(email: string, password: string): Promise<boolean>;
+  /** A seeded user in `state` that no earlier call returned, so no test depends on what another left behind. */
+  takeSeeded(state: string): { email: string; password: string };
 }
 
 const SEED = 1;
@@ -21,40 +17,19 @@ const SEED = 1;
 export async function startTestDemoWorld(mode: MigrationMode, seedUsers: number): Promise<TestDemoWorld> {
   const demo = await startDemoWorld({ mode, seedUsers, importCount: 0 });
   const admin = demo.world.cognito.client();
-  const UserPoolId = demo.world.userPoolId;
+  const seeded = (state: string) => seededUsers(SEED, seedUsers, state);
+  const untaken = new Map<string, { email: string; password: string }[]>();
   return Object.assign(demo, {
     admin,
-    seeded: (state: string) =>
-      Array.from({ length: seedUsers }, (_, i) => i + 1)
-        .filter((index) => seededState(SEED, index) === state)
-        .map((index) => ({ email: seededEmail(index), password: seededPassword(SEED, index) })),
-    async cognitoUser(email: string) {
-      try {
-        const user = await admin.send(new AdminGetUserCommand({ UserPoolId, Username: email }));
-        const attributes: Record<string, string> = {};
-        for (const { Name, Value } of user.UserAttributes ?? [])
-          if (Name && Value !== undefined) attributes[Name] = Value;
-        return { status: user.UserStatus ?? "", attributes };
-      } catch (error) {
-        if (error instanceof Error && error.name === "UserNotFoundException") return undefined;
-        throw error;
-      }
+    seeded,
+    takeSeeded(state: string) {
+      const left = untaken.get(state) ?? seeded(state);
+      untaken.set(state, left);
+      const user = left.shift();
+      if (!user) throw new Error(`not enough ${state} seeded users`);
+      return user;
     },
-    async cognitoAccepts(email: string, password: string) {
-      try {
-        const answer = await admin.send(
-          new AdminInitiateAuthCommand({
-            UserPoolId,
-            ClientId: demo.world.clientId,
-            AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters: { USERNAME: email, PASSWORD: password },
-          }),
-        );
-        return answer.AuthenticationResult?.AccessToken !== undefined;
-      } catch {
-        return false;
-      }
-    },
+    ...poolReaders(admin, demo.world.userPoolId, demo.world.clientId),
   });
 }
 

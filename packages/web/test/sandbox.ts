@@ -4,31 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   AdminCreateUserCommand,
-  AdminGetUserCommand,
-  AdminInitiateAuthCommand,
   AdminSetUserPasswordCommand,
   type CognitoIdentityProviderClient,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { MigrationMode } from "@realm-to-cognito/core";
-import {
-  type SandboxWorld,
-  seededEmail,
-  seededPassword,
-  seededState,
-  startSandboxWorld,
-} from "@realm-to-cognito/sandbox";
+import { type SandboxWorld, startSandboxWorld } from "@realm-to-cognito/sandbox";
 import type { MigratingAuthConfig } from "../src/index.js";
+import { type PoolReaders, poolReaders, seededUsers } from "./pool-readers.js";
 
-export interface TestWorld {
+export interface TestWorld extends PoolReaders {
   world: SandboxWorld;
   /** Seeded users in `state` ("active", "never-logged-in", "pending", "disabled"). */
   seeded(state: string): { email: string; password: string }[];
   admin: CognitoIdentityProviderClient;
   config(overrides?: Partial<MigratingAuthConfig>): MigratingAuthConfig;
-  /** The Cognito user's attributes, or undefined when there is none. */
-  cognitoUser(email: string): Promise<{ status: string; attributes: Record<string, string> } | undefined>;
-  /** True when Cognito accepts this password for this user (AdminInitiateAuth, no trigger on a known user). */
-  cognitoAccepts(email: string, password: string): Promise<boolean>;
   /** The last code cognito-local issued to the user, from its database file. */
   cognitoCode(email: string): Promise<string>;
   /** Creates a user as the CLI's admin-create engine does: no invitation, a random permanent password. */
@@ -54,10 +43,7 @@ export async function startTestWorld(mode: MigrationMode, seedUsers = 12): Promi
 
   return {
     world,
-    seeded: (state) =>
-      Array.from({ length: seedUsers }, (_, i) => i + 1)
-        .filter((index) => seededState(seed, index) === state)
-        .map((index) => ({ email: seededEmail(index), password: seededPassword(seed, index) })),
+    seeded: (state) => seededUsers(seed, seedUsers, state),
     admin,
     config: (overrides = {}) => ({
       mode,
@@ -66,33 +52,7 @@ export async function startTestWorld(mode: MigrationMode, seedUsers = 12): Promi
       migrationApi: { baseUrl: world.api.baseUrl },
       ...overrides,
     }),
-    async cognitoUser(email) {
-      try {
-        const user = await admin.send(new AdminGetUserCommand({ UserPoolId, Username: email }));
-        const attributes: Record<string, string> = {};
-        for (const { Name, Value } of user.UserAttributes ?? [])
-          if (Name && Value !== undefined) attributes[Name] = Value;
-        return { status: user.UserStatus ?? "", attributes };
-      } catch (error) {
-        if (error instanceof Error && error.name === "UserNotFoundException") return undefined;
-        throw error;
-      }
-    },
-    async cognitoAccepts(email, password) {
-      try {
-        const answer = await admin.send(
-          new AdminInitiateAuthCommand({
-            UserPoolId,
-            ClientId: world.clientId,
-            AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
-            AuthParameters: { USERNAME: email, PASSWORD: password },
-          }),
-        );
-        return answer.AuthenticationResult?.AccessToken !== undefined;
-      } catch {
-        return false;
-      }
-    },
+    ...poolReaders(admin, UserPoolId, world.clientId),
     async cognitoCode(email) {
       const file = join(dataDir, "cognito", ".cognito", "db", `${UserPoolId}.json`);
       const db = JSON.parse(await readFile(file, "utf8")) as {
