@@ -1,13 +1,8 @@
 // Per-operation cost of the data guard (rule binding, checks and rewriting) against the unguarded call
 // on the same in-memory collection. Run: npx tsx bench/guard.ts
-import {
-  createGuard,
-  defineAppRules,
-  type MongoClientLike,
-  type MongoCollectionLike,
-  type RealmUser,
-} from "@realm-to-cognito/guard";
+import { createGuard, type MongoClientLike, type MongoCollectionLike } from "@realm-to-cognito/guard";
 import { MemoryClient } from "@realm-to-cognito/guard/memory";
+import { realmUser, todoRules } from "../packages/guard/test/fixtures.js";
 
 const USERS = 100;
 const DOCS_PER_USER = 10;
@@ -15,34 +10,8 @@ const WARMUP = 300;
 const RUNS = 3000;
 const TARGET_US = 50;
 
-const rules = defineAppRules({
-  "mongodb-atlas": {
-    collections: {
-      "todo.items": {
-        roles: [{ name: "owner", apply_when: { owner_id: "%%user.id" }, read: true, write: true }],
-      },
-      "todo.notes": {
-        roles: [
-          {
-            name: "owner-read-write",
-            apply_when: {},
-            document_filters: { read: { owner_id: "%%user.id" }, write: { owner_id: "%%user.id" } },
-            read: true,
-            write: true,
-          },
-        ],
-      },
-    },
-  },
-});
-
-const user = (id: string): RealmUser => ({
-  id,
-  type: "normal",
-  data: { email: `${id}@example.com` },
-  custom_data: {},
-  identities: [],
-});
+// The guard tests' todo app: items by owner (role per document), notes behind document filters.
+const rules = todoRules;
 
 function seeded(): MemoryClient {
   const client = new MemoryClient();
@@ -176,14 +145,14 @@ for (const benchCase of cases) {
     raw += await time((n) => benchCase.raw(rawClient.db("todo"), userOf(n), n), runs / 2);
     // A fresh guard per call, as in a Lambda serving one request per user.
     guarded += await time(
-      (n) => benchCase.guarded(createGuard({ rules, user: user(userOf(n)), client: guardedClient }), n),
+      (n) => benchCase.guarded(createGuard({ rules, user: realmUser(userOf(n)), client: guardedClient }), n),
       runs / 2,
     );
   }
   raw /= 2;
   guarded /= 2;
   const guardOnly = await time(
-    (n) => benchCase.guarded(createGuard({ rules, user: user(userOf(n)), client: instantClient }), n),
+    (n) => benchCase.guarded(createGuard({ rules, user: realmUser(userOf(n)), client: instantClient }), n),
     RUNS,
   );
   worst = Math.max(worst, guardOnly);
