@@ -254,20 +254,26 @@ function lookup(source: unknown, path: readonly string[]): unknown {
   return current === undefined ? MISSING : current;
 }
 
-function resolve(value: StaticValue, source: ExpansionSource): unknown {
+/**
+ * A static value for one user; MISSING when an expansion finds nothing. With `dataOnly` (query
+ * templates) an expanded value carrying `$` keys is MISSING too, so it can never act as an operator.
+ */
+function resolve(value: StaticValue, source: ExpansionSource, dataOnly = false): unknown {
   switch (value.kind) {
     case "literal":
       return value.value;
-    case "expansion":
-      return lookup(value.source === "user" ? source.user : source.values, value.path);
+    case "expansion": {
+      const resolved = lookup(value.source === "user" ? source.user : source.values, value.path);
+      return dataOnly && resolved !== MISSING && holdsOperatorKeys(resolved) ? MISSING : resolved;
+    }
     case "array": {
-      const items = value.items.map((item) => resolve(item, source));
+      const items = value.items.map((item) => resolve(item, source, dataOnly));
       return items.includes(MISSING) ? MISSING : items;
     }
     case "object": {
       const object: Record<string, unknown> = {};
       for (const [key, item] of value.entries) {
-        const resolved = resolve(item, source);
+        const resolved = resolve(item, source, dataOnly);
         if (resolved === MISSING) return MISSING;
         object[key] = resolved;
       }
@@ -397,30 +403,6 @@ export function holds(bound: Bound, document: unknown): boolean {
  * resolved value carries `$` keys: the caller then treats the filter as matching nothing.
  */
 export function resolveTemplate(value: StaticValue, source: ExpansionSource): unknown {
-  const resolved = resolveQuery(value, source);
+  const resolved = resolve(value, source, true);
   return resolved === MISSING ? undefined : resolved;
-}
-
-function resolveQuery(value: StaticValue, source: ExpansionSource): unknown {
-  switch (value.kind) {
-    case "literal":
-      return value.value;
-    case "expansion": {
-      const resolved = lookup(value.source === "user" ? source.user : source.values, value.path);
-      return resolved !== MISSING && holdsOperatorKeys(resolved) ? MISSING : resolved;
-    }
-    case "array": {
-      const items = value.items.map((item) => resolveQuery(item, source));
-      return items.includes(MISSING) ? MISSING : items;
-    }
-    case "object": {
-      const object: Record<string, unknown> = {};
-      for (const [key, item] of value.entries) {
-        const resolved = resolveQuery(item, source);
-        if (resolved === MISSING) return MISSING;
-        object[key] = resolved;
-      }
-      return object;
-    }
-  }
 }
