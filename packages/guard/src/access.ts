@@ -75,30 +75,26 @@ function bindRole(
   };
 }
 
-function fieldReadable(
+/**
+ * Whether the path at `parts` is allowed by `own` (the field's read-or-write, or write), or else by
+ * a subfield on the way down; a field with no entry falls back to `extra`, at the top level only.
+ */
+function fieldAllows(
   fields: ReadonlyMap<string, BoundFields>,
   extra: Bound,
   parts: readonly string[],
+  own: (permission: BoundFields) => Bound,
 ): Bound {
   const [head, ...rest] = parts;
   const permission = fields.get(head ?? "");
   if (!permission) return extra;
-  const here = or([permission.read, permission.write]);
+  const here = own(permission);
   if (rest.length === 0 || permission.fields.size === 0) return here;
-  return or([here, fieldReadable(permission.fields, false, rest)]);
+  return or([here, fieldAllows(permission.fields, false, rest, own)]);
 }
 
-function fieldWritable(
-  fields: ReadonlyMap<string, BoundFields>,
-  extra: Bound,
-  parts: readonly string[],
-): Bound {
-  const [head, ...rest] = parts;
-  const permission = fields.get(head ?? "");
-  if (!permission) return extra;
-  if (rest.length === 0 || permission.fields.size === 0) return permission.write;
-  return or([permission.write, fieldWritable(permission.fields, false, rest)]);
-}
+const readOrWrite = (permission: BoundFields): Bound => or([permission.read, permission.write]);
+const writeOnly = (permission: BoundFields): Bound => permission.write;
 
 function anyFieldPermission(fields: ReadonlyMap<string, BoundFields>): Bound[] {
   const found: Bound[] = [];
@@ -158,7 +154,7 @@ export class CollectionAccess {
   /** The role can read every path (document-level read or write, or field by field). */
   canRead(role: BoundRole, paths: Iterable<string>): Bound {
     const extra = or([role.additionalRead, role.additionalWrite]);
-    const fields = [...paths].map((path) => fieldReadable(role.fields, extra, path.split(".")));
+    const fields = [...paths].map((path) => fieldAllows(role.fields, extra, path.split("."), readOrWrite));
     return or([role.read, role.write, and(fields)]);
   }
 
@@ -176,7 +172,7 @@ export class CollectionAccess {
   /** The role can write every path. */
   canWrite(role: BoundRole, paths: Iterable<string>): Bound {
     const fields = [...paths].map((path) =>
-      fieldWritable(role.fields, role.additionalWrite, path.split(".")),
+      fieldAllows(role.fields, role.additionalWrite, path.split("."), writeOnly),
     );
     return or([role.write, and(fields)]);
   }
