@@ -23,6 +23,7 @@ export {
 export { buildProgram, main } from "./main.js";
 export { classify, type PlanSummary, planImport } from "./plan.js";
 export { forEachBounded, isRetryableCognitoError, TokenBucket, withRetries } from "./rate.js";
+export { hasReset, type ImportedUserFacts, RESET_MARGIN_MS } from "./reset.js";
 export {
   checkSnapshot,
   readSnapshot,

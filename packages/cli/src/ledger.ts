@@ -62,6 +62,8 @@ export interface PoolUser {
   readonly status?: string | undefined;
   readonly enabled: boolean;
   readonly createdAt?: string | undefined;
+  /** The pool's UserLastModifiedDate: a password reset (among other changes) moves it. */
+  readonly lastModifiedAt?: string | undefined;
 }
 
 export interface ImportJobRow {
@@ -140,6 +142,8 @@ export const LEDGER_MIGRATIONS: readonly string[] = [
      finished_at TEXT,
      summary TEXT
    );`,
+  // 2: the pool's UserLastModifiedDate, so an admin-create import (CONFIRMED from the start) shows a reset.
+  "ALTER TABLE pool_users ADD COLUMN last_modified_at TEXT;",
 ];
 
 interface UserRow {
@@ -559,37 +563,26 @@ export class ImportLedger {
 
   /** Replaces the stored pool listing with a fresh one, in batches inside one transaction. */
   replacePoolUsers(poolId: string, users: Iterable<PoolUser>): number {
-    const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO pool_users (username, email, email_key, realm_user_id, status, enabled, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
-    let count = 0;
-    this.db.transaction(() => {
-      this.db.exec("DELETE FROM pool_users");
+    return this.db.transaction(() => {
+      const writer = this.poolWriter(poolId);
+      let page: PoolUser[] = [];
       for (const user of users) {
-        insert.run(
-          user.username,
-          user.email ?? null,
-          user.email?.trim().toLowerCase() ?? null,
-          user.realmUserId ?? null,
-          user.status ?? null,
-          user.enabled ? 1 : 0,
-          user.createdAt ?? null,
-        );
-        count++;
+        page.push(user);
+        if (page.length >= 1_000) {
+          writer.add(page);
+          page = [];
+        }
       }
-      this.db
-        .prepare("INSERT OR REPLACE INTO pool_listing (id, pool_id, listed_at, count) VALUES (1, ?, ?, ?)")
-        .run(poolId, this.stamp(), count);
+      writer.add(page);
+      return writer.finish();
     })();
-    return count;
   }
 
   /** Starts a pool listing that is filled page by page (async sources cannot run inside a transaction). */
   poolWriter(poolId: string): { add(users: readonly PoolUser[]): void; finish(): number } {
     const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO pool_users (username, email, email_key, realm_user_id, status, enabled, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO pool_users (username, email, email_key, realm_user_id, status, enabled, created_at, last_modified_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.exec("DELETE FROM pool_users");
     let count = 0;
@@ -603,6 +596,7 @@ export class ImportLedger {
           user.status ?? null,
           user.enabled ? 1 : 0,
           user.createdAt ?? null,
+          user.lastModifiedAt ?? null,
         );
         count++;
       }
@@ -715,6 +709,7 @@ interface PoolRow {
   status: string | null;
   enabled: number;
   created_at: string | null;
+  last_modified_at: string | null;
 }
 
 function toPoolUser(row: PoolRow): PoolUser {
@@ -725,6 +720,7 @@ function toPoolUser(row: PoolRow): PoolUser {
     status: row.status ?? undefined,
     enabled: row.enabled === 1,
     createdAt: row.created_at ?? undefined,
+    lastModifiedAt: row.last_modified_at ?? undefined,
   };
 }
 

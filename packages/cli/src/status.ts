@@ -1,4 +1,5 @@
 import { type ImportLedger, LEDGER_STATES, type LedgerState } from "./ledger.js";
+import { hasReset } from "./reset.js";
 
 export interface StatusReport {
   readonly ledger: Record<LedgerState, number> & { total: number };
@@ -7,8 +8,10 @@ export interface StatusReport {
     readonly total: number;
     /** Realm users who reached Cognito through the migration trigger, with their password. */
     readonly migratedWithPassword: number;
-    /** Users the import created; they have no password until they reset it. */
+    /** Users the import created who, as far as the pool shows, have not reset their password yet. */
     readonly importedAwaitingReset: number;
+    /** Users the import created who have reset their password since (see `hasReset`). */
+    readonly importedResetDone: number;
     /** Users with no realm_user_id: signed up in Cognito itself. */
     readonly signedUpInCognito: number;
   };
@@ -39,15 +42,46 @@ export function migrationStatus(ledger: ImportLedger): StatusReport {
         `SELECT COUNT(*) AS n FROM pool_users p WHERE p.realm_user_id IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM users u WHERE u.realm_user_id = p.realm_user_id AND u.state = 'created')`,
       ),
-      importedAwaitingReset: one(
-        `SELECT COUNT(*) AS n FROM users u WHERE u.state = 'created'
-         AND EXISTS (SELECT 1 FROM pool_users p WHERE p.realm_user_id = u.realm_user_id OR (u.realm_user_id IS NULL AND p.email_key = u.email_key))`,
-      ),
+      ...importedCounts(ledger),
       signedUpInCognito: one("SELECT COUNT(*) AS n FROM pool_users WHERE realm_user_id IS NULL"),
     },
     rejected,
     pending: one("SELECT COUNT(*) AS n FROM users WHERE key LIKE 'pending:%'"),
   };
+}
+
+interface ImportedRow {
+  engine: string | null;
+  pool_status: string | null;
+  pool_last_modified_at: string | null;
+  import_finished_at: string | null;
+}
+
+// Imported users found in the pool listing, split by whether they have reset since.
+function importedCounts(ledger: ImportLedger): { importedAwaitingReset: number; importedResetDone: number } {
+  const rows = ledger.db
+    .prepare<[], ImportedRow>(
+      `SELECT u.engine, p.status AS pool_status, p.last_modified_at AS pool_last_modified_at,
+         (SELECT MIN(h.at) FROM history h WHERE h.user_key = u.key AND h.to_state = 'created') AS import_finished_at
+       FROM users u JOIN pool_users p ON p.username = (
+         SELECT q.username FROM pool_users q
+         WHERE q.realm_user_id = u.realm_user_id OR (u.realm_user_id IS NULL AND q.email_key = u.email_key) LIMIT 1)
+       WHERE u.state = 'created'`,
+    )
+    .iterate();
+  let importedAwaitingReset = 0;
+  let importedResetDone = 0;
+  for (const row of rows) {
+    const reset = hasReset({
+      engine: row.engine ?? undefined,
+      poolStatus: row.pool_status ?? undefined,
+      poolLastModifiedAt: row.pool_last_modified_at ?? undefined,
+      importFinishedAt: row.import_finished_at ?? undefined,
+    });
+    if (reset) importedResetDone++;
+    else importedAwaitingReset++;
+  }
+  return { importedAwaitingReset, importedResetDone };
 }
 
 /** The report as aligned text lines. */
@@ -60,6 +94,7 @@ export function formatStatus(report: StatusReport): string {
     [`pool: users (listed ${report.pool.listedAt ?? "never"})`, report.pool.total],
     ["  migrated with password in phase 1", report.pool.migratedWithPassword],
     ["  imported, awaiting reset", report.pool.importedAwaitingReset],
+    ["  imported, reset done", report.pool.importedResetDone],
     ["  signed up in Cognito", report.pool.signedUpInCognito],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));

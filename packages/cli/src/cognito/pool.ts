@@ -54,6 +54,7 @@ export function poolUserOf(user: UserType): PoolUser {
     status: user.UserStatus,
     enabled: user.Enabled !== false,
     createdAt: user.UserCreateDate?.toISOString(),
+    lastModifiedAt: user.UserLastModifiedDate?.toISOString(),
   };
 }
 

@@ -4,6 +4,7 @@ import { parseSnapshotLine, sameEmail } from "@realm-to-cognito/core";
 import { AdminClient, emailOf } from "@realm-to-cognito/realm";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { createCognitoClient } from "../cognito/client.js";
+import { listPoolIntoLedger } from "../commands.js";
 import { type Config, loadConfig, required } from "../config.js";
 import { ImportLedger } from "../ledger.js";
 import { type Progress, startProgress } from "../progress.js";
@@ -223,6 +224,20 @@ function notInPoolYet(config: Config, env: NodeJS.ProcessEnv): (recipient: Recip
   };
 }
 
+/** Lists the pool into the ledger again: who reset since the last listing is then known. */
+async function refreshPoolListing(
+  ledger: ImportLedger,
+  config: Config,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const cognito = createCognitoClient({
+    region: config.cognito.region,
+    endpoint: config.cognito.endpoint,
+    env,
+  });
+  await listPoolIntoLedger({ config, cognito, quiet: true }, ledger);
+}
+
 async function adminApiUsers(config: Config, migratedKeys: ReadonlySet<string>): Promise<ForecastUser[]> {
   const admin = new AdminClient({
     groupId: required(config.realm.groupId, "realm.groupId", "set it or REALM_GROUP_ID"),
@@ -380,7 +395,7 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
     .option("--retry-failed", "send again to users whose earlier send failed (not bounced)", false)
     .option(
       "--check-pool",
-      "still-in-realm: ask the pool (ListUsers by email) right before each send and skip users phase 1 moved meanwhile",
+      "imported-awaiting-reset: list the pool first, so users who reset since are left out; still-in-realm: ask the pool (ListUsers by email) right before each send and skip users phase 1 moved meanwhile",
     )
     .option("--ledger <file>", "the ledger file")
     .option("--json", "print the summary as JSON")
@@ -407,6 +422,8 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
         const variables = { ...parseVariables(options.var), appName: appName! };
         const ledger = ImportLedger.open(ledgerFileOf(command, deps, io.env));
         try {
+          if (options.checkPool && audienceName === "imported-awaiting-reset")
+            await refreshPoolListing(ledger, cliConfigOf(command, io), io.env);
           const view = ledgerViewOf(ledger.db);
           const sends = new SendLedger(ledger.db, { now: io.now });
           const settings: TransportSettings | undefined = options.dryRun

@@ -1,5 +1,6 @@
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import type Database from "better-sqlite3";
+import { hasReset } from "../reset.js";
 import { OperatorError } from "./errors.js";
 
 /**
@@ -7,7 +8,8 @@ import { OperatorError } from "./errors.js";
  * - migrated-with-password: phase 1 moved them (they were in the pool before import)
  * - imported-awaiting-reset: phase 2 created them without a password; they have not reset yet (as far as
  *   the last pool listing shows)
- * - imported-reset-done: imported, and the last pool listing shows them CONFIRMED after a RESET_REQUIRED import
+ * - imported-reset-done: imported, and the last pool listing shows they reset since (`hasReset`: CONFIRMED
+ *   after a CSV job's RESET_REQUIRED, or changed after an admin-create import)
  * - still-in-realm: not in Cognito yet (planned, or never planned)
  * - import-failed: the import tried and failed; still not in Cognito
  * - rejected: will not be imported (bad email, pending, disabled, conflict), with the reason
@@ -67,18 +69,21 @@ interface JoinedRow {
   created_event_at: string | null;
   pool_status: string | null;
   pool_created_at: string | null;
+  pool_last_modified_at: string | null;
 }
 
-// A pool listing taken after the import shows whether an imported user has reset: RESET_REQUIRED (CSV
-// job) and FORCE_CHANGE_PASSWORD mean not yet; CONFIRMED after a CSV import means the reset happened.
-// AdminCreateUser imports get a random permanent password (CONFIRMED at once), so for them the listing
-// cannot tell, and they count as awaiting reset.
+// A pool listing taken after the import shows whether an imported user has reset (see `hasReset`).
 function operatorStateOf(row: JoinedRow): OperatorState {
   switch (row.state) {
     case "already-present":
       return "migrated-with-password";
     case "created":
-      return row.pool_status === "CONFIRMED" && row.engine === "csv-job"
+      return hasReset({
+        engine: row.engine ?? undefined,
+        poolStatus: row.pool_status ?? undefined,
+        poolLastModifiedAt: row.pool_last_modified_at ?? undefined,
+        importFinishedAt: row.created_event_at ?? undefined,
+      })
         ? "imported-reset-done"
         : "imported-awaiting-reset";
     case "failed":
@@ -115,7 +120,8 @@ export function ledgerViewOf(db: Database.Database): LedgerView {
     SELECT u.key, u.email, u.state, u.reason, u.engine, u.user_json,
       (SELECT MIN(h.at) FROM history h WHERE h.user_key = u.key AND h.to_state = 'created') AS created_event_at,
       COALESCE(pr.status, pe.status) AS pool_status,
-      COALESCE(pr.created_at, pe.created_at) AS pool_created_at
+      COALESCE(pr.created_at, pe.created_at) AS pool_created_at,
+      COALESCE(pr.last_modified_at, pe.last_modified_at) AS pool_last_modified_at
     FROM users u
     LEFT JOIN pool_users pr ON pr.username = (SELECT username FROM pool_users WHERE realm_user_id = u.realm_user_id LIMIT 1)
     LEFT JOIN pool_users pe ON pr.username IS NULL AND pe.username = (SELECT username FROM pool_users WHERE email_key = u.email_key LIMIT 1)

@@ -230,6 +230,7 @@ export function renderReportHtml(data: ReportData): string {
     ["users", total],
     ["migrated with password", count("migrated-with-password")],
     ["imported, awaiting reset", count("imported-awaiting-reset")],
+    ["imported, reset done", count("imported-reset-done")],
     ["still in Realm", count("still-in-realm") + count("import-failed")],
     ["rejected", count("rejected")],
   ]

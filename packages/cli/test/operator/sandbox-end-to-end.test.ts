@@ -3,15 +3,18 @@ import { join } from "node:path";
 import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
+  ConfirmForgotPasswordCommand,
+  ForgotPasswordCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportCommand, importCommand, planCommand } from "../../src/commands.js";
+import { exportCommand, importCommand, planCommand, statusCommand } from "../../src/commands.js";
 import type { Config } from "../../src/config.js";
 import { ImportLedger } from "../../src/ledger.js";
 import { buildProgram } from "../../src/main.js";
 import { registerOperatorCommands } from "../../src/operator/index.js";
 import { renderLedgerFileTrend } from "../../src/operator/trend.js";
+import { RESET_MARGIN_MS } from "../../src/reset.js";
 import { readSnapshot } from "../../src/snapshot-file.js";
 import { type CliSandbox, startCliSandbox } from "../sandbox.js";
 import { type Mailbox, startMailbox } from "./fixtures.js";
@@ -26,6 +29,7 @@ let beforeImport: Config;
 let movedAfterPlan: SnapshotLine;
 let stillInRealm: number;
 let checkPoolSummary: { sent: number; skipped: number };
+let clientId: string;
 
 async function migrateWithPassword(user: SnapshotLine): Promise<void> {
   const client = sandbox.cognito.client();
@@ -56,6 +60,7 @@ beforeAll(async () => {
   mailbox = await startMailbox();
   const pool = await sandbox.newPool();
   userPoolId = pool.userPoolId;
+  clientId = pool.clientId;
   config = sandbox.config({ userPoolId: pool.userPoolId, clientId: pool.clientId });
   snapshot = join(sandbox.dir, "users.ndjson");
   await exportCommand(
@@ -214,4 +219,55 @@ describe("the operator's commands after a real export, plan and import in the sa
     const trend = renderLedgerFileTrend(config.ledger);
     expect(trend.split("\n")[2]).toMatch(/^imported {6}\S+ {2}total \d+/);
   });
+});
+
+describe("an imported user who resets their password (admin-create: CONFIRMED from the start)", () => {
+  it("counts as reset done in status and report, and leaves notify's imported-awaiting-reset audience", async () => {
+    const ledger = ImportLedger.open(config.ledger);
+    const imported = [...ledger.users(["created"])];
+    const finishedAt = Math.max(...imported.map((u) => Date.parse(u.updatedAt)));
+    ledger.close();
+    const resetter = imported[0]!;
+    const before = await statusCommand({ config }, { listPool: true });
+    expect(before.pool).toMatchObject({ importedAwaitingReset: imported.length, importedResetDone: 0 });
+
+    // The pool's last-modified date must pass our import by the margin to count as the user's own change;
+    // cognito-local answers it in whole seconds, hence the extra second.
+    const wait = finishedAt + RESET_MARGIN_MS + 1_300 - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const client = sandbox.cognito.client();
+    await client.send(new ForgotPasswordCommand({ ClientId: clientId, Username: resetter.email }));
+    const code = await sandbox.cognito.latestCode(userPoolId, resetter.email);
+    expect(code).toBeDefined();
+    await client.send(
+      new ConfirmForgotPasswordCommand({
+        ClientId: clientId,
+        Username: resetter.email,
+        ConfirmationCode: code!,
+        Password: "Chosen-After-Import-1!",
+      }),
+    );
+
+    // notify --check-pool lists the pool itself before choosing its audience.
+    const audience = JSON.parse(
+      await cli([
+        "--json",
+        "notify",
+        "--campaign",
+        "after-reset",
+        "--check-pool",
+        "--dry-run",
+        ...smtpArgs(),
+      ]),
+    ) as { wouldSend: Array<{ email: string }> };
+    const emails = audience.wouldSend.map((r) => r.email.toLowerCase());
+    expect(emails).toHaveLength(imported.length - 1);
+    expect(emails).not.toContain(resetter.email.toLowerCase());
+
+    const after = await statusCommand({ config }, { listPool: false });
+    expect(after.pool).toMatchObject({ importedAwaitingReset: imported.length - 1, importedResetDone: 1 });
+    const out = join(sandbox.dir, "report-after-reset.html");
+    await cli(["report", "--out", out]);
+    expect(readFileSync(out, "utf8")).toContain("<b>1</b><span>imported, reset done</span>");
+  }, 30_000);
 });
