@@ -1,4 +1,5 @@
 import type { MigrationMode } from "@realm-to-cognito/core";
+import type { CognitoTokens } from "./cognito-api.js";
 
 /** Why an action failed, in the user's terms. Each comes with a message safe to show as is. */
 export type FailureReason =
@@ -28,12 +29,7 @@ export interface AuthSession {
   readonly email: string;
   readonly mode: MigrationMode;
   readonly realm?: { readonly userId: string; readonly accessToken: string; readonly refreshToken: string };
-  readonly cognito?: {
-    readonly idToken: string;
-    readonly accessToken: string;
-    readonly refreshToken?: string;
-    readonly expiresAt: number;
-  };
+  readonly cognito?: CognitoTokens;
 }
 
 export type SignInResult =
