@@ -37,6 +37,19 @@ export class MigrationRefusedError extends MigrationError<"MIGRATION_REFUSED"> {
   }
 }
 
+/**
+ * Why a handler refused, for its log line: the refusal's reason, or "unexpected" for any other error.
+ * Realm being down or slow and unexpected errors are logged as errors; the rest are routine refusals.
+ */
+export function refusalOf(error: unknown): {
+  reason: RefusalReason | "unexpected";
+  level: "error" | "info";
+} {
+  const reason = error instanceof MigrationRefusedError ? error.reason : "unexpected";
+  const alarming = reason === "unexpected" || reason === "realm-unavailable" || reason === "realm-timeout";
+  return { reason, level: alarming ? "error" : "info" };
+}
+
 /** A Lambda event that is neither shape the handler knows (real Cognito, cognito-local, API Gateway v2). */
 export class InvalidEventError extends MigrationError<"INVALID_EVENT"> {
   override readonly name = "InvalidEventError";

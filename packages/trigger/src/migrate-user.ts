@@ -9,7 +9,7 @@ import {
 } from "@realm-to-cognito/core";
 import type { AuthClient } from "@realm-to-cognito/realm";
 import { isEligible, type UserDirectory } from "./directory.js";
-import { MigrationRefusedError, SignInRefused } from "./errors.js";
+import { MigrationRefusedError, refusalOf, SignInRefused } from "./errors.js";
 import {
   type AuthenticationEvent,
   type ForgotPasswordEvent,
@@ -70,11 +70,7 @@ export function createUserMigrationHandler(services: UserMigrationServices): Use
       const raw = rawEvent as Record<string, unknown>;
       return { ...raw, response: { ...(isObject(raw.response) ? raw.response : {}), ...response } };
     } catch (error) {
-      const reason = error instanceof MigrationRefusedError ? error.reason : "unexpected";
-      const level =
-        reason === "realm-unavailable" || reason === "realm-timeout" || reason === "unexpected"
-          ? "error"
-          : "info";
+      const { reason, level } = refusalOf(error);
       log[level](
         {
           outcome: "refused",

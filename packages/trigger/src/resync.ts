@@ -3,7 +3,7 @@ import type { AuthClient } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
 import type { PoolUsers } from "./cognito-users.js";
 import { emailField, readEndpointRequest } from "./endpoint-request.js";
-import { MigrationRefusedError } from "./errors.js";
+import { MigrationRefusedError, refusalOf } from "./errors.js";
 import { type HttpResult, jsonResult } from "./events.js";
 import { lazy } from "./lazy.js";
 import { type Logger, userRef } from "./log.js";
@@ -53,11 +53,7 @@ export function createResyncPasswordHandler(
       log.info({ outcome: status, user }, "resync answered");
       return jsonResult(200, { status });
     } catch (error) {
-      const reason = error instanceof MigrationRefusedError ? error.reason : "unexpected";
-      const level =
-        reason === "unexpected" || reason === "realm-unavailable" || reason === "realm-timeout"
-          ? "error"
-          : "info";
+      const { reason, level } = refusalOf(error);
       log[level]({ outcome: "refused", reason, user, err: error }, "resync refused");
       return jsonResult(401, REFUSED);
     }
