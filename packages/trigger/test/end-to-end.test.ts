@@ -80,6 +80,18 @@ function endpointEnv(): Record<string, string> {
   };
 }
 
+/** Runs `check` with the trigger deployed on `overrides`, then deploys it back on the usual settings. */
+async function withTriggerEnv(overrides: Record<string, string>, check: () => Promise<void>): Promise<void> {
+  const deploy = (env: Record<string, string>) =>
+    bridge.register(USER_MIGRATION_FUNCTION, { modulePath: bundles.userMigration, env });
+  await deploy(triggerEnv(overrides));
+  try {
+    await check();
+  } finally {
+    await deploy(triggerEnv());
+  }
+}
+
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), "trigger-e2e-"));
   realm = await startAppServicesEmulator();
@@ -209,41 +221,23 @@ describe("signing in to Cognito with a Realm password", () => {
   });
 
   it("refuses within the deadline and creates nothing when Realm is down", async () => {
-    await bridge.register(USER_MIGRATION_FUNCTION, {
-      modulePath: bundles.userMigration,
-      env: triggerEnv({ REALM_BASE_URL: await closedPortUrl() }),
-    });
-    try {
+    await withTriggerEnv({ REALM_BASE_URL: await closedPortUrl() }, async () => {
       const started = performance.now();
       expect(await failure(signIn(users.down.email, users.down.password))).toBe("NotAuthorizedException");
       expect(performance.now() - started).toBeLessThan(DEADLINE_MS + 2000);
       expect(await cognitoUser(users.down.email)).toBeUndefined();
-    } finally {
-      await bridge.register(USER_MIGRATION_FUNCTION, {
-        modulePath: bundles.userMigration,
-        env: triggerEnv(),
-      });
-    }
+    });
   });
 
   it("refuses within the deadline and creates nothing when Realm hangs", async () => {
-    await bridge.register(USER_MIGRATION_FUNCTION, {
-      modulePath: bundles.userMigration,
-      env: triggerEnv({ REALM_BASE_URL: hanging.url }),
-    });
-    try {
+    await withTriggerEnv({ REALM_BASE_URL: hanging.url }, async () => {
       const started = performance.now();
       expect(await failure(signIn(users.down.email, users.down.password))).toBe("NotAuthorizedException");
       const elapsed = performance.now() - started;
       expect(elapsed).toBeGreaterThanOrEqual(DEADLINE_MS - 50);
       expect(elapsed).toBeLessThan(DEADLINE_MS + 2000);
       expect(await cognitoUser(users.down.email)).toBeUndefined();
-    } finally {
-      await bridge.register(USER_MIGRATION_FUNCTION, {
-        modulePath: bundles.userMigration,
-        env: triggerEnv(),
-      });
-    }
+    });
   });
 
   it("migrates a password that breaks the policy as RESET_REQUIRED, so Cognito asks for a new one", async () => {
