@@ -1,4 +1,4 @@
-import { defineAppRules, type RealmUser } from "../src/index.js";
+import { defineAppRules, GuardError, type RealmUser } from "../src/index.js";
 import { MemoryClient } from "../src/memory.js";
 
 /** The users of every fixture; each owns documents in each collection. */
@@ -100,4 +100,15 @@ export function seededClient(): MemoryClient {
     });
   }
   return client;
+}
+
+/** The code of the GuardError the operation failed with, or "ACCEPTED" when it succeeded. */
+export async function guardErrorCode(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof GuardError) return error.code;
+    throw error;
+  }
+  return "ACCEPTED";
 }

@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearerToken, createIdentityVerifier, GuardError, type IdentityVerifier } from "../src/index.js";
+import { guardErrorCode } from "./fixtures.js";
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
 
@@ -19,16 +20,6 @@ function sign(
   const body = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
   const signature = createSign("RSA-SHA256").update(body).sign(key);
   return `${body}.${base64url(signature)}`;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GuardError) return error.code;
-    throw error;
-  }
-  return "ACCEPTED";
 }
 
 describe("tokens signed by a local key set", () => {
@@ -105,7 +96,7 @@ describe("tokens signed by a local key set", () => {
       issuer,
       whenNoRealmUserId: "refuse",
     });
-    expect(await codeOf(strict.verify(token))).toBe("USER_ID_MISSING");
+    expect(await guardErrorCode(strict.verify(token))).toBe("USER_ID_MISSING");
   });
 
   it("accepts access tokens only with a lookup for the Realm user id", async () => {
@@ -172,7 +163,7 @@ describe("tokens signed by a local key set", () => {
 
   for (const [name, forge] of forgeries) {
     it(`refuses ${name}`, async () => {
-      expect(await codeOf(verifier.verify(forge()))).toBe("TOKEN_INVALID");
+      expect(await guardErrorCode(verifier.verify(forge()))).toBe("TOKEN_INVALID");
     });
   }
 
@@ -214,7 +205,7 @@ describe("the production verifier (CognitoJwtVerifier)", () => {
   });
 
   it("refuses the same token carrying cognito-local's issuer", async () => {
-    expect(await codeOf(verifier.verify(token({ iss: `http://localhost:9229/${userPoolId}` })))).toBe(
+    expect(await guardErrorCode(verifier.verify(token({ iss: `http://localhost:9229/${userPoolId}` })))).toBe(
       "TOKEN_INVALID",
     );
   });
@@ -222,7 +213,7 @@ describe("the production verifier (CognitoJwtVerifier)", () => {
   it("refuses an access token where the ID token is expected", async () => {
     const iss = `https://cognito-idp.eu-west-1.amazonaws.com/${userPoolId}`;
     const access = token({ iss, token_use: "access", aud: undefined, client_id: clientId });
-    expect(await codeOf(verifier.verify(access))).toBe("TOKEN_INVALID");
+    expect(await guardErrorCode(verifier.verify(access))).toBe("TOKEN_INVALID");
   });
 });
 
@@ -299,15 +290,15 @@ describe("tokens issued by cognito-local", () => {
   });
 
   it("refuses its access token where the ID token is expected", async () => {
-    expect(await codeOf(localVerifier().verify(accessToken))).toBe("TOKEN_INVALID");
+    expect(await guardErrorCode(localVerifier().verify(accessToken))).toBe("TOKEN_INVALID");
   });
 
   it("refuses a token from another pool signed with the same emulator key", async () => {
-    expect(await codeOf(localVerifier().verify(otherPoolToken))).toBe("TOKEN_INVALID");
+    expect(await guardErrorCode(localVerifier().verify(otherPoolToken))).toBe("TOKEN_INVALID");
   });
 
   it("refuses a token issued to another client", async () => {
-    expect(await codeOf(localVerifier({ clientId: "someone-elses-client" }).verify(idToken))).toBe(
+    expect(await guardErrorCode(localVerifier({ clientId: "someone-elses-client" }).verify(idToken))).toBe(
       "TOKEN_INVALID",
     );
   });
