@@ -178,21 +178,21 @@ export type ImportResult =
       jobs: JobOutcome[];
     };
 
+/** What `import` is asked to do (its command-line flags). */
+export interface ImportOptions {
+  readonly snapshot: string;
+  readonly engine: "admin-create" | "csv-job";
+  readonly dryRun: boolean;
+  readonly limit?: number;
+  readonly listPool: boolean;
+  readonly outDir: string;
+  readonly run: boolean;
+  readonly maxUsersPerFile?: number;
+  readonly retryFailed: boolean;
+}
+
 /** `import`: plans if the ledger holds no finished plan, then runs one engine over the planned users. */
-export async function importCommand(
-  context: CommandContext,
-  options: {
-    snapshot: string;
-    engine: "admin-create" | "csv-job";
-    dryRun: boolean;
-    limit?: number;
-    listPool: boolean;
-    outDir: string;
-    run: boolean;
-    maxUsersPerFile?: number;
-    retryFailed: boolean;
-  },
-): Promise<ImportResult> {
+export async function importCommand(context: CommandContext, options: ImportOptions): Promise<ImportResult> {
   const { config } = context;
   const poolId = poolIdOf(config);
   const unlock = options.dryRun ? () => {} : lockLedger(config.ledger, "import");

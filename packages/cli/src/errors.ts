@@ -10,13 +10,45 @@ export type CliErrorCode =
   | "IMPORT_JOB"
   | "VERIFY_FAILED";
 
-/** An error the command reports to the operator; `exitCode` 2 means the command was used wrongly. */
-export class CliError extends MigrationError<CliErrorCode> {
+export type OperatorErrorCode =
+  | "BAD_TEMPLATE"
+  | "BAD_AUDIENCE"
+  | "CAMPAIGN_BUSY"
+  | "LEDGER_UNREADABLE"
+  | "FORECAST_INPUT"
+  | "TRANSPORT_CONFIG";
+
+interface CommandErrorOptions {
+  cause?: unknown;
+  exitCode?: 1 | 2;
+}
+
+/** An error a command reports to the operator: `exitCode` 2 means the command was used wrongly. */
+abstract class CommandError<Code extends string> extends MigrationError<Code> {
   readonly exitCode: 1 | 2;
 
-  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown; exitCode?: 1 | 2 }) {
+  protected constructor(
+    code: Code,
+    message: string,
+    usageCodes: readonly Code[],
+    options: CommandErrorOptions | undefined,
+  ) {
     super(code, message, options);
-    this.exitCode = options?.exitCode ?? (code === "BAD_USAGE" || code === "INVALID_CONFIG" ? 2 : 1);
+    this.exitCode = options?.exitCode ?? (usageCodes.includes(code) ? 2 : 1);
+  }
+}
+
+/** An error of the migration commands (export, plan, import, verify, status, doctor). */
+export class CliError extends CommandError<CliErrorCode> {
+  constructor(code: CliErrorCode, message: string, options?: CommandErrorOptions) {
+    super(code, message, ["BAD_USAGE", "INVALID_CONFIG"], options);
+  }
+}
+
+/** An error of the operator's commands (notify, forecast, report). */
+export class OperatorError extends CommandError<OperatorErrorCode> {
+  constructor(code: OperatorErrorCode, message: string, options?: CommandErrorOptions) {
+    super(code, message, ["BAD_TEMPLATE", "BAD_AUDIENCE"], options);
   }
 }
 

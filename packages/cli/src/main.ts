@@ -55,6 +55,32 @@ function print(command: Command, value: unknown, text: () => string): void {
   process.stdout.write(isJson(command) ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
 }
 
+/** The planning policy's flags: `plan` has them, and `import` for when it plans first. */
+function withPolicyOptions(command: Command, when = ""): Command {
+  return command
+    .option("--include-disabled", `${when}import users disabled in Realm`)
+    .option("--include-pending", `${when}import pending registrations (their email stays unverified)`)
+    .option(
+      "--trust-pending-emails",
+      "import pending registrations with a verified email, so they can reset",
+    );
+}
+
+interface PolicyFlags {
+  includeDisabled?: boolean;
+  includePending?: boolean;
+  trustPendingEmails?: boolean;
+}
+
+// Trusting pending emails means importing pending registrations.
+function policyFlags(options: PolicyFlags): FlagSettings {
+  return {
+    "policy.includeDisabled": options.includeDisabled,
+    "policy.includePending": options.includePending ?? (options.trustPendingEmails ? true : undefined),
+    "policy.trustPendingEmails": options.trustPendingEmails,
+  };
+}
+
 /** Builds the `realm-to-cognito` program (migration commands); `main` adds the operator's and runs it. */
 export function buildProgram(): Command {
   const program = new Command("realm-to-cognito")
@@ -132,20 +158,15 @@ export function buildProgram(): Command {
       );
     });
 
-  program
-    .command("plan")
-    .description("compare a snapshot with the pool and record what import would do, with reasons")
-    .requiredOption("-s, --snapshot <file>", "snapshot file")
-    .option("--include-disabled", "import users disabled in Realm")
-    .option("--include-pending", "import pending registrations (their email stays unverified)")
-    .option("--trust-pending-emails", "import pending registrations with a verified email, so they can reset")
+  withPolicyOptions(
+    program
+      .command("plan")
+      .description("compare a snapshot with the pool and record what import would do, with reasons")
+      .requiredOption("-s, --snapshot <file>", "snapshot file"),
+  )
     .option("--no-list-pool", "use the pool listing stored in the ledger")
     .action(async (options, command: Command) => {
-      const config = configOf(command, {
-        "policy.includeDisabled": options.includeDisabled,
-        "policy.includePending": options.includePending ?? (options.trustPendingEmails ? true : undefined),
-        "policy.trustPendingEmails": options.trustPendingEmails,
-      });
+      const config = configOf(command, policyFlags(options));
       const summary = await planCommand(
         { config },
         { snapshot: options.snapshot, listPool: options.listPool },
@@ -167,7 +188,7 @@ export function buildProgram(): Command {
       );
     });
 
-  program
+  const importCli = program
     .command("import")
     .description("create the planned users in Cognito, exactly once, with one of two engines")
     .requiredOption("-s, --snapshot <file>", "snapshot file (planned first if the ledger has no plan)")
@@ -191,10 +212,8 @@ export function buildProgram(): Command {
     .option("--max-users-per-file <n>", "csv-job: users a file (at most 500,000)", positiveNumber)
     .option("--run", "csv-job: create, upload, start and poll the import jobs")
     .option("--role-arn <arn>", "csv-job: CloudWatch Logs role for the import jobs")
-    .option("--retry-failed", "plan failed users again (csv-job: into new files)")
-    .option("--include-disabled", "when planning, import users disabled in Realm")
-    .option("--include-pending", "when planning, import pending registrations (email unverified)")
-    .option("--trust-pending-emails", "import pending registrations with a verified email, so they can reset")
+    .option("--retry-failed", "plan failed users again (csv-job: into new files)");
+  withPolicyOptions(importCli, "when planning, ")
     .option("--no-list-pool", "when planning, skip the pool listing")
     .action(async (options, command: Command) => {
       const config = configOf(command, {
@@ -203,9 +222,7 @@ export function buildProgram(): Command {
         "import.concurrency": options.concurrency,
         "import.transport": options.transport,
         "cognito.importRoleArn": options.roleArn,
-        "policy.includeDisabled": options.includeDisabled,
-        "policy.includePending": options.includePending ?? (options.trustPendingEmails ? true : undefined),
-        "policy.trustPendingEmails": options.trustPendingEmails,
+        ...policyFlags(options),
       });
       const result = await importCommand(
         { config, quiet: command.optsWithGlobals<GlobalOptions>().quiet ?? false },

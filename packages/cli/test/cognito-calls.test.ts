@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   AdminCreateUserCommand,
   AdminGetUserCommand,
@@ -10,39 +7,23 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { listPoolUsers } from "../src/cognito/pool.js";
 import { importWithAdminCreate } from "../src/engines/admin-create.js";
-import { ImportLedger, ledgerKeyOf } from "../src/ledger.js";
+import type { ImportLedger } from "../src/ledger.js";
 import { isRetryableCognitoError, TokenBucket } from "../src/rate.js";
+import { plannedLedger, sourceUser, tempDir } from "./helpers.js";
 
 const cognito = mockClient(CognitoIdentityProviderClient);
 const client = new CognitoIdentityProviderClient({ region: "us-east-1" });
-const dir = mkdtempSync(join(tmpdir(), "r2c-calls-"));
+const dir = tempDir("r2c-calls-");
 afterEach(() => cognito.reset());
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function awsError(name: string, message = name): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 }
 
-function user(i: number): SnapshotLine {
-  return {
-    realmUserId: `64f65e24c2f20a0e2dff${String(i).padStart(4, "0")}`,
-    email: `user${i}@example.com`,
-    confirmed: true,
-    disabled: false,
-    source: "admin-api",
-  };
-}
-
-function ledgerWith(users: SnapshotLine[]): ImportLedger {
-  const ledger = ImportLedger.open(join(dir, `${Math.random().toString(36).slice(2)}.db`));
-  ledger.recordPlan(
-    users.map((u) => ({ key: ledgerKeyOf(u), user: u, emailKey: u.email, state: "planned" as const })),
-  );
-  return ledger;
-}
+const ledgerWith = (users: SnapshotLine[]) => plannedLedger(dir, users);
 
 function engine(ledger: ImportLedger, overrides: { rate?: number } = {}) {
   return importWithAdminCreate({
@@ -99,7 +80,7 @@ describe("AdminCreateUser engine against a mocked Cognito", () => {
   it("suppresses the welcome message, maps the attributes and sets a permanent password nobody knows", async () => {
     cognito.on(AdminCreateUserCommand).resolves({ User: { Username: "sub-1" } });
     cognito.on(AdminSetUserPasswordCommand).resolves({});
-    const ledger = ledgerWith([user(1)]);
+    const ledger = ledgerWith([sourceUser(1)]);
     const summary = await engine(ledger);
     expect(summary.outcomes.created).toBe(1);
     const create = cognito.commandCalls(AdminCreateUserCommand)[0]!.args[0].input;
@@ -148,7 +129,7 @@ describe("AdminCreateUser engine against a mocked Cognito", () => {
         awsError("LimitExceededException", "Exceeded daily email limit for the operation or the account."),
       );
     cognito.on(AdminSetUserPasswordCommand).resolves({});
-    const ledger = ledgerWith([user(1), user(2)]);
+    const ledger = ledgerWith([sourceUser(1), sourceUser(2)]);
     const summary = await engine(ledger);
     expect(summary.outcomes).toMatchObject({ created: 1, failed: 1 });
     expect(summary.retries).toBe(2);
@@ -184,7 +165,7 @@ describe("AdminCreateUser engine against a mocked Cognito", () => {
         UserAttributes: [{ Name: "custom:realm_user_id", Value: "ffffffffffffffffffffffff" }],
       });
     cognito.on(AdminSetUserPasswordCommand).resolves({});
-    const ledger = ledgerWith([user(1), user(2), user(3)]);
+    const ledger = ledgerWith([sourceUser(1), sourceUser(2), sourceUser(3)]);
     const summary = await engine(ledger);
     expect(summary.outcomes).toMatchObject({ "already-present": 1, created: 1, conflict: 1 });
     expect(ledger.get("64f65e24c2f20a0e2dff0001")?.state).toBe("already-present");
@@ -202,7 +183,7 @@ describe("AdminCreateUser engine against a mocked Cognito", () => {
     cognito
       .on(AdminCreateUserCommand)
       .rejects(awsError("AliasExistsException", "An account with the email already exists."));
-    const ledger = ledgerWith([user(1)]);
+    const ledger = ledgerWith([sourceUser(1)]);
     const summary = await importWithAdminCreate({
       client,
       ledger,
@@ -221,7 +202,7 @@ describe("AdminCreateUser engine against a mocked Cognito", () => {
   });
 
   it("changes nothing in a dry run", async () => {
-    const ledger = ledgerWith([user(1), user(2)]);
+    const ledger = ledgerWith([sourceUser(1), sourceUser(2)]);
     const summary = await importWithAdminCreate({
       client,
       ledger,
@@ -242,7 +223,7 @@ describe("AdminCreateUser engine against a mocked Cognito", () => {
   it("holds the configured rate however many requests are in flight", async () => {
     cognito.on(AdminCreateUserCommand).resolves({ User: { Username: "x" } });
     cognito.on(AdminSetUserPasswordCommand).resolves({});
-    const ledger = ledgerWith(Array.from({ length: 41 }, (_, i) => user(i + 1)));
+    const ledger = ledgerWith(Array.from({ length: 41 }, (_, i) => sourceUser(i + 1)));
     const started = performance.now();
     const summary = await engine(ledger, { rate: 100 });
     const seconds = (performance.now() - started) / 1000;

@@ -9,7 +9,7 @@ import {
   ListUsersCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { fromAttributeList } from "@realm-to-cognito/core";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   doctorCommand,
   exportCommand,
@@ -18,9 +18,9 @@ import {
   statusCommand,
   verifyCommand,
 } from "../src/commands.js";
-import { main } from "../src/main.js";
 import { readSnapshot } from "../src/snapshot-file.js";
-import { type CliSandbox, startCliSandbox } from "./sandbox.js";
+import { runMain } from "./helpers.js";
+import { adminCreateImport, type CliSandbox, startCliSandbox } from "./sandbox.js";
 
 let sandbox: CliSandbox;
 let adminSnapshot: string;
@@ -100,58 +100,23 @@ describe("plan, import, verify and status against cognito-local", () => {
 
     const dry = await importCommand(
       { config, quiet: true },
-      {
-        snapshot: adminSnapshot,
-        engine: "admin-create",
-        dryRun: true,
-        listPool: true,
-        outDir: sandbox.dir,
-        run: false,
-        retryFailed: false,
-      },
+      adminCreateImport(adminSnapshot, sandbox.dir, { dryRun: true }),
     );
     expect(dry.engine === "admin-create" && dry.outcomes["would-create"]).toBe(importable);
     const fresh = sandbox.config({ userPoolId: pool.userPoolId });
     const dryFresh = await importCommand(
       { config: fresh, quiet: true },
-      {
-        snapshot: adminSnapshot,
-        engine: "admin-create",
-        dryRun: true,
-        listPool: true,
-        outDir: sandbox.dir,
-        run: false,
-        retryFailed: false,
-      },
+      adminCreateImport(adminSnapshot, sandbox.dir, { dryRun: true }),
     );
     expect(dryFresh.engine === "admin-create" && dryFresh.outcomes["would-create"]).toBe(importable);
     expect(existsSync(fresh.ledger)).toBe(false);
     expect(await poolUsers(pool.userPoolId)).toHaveLength(0);
 
-    const first = await importCommand(
-      { config, quiet: true },
-      {
-        snapshot: adminSnapshot,
-        engine: "admin-create",
-        dryRun: false,
-        listPool: true,
-        outDir: sandbox.dir,
-        run: false,
-        retryFailed: false,
-      },
-    );
+    const first = await importCommand({ config, quiet: true }, adminCreateImport(adminSnapshot, sandbox.dir));
     expect(first.engine === "admin-create" && first.outcomes.created).toBe(importable);
     const second = await importCommand(
       { config, quiet: true },
-      {
-        snapshot: adminSnapshot,
-        engine: "admin-create",
-        dryRun: false,
-        listPool: true,
-        outDir: sandbox.dir,
-        run: false,
-        retryFailed: false,
-      },
+      adminCreateImport(adminSnapshot, sandbox.dir),
     );
     expect(second.engine === "admin-create" && second.outcomes.created).toBe(0);
 
@@ -172,19 +137,7 @@ describe("plan, import, verify and status against cognito-local", () => {
   it("leaves an imported user unable to sign in until ForgotPassword and ConfirmForgotPassword set a password", async () => {
     const pool = await sandbox.newPool();
     const config = sandbox.config({ userPoolId: pool.userPoolId });
-    await importCommand(
-      { config, quiet: true },
-      {
-        snapshot: adminSnapshot,
-        engine: "admin-create",
-        dryRun: false,
-        limit: 1,
-        listPool: true,
-        outDir: sandbox.dir,
-        run: false,
-        retryFailed: false,
-      },
-    );
+    await importCommand({ config, quiet: true }, adminCreateImport(adminSnapshot, sandbox.dir, { limit: 1 }));
     const [user] = await poolUsers(pool.userPoolId);
     const email = user!.email!;
     const client = sandbox.cognito.client();
@@ -201,18 +154,7 @@ describe("plan, import, verify and status against cognito-local", () => {
     // Neither the old Realm password nor anything else works: nobody knows the password.
     await expect(signIn(seededPassword(7, seededIndex))).rejects.toThrow();
     await client.send(new ForgotPasswordCommand({ ClientId: pool.clientId, Username: email }));
-    const db = JSON.parse(
-      readFileSync(join(sandbox.cognitoDir, ".cognito", "db", `${pool.userPoolId}.json`), "utf8"),
-    ) as {
-      Users: Record<
-        string,
-        { ConfirmationCode?: string; Attributes: Array<{ Name: string; Value: string }> }
-      >;
-    };
-    const stored = Object.values(db.Users).find(
-      (candidate) => fromAttributeList(candidate.Attributes).email === email,
-    );
-    const code = stored?.ConfirmationCode;
+    const code = await sandbox.cognito.latestCode(pool.userPoolId, email);
     expect(code).toBeDefined();
     await client.send(
       new ConfirmForgotPasswordCommand({
@@ -299,39 +241,18 @@ describe("secrets", () => {
     const secret = sandbox.realm.apiKey.privateKey;
     const saved = { ...process.env };
     Object.assign(process.env, sandbox.env);
+    const ledger = join(sandbox.dir, "secrets.db");
     let output = "";
-    const capture = (chunk: unknown) => {
-      output += String(chunk);
-      return true;
+    const said = ({ stdout, stderr }: { stdout: string; stderr: string }) => {
+      output += stdout + stderr;
     };
-    const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
-    const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
     try {
-      await main([
-        "node",
-        "realm-to-cognito",
-        "--ledger",
-        join(sandbox.dir, "secrets.db"),
-        "--json",
-        "doctor",
-      ]);
+      said(await runMain("--ledger", ledger, "--json", "doctor"));
       process.env.REALM_ADMIN_PRIVATE_KEY = "wrong-private-key-0123456789";
-      await main(["node", "realm-to-cognito", "--ledger", join(sandbox.dir, "secrets.db"), "doctor"]);
-      await main([
-        "node",
-        "realm-to-cognito",
-        "--ledger",
-        join(sandbox.dir, "secrets.db"),
-        "export",
-        "-o",
-        join(sandbox.dir, "s.ndjson"),
-        "--admin-api",
-      ]);
+      said(await runMain("--ledger", ledger, "doctor"));
+      said(await runMain("--ledger", ledger, "export", "-o", join(sandbox.dir, "s.ndjson"), "--admin-api"));
     } finally {
-      out.mockRestore();
-      err.mockRestore();
       process.env = saved;
-      process.exitCode = undefined;
     }
     expect(output).toContain("Admin API");
     expect(output).not.toContain(secret);

@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CognitoIdentityProviderClient,
@@ -15,7 +14,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { csvRow, csvValue, writeCsvFiles } from "../src/engines/csv-file.js";
 import { jobsToSettle, poolCsvHeader, runImportJobs, settleFromPool } from "../src/engines/csv-job.js";
-import { ImportLedger, ledgerKeyOf } from "../src/ledger.js";
+import { ledgerKeyOf } from "../src/ledger.js";
+import { plannedLedger, sourceUser, tempDir } from "./helpers.js";
 
 const HEADER = [
   "cognito:username",
@@ -43,39 +43,10 @@ const HEADER = [
   "custom:mongo_id",
 ];
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "r2c-csv-"));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function ledgerWith(users: SnapshotLine[]): ImportLedger {
-  const ledger = ImportLedger.open(join(tempDir(), "ledger.db"));
-  ledger.recordPlan(
-    users.map((user) => ({
-      key: ledgerKeyOf(user),
-      user,
-      emailKey: user.email.toLowerCase(),
-      state: "planned" as const,
-    })),
-  );
-  return ledger;
-}
+const ledgerWith = (users: SnapshotLine[]) => plannedLedger(tempDir(), users);
 
 function user(i: number, overrides: Partial<SnapshotLine> = {}): SnapshotLine {
-  return {
-    realmUserId: `64f65e24c2f20a0e2dff${i.toString(16).padStart(4, "0")}`,
-    email: `user${i}@example.com`,
-    mongoId: `6645b9c4a1e844379111${i.toString(16).padStart(4, "0")}`,
-    confirmed: true,
-    disabled: false,
-    source: "admin-api",
-    ...overrides,
-  };
+  return sourceUser(i, { mongoId: `6645b9c4a1e844379111${i.toString(16).padStart(4, "0")}`, ...overrides });
 }
 
 describe("CSV files for Cognito's import job", () => {

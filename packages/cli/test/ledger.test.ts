@@ -1,19 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SnapshotLine } from "@realm-to-cognito/core";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ImportLedger, LEDGER_MIGRATIONS, ledgerKeyOf, type PlannedUser } from "../src/ledger.js";
+import { tempDir } from "./helpers.js";
 
-const dirs: string[] = [];
 function ledgerFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), "r2c-ledger-"));
-  dirs.push(dir);
-  return join(dir, "ledger.db");
+  return join(tempDir("r2c-ledger-"), "ledger.db");
 }
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
 
 function user(overrides: Partial<SnapshotLine> = {}): SnapshotLine {
   return {

@@ -1,32 +1,10 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/main.js";
+import { describe, expect, it } from "vitest";
+import { runMain, tempDir } from "./helpers.js";
 
-const dir = mkdtempSync(join(tmpdir(), "r2c-main-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const out = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(["node", "realm-to-cognito", ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
+const dir = tempDir("r2c-main-");
+const run = runMain;
 
 describe("the realm-to-cognito command line", () => {
   it("answers --help on every command with exit 0", async () => {
@@ -88,32 +66,15 @@ describe("the realm-to-cognito command line", () => {
       `${ledger}.lock`,
       JSON.stringify({ pid: process.pid, command: "import", at: "2026-11-27T00:00:00Z" }),
     );
-    const refused = await run(
-      "--ledger",
-      ledger,
-      "--pool-id",
-      "p",
-      "import",
-      "-s",
-      join(dir, "none.ndjson"),
-      "--no-list-pool",
-    );
+    const importArgs = ["--ledger", ledger, "--pool-id", "p", "import", "-s", join(dir, "none.ndjson")];
+    const refused = await run(...importArgs, "--no-list-pool");
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/another import \(pid \d+\) is using/);
     writeFileSync(
       `${ledger}.lock`,
       JSON.stringify({ pid: 2 ** 22 + 17, command: "import", at: "2026-11-27T00:00:00Z" }),
     );
-    const taken = await run(
-      "--ledger",
-      ledger,
-      "--pool-id",
-      "p",
-      "import",
-      "-s",
-      join(dir, "none.ndjson"),
-      "--no-list-pool",
-    );
+    const taken = await run(...importArgs, "--no-list-pool");
     expect(taken.stderr).toMatch(/no snapshot at/);
     expect(existsSync(`${ledger}.lock`)).toBe(false);
   });

@@ -1,25 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatSnapshotLine, type SnapshotLine } from "@realm-to-cognito/core";
-import { afterAll, describe, expect, it } from "vitest";
+import { formatSnapshotLine } from "@realm-to-cognito/core";
+import { describe, expect, it } from "vitest";
 import { ImportLedger } from "../src/ledger.js";
 import { classify, planImport } from "../src/plan.js";
+import { sourceUser, tempDir } from "./helpers.js";
 
-const dir = mkdtempSync(join(tmpdir(), "r2c-plan-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("r2c-plan-");
 const policy = { includeDisabled: false, includePending: false };
-const id = (i: number) => `64f65e24c2f20a0e2dff0${String(i).padStart(3, "0")}`;
-function user(i: number, overrides: Partial<SnapshotLine> = {}): SnapshotLine {
-  return {
-    realmUserId: id(i),
-    email: `user${i}@example.com`,
-    confirmed: true,
-    disabled: false,
-    source: "admin-api",
-    ...overrides,
-  };
-}
+const user = sourceUser;
+const id = (i: number) => sourceUser(i).realmUserId!;
 const none = { policy, others: [], poolByEmail: [], poolById: [] };
 
 describe("the plan's rules", () => {

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   CognitoIdentityProviderClient,
@@ -7,9 +5,8 @@ import {
   type UserStatusType,
   type UserType,
 } from "@aws-sdk/client-cognito-identity-provider";
-import type { SnapshotLine } from "@realm-to-cognito/core";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { listPoolIntoLedger } from "../src/commands.js";
 import { loadConfig } from "../src/config.js";
 import { ImportLedger, LEDGER_MIGRATIONS, ledgerKeyOf } from "../src/ledger.js";
@@ -17,35 +14,20 @@ import { recipientsOf } from "../src/operator/audience.js";
 import { ledgerViewOf } from "../src/operator/ledger-view.js";
 import { hasReset, RESET_MARGIN_MS } from "../src/reset.js";
 import { migrationStatus } from "../src/status.js";
+import { plannedLedger, sourceUser, tempDir } from "./helpers.js";
 
 const cognito = mockClient(CognitoIdentityProviderClient);
 const client = new CognitoIdentityProviderClient({ region: "us-east-1" });
-const dir = mkdtempSync(join(tmpdir(), "r2c-reset-"));
+const dir = tempDir("r2c-reset-");
 afterEach(() => cognito.reset());
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const IMPORTED_AT = "2026-11-20T08:00:00.000Z";
 const later = (ms: number) => new Date(Date.parse(IMPORTED_AT) + ms);
 
-function snapshotUser(i: number): SnapshotLine {
-  return {
-    realmUserId: `64f65e24c2f20a0e2dff${String(i).padStart(4, "0")}`,
-    email: `user${i}@example.com`,
-    confirmed: true,
-    disabled: false,
-    source: "admin-api",
-  };
-}
-
 /** Users 1-2 imported by admin-create, 3-4 by a CSV job, all recorded as created at IMPORTED_AT. */
 function importedLedger(): ImportLedger {
-  const ledger = ImportLedger.open(join(dir, `${Math.random().toString(36).slice(2)}.db`), {
-    now: () => new Date(IMPORTED_AT),
-  });
-  const users = [1, 2, 3, 4].map(snapshotUser);
-  ledger.recordPlan(
-    users.map((u) => ({ key: ledgerKeyOf(u), user: u, emailKey: u.email, state: "planned" as const })),
-  );
+  const users = [1, 2, 3, 4].map((i) => sourceUser(i));
+  const ledger = plannedLedger(dir, users, { now: () => new Date(IMPORTED_AT) });
   ledger.assignCsvLines(
     "batch-1.csv",
     users.slice(2).map((u, i) => ({ key: ledgerKeyOf(u), line: i + 2, username: u.email })),
@@ -63,7 +45,7 @@ function importedLedger(): ImportLedger {
 }
 
 function listed(i: number, status: UserStatusType, lastModified: Date): UserType {
-  const u = snapshotUser(i);
+  const u = sourceUser(i);
   return {
     Username: u.email,
     Enabled: true,

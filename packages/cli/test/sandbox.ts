@@ -9,6 +9,7 @@ import {
   startAppServicesEmulator,
   startCognitoLocal,
 } from "@realm-to-cognito/sandbox";
+import type { ImportOptions } from "../src/commands.js";
 import { type Config, loadConfig } from "../src/config.js";
 
 export interface CliSandbox {
@@ -66,5 +67,23 @@ export async function startCliSandbox(options: { users: number; seed?: number })
       rmSync(dir, { recursive: true, force: true });
       rmSync(cognitoDir, { recursive: true, force: true });
     },
+  };
+}
+
+/** `import` with the admin-create engine for real, listing the pool first; `overrides` change that. */
+export function adminCreateImport(
+  snapshot: string,
+  outDir: string,
+  overrides: Partial<ImportOptions> = {},
+): ImportOptions {
+  return {
+    snapshot,
+    engine: "admin-create",
+    dryRun: false,
+    listPool: true,
+    outDir,
+    run: false,
+    retryFailed: false,
+    ...overrides,
   };
 }

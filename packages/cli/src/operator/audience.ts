@@ -1,5 +1,5 @@
 import { emailKey, isPlausibleEmail } from "@realm-to-cognito/core";
-import { OperatorError } from "./errors.js";
+import { OperatorError } from "../errors.js";
 import type { OperatorUser } from "./ledger-view.js";
 import type { Recipient } from "./send-ledger.js";
 

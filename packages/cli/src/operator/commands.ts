@@ -6,10 +6,10 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { createCognitoClient } from "../cognito/client.js";
 import { listPoolIntoLedger } from "../commands.js";
 import { type Config, loadConfig, required } from "../config.js";
+import { OperatorError } from "../errors.js";
 import { ImportLedger } from "../ledger.js";
 import { type Progress, startProgress } from "../progress.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
-import { OperatorError } from "./errors.js";
 import { type ForecastUser, forecastPhaseOne, formatForecast, usersLeftAtSwitch } from "./forecast.js";
 import { type LedgerView, ledgerViewOf } from "./ledger-view.js";
 import { notify } from "./notify.js";
@@ -19,6 +19,7 @@ import { SEND_STATUSES, SendLedger } from "./send-ledger.js";
 import {
   parseVariables,
   readTemplateFile,
+  type TransportFlags,
   type TransportSettings,
   transportSettingsFrom,
 } from "./settings.js";
@@ -44,7 +45,7 @@ export interface OperatorDeps {
 
 const DEFAULT_LEDGER = "realm-to-cognito.ledger.db";
 
-interface NotifyFlags {
+interface NotifyFlags extends TransportFlags {
   audience: string;
   campaign?: string;
   template?: string;
@@ -52,14 +53,6 @@ interface NotifyFlags {
   appName?: string;
   resetLink?: string;
   var: string[];
-  transport?: string;
-  smtpHost?: string;
-  smtpPort?: string;
-  smtpSecure?: boolean;
-  smtpAllowSelfSigned?: boolean;
-  sesRegion?: string;
-  sesEndpoint?: string;
-  sesConfigurationSet?: string;
   rate: number;
   concurrency: number;
   limit?: number;

@@ -1,4 +1,4 @@
-import { OperatorError } from "./errors.js";
+import { OperatorError } from "../errors.js";
 
 const DAY_MS = 86_400_000;
 

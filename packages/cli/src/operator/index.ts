@@ -1,3 +1,4 @@
+export { OperatorError, type OperatorErrorCode } from "../errors.js";
 export { AUDIENCES, type AudienceName, parseAudience, recipientsOf } from "./audience.js";
 export {
   BEFORE_SWITCH_TEMPLATE,
@@ -7,7 +8,6 @@ export {
   registerOperatorCommands,
   registerReport,
 } from "./commands.js";
-export { OperatorError, type OperatorErrorCode } from "./errors.js";
 export {
   type Forecast,
   type ForecastOptions,

@@ -1,7 +1,7 @@
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import type Database from "better-sqlite3";
+import { OperatorError } from "../errors.js";
 import { hasReset } from "../reset.js";
-import { OperatorError } from "./errors.js";
 
 /**
  * Where a source user stands, in the operator's words:

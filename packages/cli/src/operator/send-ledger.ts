@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { OperatorError } from "./errors.js";
+import { OperatorError } from "../errors.js";
 
 /**
  * Where a message to one user of one campaign stands.
@@ -178,14 +178,13 @@ export class SendLedger {
           .prepare("SELECT user_key FROM notification_sends WHERE campaign = ? AND status = 'sending'")
           .all(campaign) as Array<{ user_key: string }>;
         for (const { user_key } of stuck) {
-          this.setStatus(
+          this.setStatus({
             campaign,
-            user_key,
-            "unknown",
-            "the run died between claiming and confirming this send; it may have been delivered",
-            undefined,
+            userKey: user_key,
+            status: "unknown",
+            reason: "the run died between claiming and confirming this send; it may have been delivered",
             runId,
-          );
+          });
         }
         this.db
           .prepare(
@@ -230,7 +229,13 @@ export class SendLedger {
           )
           .all(campaign) as Array<{ user_key: string }>;
         for (const { user_key } of leaving) {
-          this.setStatus(campaign, user_key, "withdrawn", "no longer in the audience", undefined, runId);
+          this.setStatus({
+            campaign,
+            userKey: user_key,
+            status: "withdrawn",
+            reason: "no longer in the audience",
+            runId,
+          });
         }
         // A withdrawn user who is back in the audience is queued again: nothing was sent to them.
         const back = this.db
@@ -239,7 +244,7 @@ export class SendLedger {
           )
           .all(campaign) as Array<{ user_key: string }>;
         for (const { user_key } of back)
-          this.setStatus(campaign, user_key, "queued", undefined, undefined, runId);
+          this.setStatus({ campaign, userKey: user_key, status: "queued", runId });
         this.db.exec("DELETE FROM current_audience");
         return { added: added + back.length, withdrawn: leaving.length };
       })
@@ -292,7 +297,7 @@ export class SendLedger {
             "UPDATE notification_sends SET status = 'sending', attempts = attempts + 1, run_id = ?, transport = ?, reason = NULL, at = ? WHERE campaign = ? AND user_key = ?",
           )
           .run(runId, transport, this.stamp(), campaign, userKey);
-        this.history(campaign, userKey, "sending", undefined, undefined, runId);
+        this.history({ campaign, userKey, status: "sending", runId });
         return { claimed: true };
       })
       .immediate();
@@ -310,8 +315,8 @@ export class SendLedger {
     this.db
       .transaction(() => {
         if (outcome.status === "sent")
-          this.setStatus(campaign, userKey, "sent", undefined, outcome.messageId, runId);
-        else this.setStatus(campaign, userKey, outcome.status, outcome.reason, undefined, runId);
+          this.setStatus({ campaign, userKey, status: "sent", messageId: outcome.messageId, runId });
+        else this.setStatus({ campaign, userKey, status: outcome.status, reason: outcome.reason, runId });
       })
       .immediate();
   }
@@ -326,7 +331,15 @@ export class SendLedger {
       .get(messageId) as { campaign: string; user_key: string } | undefined;
     if (row === undefined) return false;
     this.db
-      .transaction(() => this.setStatus(row.campaign, row.user_key, "bounced", reason, messageId, undefined))
+      .transaction(() =>
+        this.setStatus({
+          campaign: row.campaign,
+          userKey: row.user_key,
+          status: "bounced",
+          reason,
+          messageId,
+        }),
+      )
       .immediate();
     return true;
   }
@@ -400,34 +413,45 @@ export class SendLedger {
       .all() as Array<{ day: string; status: SendStatus; count: number }>;
   }
 
-  private setStatus(
-    campaign: string,
-    userKey: string,
-    status: SendStatus,
-    reason: string | undefined,
-    messageId: string | undefined,
-    runId: string | undefined,
-  ): void {
+  private setStatus(event: SendEvent): void {
     this.db
       .prepare(
         "UPDATE notification_sends SET status = ?, reason = ?, message_id = COALESCE(?, message_id), at = ? WHERE campaign = ? AND user_key = ?",
       )
-      .run(status, reason ?? null, messageId ?? null, this.stamp(), campaign, userKey);
-    this.history(campaign, userKey, status, reason, messageId, runId);
+      .run(
+        event.status,
+        event.reason ?? null,
+        event.messageId ?? null,
+        this.stamp(),
+        event.campaign,
+        event.userKey,
+      );
+    this.history(event);
   }
 
-  private history(
-    campaign: string,
-    userKey: string,
-    status: SendStatus,
-    reason: string | undefined,
-    messageId: string | undefined,
-    runId: string | undefined,
-  ): void {
+  private history(event: SendEvent): void {
     this.db
       .prepare(
         "INSERT INTO notification_send_history (campaign, user_key, status, reason, message_id, run_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       )
-      .run(campaign, userKey, status, reason ?? null, messageId ?? null, runId ?? null, this.stamp());
+      .run(
+        event.campaign,
+        event.userKey,
+        event.status,
+        event.reason ?? null,
+        event.messageId ?? null,
+        event.runId ?? null,
+        this.stamp(),
+      );
   }
+}
+
+/** One change of a send's status, as recorded in its row and its history. */
+interface SendEvent {
+  readonly campaign: string;
+  readonly userKey: string;
+  readonly status: SendStatus;
+  readonly reason?: string;
+  readonly messageId?: string;
+  readonly runId?: string | undefined;
 }

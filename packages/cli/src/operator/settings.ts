@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { OperatorError } from "./errors.js";
+import { OperatorError } from "../errors.js";
 import { type MessageTemplate, messageTemplateSchema } from "./template.js";
 
 const SECRET_KEYS = ["pass", "password", "smtpPassword", "secretAccessKey"];
@@ -63,20 +63,20 @@ export function parseVariables(pairs: readonly string[]): Record<string, string>
   return variables;
 }
 
+/** notify's transport flags, as commander hands them over. */
+export interface TransportFlags {
+  transport?: string;
+  smtpHost?: string;
+  smtpPort?: string;
+  smtpSecure?: boolean;
+  smtpAllowSelfSigned?: boolean;
+  sesRegion?: string;
+  sesEndpoint?: string;
+  sesConfigurationSet?: string;
+}
+
 /** Builds transport settings from flags, falling back to the environment; names the field to fix. */
-export function transportSettingsFrom(
-  flags: {
-    transport?: string;
-    smtpHost?: string;
-    smtpPort?: string;
-    smtpSecure?: boolean;
-    smtpAllowSelfSigned?: boolean;
-    sesRegion?: string;
-    sesEndpoint?: string;
-    sesConfigurationSet?: string;
-  },
-  env: NodeJS.ProcessEnv,
-): TransportSettings {
+export function transportSettingsFrom(flags: TransportFlags, env: NodeJS.ProcessEnv): TransportSettings {
   const kind = flags.transport ?? env.NOTIFY_TRANSPORT;
   if (kind !== "smtp" && kind !== "ses") {
     throw new OperatorError(

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { OperatorError } from "./errors.js";
+import { OperatorError } from "../errors.js";
 
 /** A message template: `{{name}}` placeholders; values are HTML-escaped in `html`, kept as-is elsewhere. */
 export interface MessageTemplate {

@@ -2,8 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SnapshotLine } from "@realm-to-cognito/core";
+import { Command } from "commander";
 import { SMTPServer } from "smtp-server";
 import { ImportLedger, type PlannedUser } from "../../src/ledger.js";
+import { registerOperatorCommands } from "../../src/operator/index.js";
 
 export function tempDir(prefix = "operator-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -219,4 +221,48 @@ function parseMail(
     html: html.replace(/\r\n/g, "\n"),
     headers,
   };
+}
+
+/**
+ * Runs the operator's commands in this process, on `program` (default: a bare one) and with only `env`
+ * for an environment; what they print is captured.
+ */
+export async function runOperator(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; program?: Command } = {},
+): Promise<{ out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const program = options.program ?? new Command().exitOverride();
+  registerOperatorCommands(program, {
+    quiet: true,
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+    env: options.env ?? {},
+  });
+  await program.parseAsync(["node", "realm-to-cognito", ...args]);
+  return { out, err };
+}
+
+/** notify's flags for a local SMTP relay on `port`, with a sender, app name, reset link and rate. */
+export function smtpNotifyArgs(
+  port: number,
+  message: { from?: string; appName?: string; resetLink?: string; rate?: number } = {},
+): string[] {
+  return [
+    "--transport",
+    "smtp",
+    "--smtp-host",
+    "127.0.0.1",
+    "--smtp-port",
+    String(port),
+    "--from",
+    message.from ?? "noreply@example.com",
+    "--app-name",
+    message.appName ?? "Notes",
+    "--reset-link",
+    message.resetLink ?? "https://app.example.com/reset",
+    "--rate",
+    String(message.rate ?? 200),
+  ];
 }

@@ -1,9 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Command } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { registerOperatorCommands } from "../../src/operator/index.js";
-import { buildLedger, type Mailbox, startMailbox, tempDir } from "./fixtures.js";
+import { buildLedger, type Mailbox, runOperator, smtpNotifyArgs, startMailbox, tempDir } from "./fixtures.js";
 
 const PASSWORD = "s3cret-Smtp-Pa55word!";
 let mailbox: Mailbox;
@@ -19,37 +17,17 @@ afterEach(() => {
 });
 
 async function notifyWith(password: string, ledger: string, extra: string[] = []): Promise<string> {
-  let said = "";
-  const program = new Command().exitOverride();
-  registerOperatorCommands(program, {
-    quiet: true,
-    stdout: (t) => (said += t),
-    stderr: (t) => (said += t),
-    env: { SMTP_USER: "relay-user", SMTP_PASSWORD: password },
-  });
-  await program.parseAsync([
-    "node",
-    "realm-to-cognito",
-    "notify",
-    "--ledger",
-    ledger,
-    "--transport",
-    "smtp",
-    "--smtp-host",
-    "127.0.0.1",
-    "--smtp-port",
-    String(mailbox.port),
-    "--from",
-    "noreply@example.com",
-    "--app-name",
-    "Notes",
-    "--reset-link",
-    "https://example.com/reset",
-    "--rate",
-    "200",
-    ...extra,
-  ]);
-  return said;
+  const { out, err } = await runOperator(
+    [
+      "notify",
+      "--ledger",
+      ledger,
+      ...smtpNotifyArgs(mailbox.port, { resetLink: "https://example.com/reset" }),
+      ...extra,
+    ],
+    { env: { SMTP_USER: "relay-user", SMTP_PASSWORD: password } },
+  );
+  return out + err;
 }
 
 describe("the SMTP password", () => {

@@ -2,11 +2,17 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { Command } from "commander";
 import { afterEach, describe, expect, it } from "vitest";
-import { registerOperatorCommands } from "../../src/operator/index.js";
 import { SendLedger } from "../../src/operator/send-ledger.js";
-import { buildLedger, type Mailbox, realmIdOf, startMailbox, tempDir } from "./fixtures.js";
+import {
+  buildLedger,
+  type Mailbox,
+  realmIdOf,
+  runOperator,
+  smtpNotifyArgs,
+  startMailbox,
+  tempDir,
+} from "./fixtures.js";
 
 const child = fileURLToPath(new URL("./notify-child.ts", import.meta.url));
 const USERS = 12;
@@ -19,26 +25,7 @@ afterEach(async () => {
 });
 
 function notifyArgs(ledger: string, port: number, rate: number): string[] {
-  return [
-    "notify",
-    "--ledger",
-    ledger,
-    "--transport",
-    "smtp",
-    "--smtp-host",
-    "127.0.0.1",
-    "--smtp-port",
-    String(port),
-    "--from",
-    "noreply@example.com",
-    "--app-name",
-    "Notes",
-    "--reset-link",
-    "https://app.example.com/reset",
-    "--rate",
-    String(rate),
-    "--json",
-  ];
+  return ["notify", "--ledger", ledger, ...smtpNotifyArgs(port, { rate }), "--json"];
 }
 
 function startChild(args: string[]): { process: ChildProcess; exited: Promise<NodeJS.Signals | null> } {
@@ -52,11 +39,7 @@ function startChild(args: string[]): { process: ChildProcess; exited: Promise<No
 }
 
 async function runInProcess(args: string[]): Promise<Record<string, number>> {
-  let out = "";
-  const program = new Command().exitOverride();
-  registerOperatorCommands(program, { quiet: true, stdout: (t) => (out += t), env: {} });
-  await program.parseAsync(["node", "realm-to-cognito", ...args]);
-  return JSON.parse(out) as Record<string, number>;
+  return JSON.parse((await runOperator(args)).out) as Record<string, number>;
 }
 
 function copiesByRecipient(box: Mailbox): Map<string, number> {

@@ -3,11 +3,10 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { AccountSuspendedException, MessageRejected } from "@aws-sdk/client-sesv2";
 import Database from "better-sqlite3";
-import { Command } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { classifySesError, registerOperatorCommands } from "../../src/operator/index.js";
+import { classifySesError } from "../../src/operator/index.js";
 import { SendLedger } from "../../src/operator/send-ledger.js";
-import { buildLedger, realmIdOf, tempDir } from "./fixtures.js";
+import { buildLedger, realmIdOf, runOperator, tempDir } from "./fixtures.js";
 
 interface StoredEmail {
   messageId: string;
@@ -45,16 +44,9 @@ async function stored(): Promise<StoredEmail[]> {
 }
 
 async function run(args: string[]): Promise<string> {
-  let out = "";
-  const program = new Command().exitOverride();
   // Credentials for the emulator only; it checks that a SigV4 header is present, not what it says.
-  registerOperatorCommands(program, {
-    quiet: true,
-    stdout: (t) => (out += t),
-    env: { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" },
-  });
-  await program.parseAsync(["node", "realm-to-cognito", ...args]);
-  return out;
+  const env = { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" };
+  return (await runOperator(args, { env })).out;
 }
 
 function sesArgs(ledger: string, extra: string[] = []): string[] {

@@ -1,10 +1,16 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { Command } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { registerOperatorCommands } from "../../src/operator/index.js";
 import { SendLedger } from "../../src/operator/send-ledger.js";
-import { buildLedger, type Mailbox, realmIdOf, startMailbox, tempDir } from "./fixtures.js";
+import {
+  buildLedger,
+  type Mailbox,
+  realmIdOf,
+  runOperator,
+  smtpNotifyArgs,
+  startMailbox,
+  tempDir,
+} from "./fixtures.js";
 
 let mailbox: Mailbox;
 const refused = "gone@example.com";
@@ -22,19 +28,7 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-async function run(args: string[]): Promise<{ out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const program = new Command().exitOverride();
-  registerOperatorCommands(program, {
-    quiet: true,
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    env: {},
-  });
-  await program.parseAsync(["node", "realm-to-cognito", ...args]);
-  return { out, err };
-}
+const run = (args: string[]) => runOperator(args);
 
 function smtpArgs(ledger: string, campaign: string): string[] {
   return [
@@ -43,20 +37,11 @@ function smtpArgs(ledger: string, campaign: string): string[] {
     ledger,
     "--campaign",
     campaign,
-    "--transport",
-    "smtp",
-    "--smtp-host",
-    "127.0.0.1",
-    "--smtp-port",
-    String(mailbox.port),
-    "--from",
-    "Migration <noreply@example.com>",
-    "--app-name",
-    "Notes <&> Co",
-    "--reset-link",
-    "https://app.example.com/reset?email={email}",
-    "--rate",
-    "200",
+    ...smtpNotifyArgs(mailbox.port, {
+      from: "Migration <noreply@example.com>",
+      appName: "Notes <&> Co",
+      resetLink: "https://app.example.com/reset?email={email}",
+    }),
   ];
 }
 

@@ -12,12 +12,11 @@ import { exportCommand, importCommand, planCommand, statusCommand } from "../../
 import type { Config } from "../../src/config.js";
 import { ImportLedger } from "../../src/ledger.js";
 import { buildProgram } from "../../src/main.js";
-import { registerOperatorCommands } from "../../src/operator/index.js";
 import { renderLedgerFileTrend } from "../../src/operator/trend.js";
 import { RESET_MARGIN_MS } from "../../src/reset.js";
 import { readSnapshot } from "../../src/snapshot-file.js";
-import { type CliSandbox, startCliSandbox } from "../sandbox.js";
-import { type Mailbox, startMailbox } from "./fixtures.js";
+import { adminCreateImport, type CliSandbox, startCliSandbox } from "../sandbox.js";
+import { type Mailbox, runOperator, smtpNotifyArgs, startMailbox } from "./fixtures.js";
 
 let sandbox: CliSandbox;
 let mailbox: Mailbox;
@@ -96,18 +95,7 @@ beforeAll(async () => {
       beforeImport.ledger,
     ),
   ) as { sent: number; skipped: number };
-  await importCommand(
-    { config, quiet: true },
-    {
-      snapshot,
-      engine: "admin-create",
-      dryRun: false,
-      listPool: true,
-      outDir: sandbox.dir,
-      run: false,
-      retryFailed: false,
-    },
-  );
+  await importCommand({ config, quiet: true }, adminCreateImport(snapshot, sandbox.dir));
 }, 90_000);
 afterAll(async () => {
   await mailbox?.close();
@@ -116,34 +104,17 @@ afterAll(async () => {
 
 /** The CLI's own program with the operator's commands wired in as the lead will. */
 async function cli(args: string[], ledger = config.ledger): Promise<string> {
-  let out = "";
-  const program = buildProgram();
-  registerOperatorCommands(program, {
-    quiet: true,
-    stdout: (t) => (out += t),
-    env: { ...sandbox.env, COGNITO_USER_POOL_ID: userPoolId },
-  });
-  await program.parseAsync(["node", "realm-to-cognito", "--ledger", ledger, ...args]);
-  return out;
+  const env = { ...sandbox.env, COGNITO_USER_POOL_ID: userPoolId };
+  return (await runOperator(["--ledger", ledger, ...args], { env, program: buildProgram() })).out;
 }
 
 function smtpArgs(): string[] {
-  return [
-    "--transport",
-    "smtp",
-    "--smtp-host",
-    "127.0.0.1",
-    "--smtp-port",
-    String(mailbox.port),
-    "--from",
-    "noreply@example.com",
-    "--app-name",
-    "Sandbox",
-    "--reset-link",
-    "http://localhost/reset",
-    "--rate",
-    "500",
-  ];
+  return smtpNotifyArgs(mailbox.port, {
+    from: "noreply@example.com",
+    appName: "Sandbox",
+    resetLink: "http://localhost/reset",
+    rate: 500,
+  });
 }
 
 describe("the operator's commands after a real export, plan and import in the sandbox", () => {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { OperatorError } from "../../src/operator/errors.js";
+import { OperatorError } from "../../src/errors.js";
 import { SendLedger } from "../../src/operator/send-ledger.js";
 import { tempDir } from "./fixtures.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OperatorError } from "../../src/operator/errors.js";
+import { OperatorError } from "../../src/errors.js";
 import { checkTemplate, RESET_NOTICE_TEMPLATE, renderMessage } from "../../src/operator/template.js";
 import { TokenBucket } from "../../src/operator/token-bucket.js";
 
