@@ -278,6 +278,14 @@ export async function importCommand(context: CommandContext, options: ImportOpti
         files: { files: [], users: todo, refused: 0 },
         jobs: [],
       };
+    // Refuse a --run that cannot start a job before writing any file.
+    const roleArn = options.run
+      ? required(
+          config.cognito.importRoleArn,
+          "cognito.importRoleArn",
+          "CreateUserImportJob needs the CloudWatch Logs role: set it or --role-arn",
+        )
+      : undefined;
     const client = cognitoOf(context);
     mkdirSync(options.outDir, { recursive: true });
     const header = await poolCsvHeader(client, poolId);
@@ -291,16 +299,12 @@ export async function importCommand(context: CommandContext, options: ImportOpti
       ...(options.maxUsersPerFile ? { maxUsers: options.maxUsersPerFile } : {}),
     });
     let jobs: JobOutcome[] = [];
-    if (options.run) {
+    if (roleArn !== undefined) {
       jobs = await runImportJobs({
         client,
         ledger,
         userPoolId: poolId,
-        cloudWatchLogsRoleArn: required(
-          config.cognito.importRoleArn,
-          "cognito.importRoleArn",
-          "CreateUserImportJob needs the CloudWatch Logs role: set it or --role-arn",
-        ),
+        cloudWatchLogsRoleArn: roleArn,
         onJob: (job) => {
           if (!context.quiet) process.stderr.write(`import job ${job.jobId} (${job.file}): ${job.status}\n`);
         },
