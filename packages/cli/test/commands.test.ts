@@ -234,6 +234,23 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
     expect(again.engine === "csv-job" && again.files.users).toBe(0);
     expect(await poolUsers(pool.userPoolId)).toHaveLength(0);
   });
+
+  it("refuses --run without the CloudWatch Logs role before writing any file", async () => {
+    const pool = await sandbox.newPool();
+    const config = sandbox.config({ userPoolId: pool.userPoolId });
+    const outDir = join(sandbox.dir, "csv-no-role");
+    const options = {
+      snapshot: adminSnapshot,
+      engine: "csv-job" as const,
+      dryRun: false,
+      listPool: true,
+      outDir,
+      run: true,
+      retryFailed: false,
+    };
+    await expect(importCommand({ config, quiet: true }, options)).rejects.toThrow(/CloudWatch Logs role/);
+    expect(existsSync(outDir)).toBe(false);
+  });
 });
 
 describe("secrets", () => {
