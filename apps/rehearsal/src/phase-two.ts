@@ -4,10 +4,8 @@ import {
   ConfirmForgotPasswordCommand,
   ForgotPasswordCommand,
   InitiateAuthCommand,
-  ListUsersCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { ImportLedger } from "@realm-to-cognito/cli";
-import { REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
+import { ImportLedger, listPoolUsers, type PoolUser, TokenBucket } from "@realm-to-cognito/cli";
 import {
   type DemoContext,
   type DemoStep,
@@ -17,6 +15,9 @@ import {
   UnexpectedOutcome,
 } from "@realm-to-cognito/sandbox";
 import { runCli } from "./run-cli.js";
+
+// Below Cognito's UserList quota (30 a second), as the CLI's plan does.
+const LIST_USERS_PER_SECOND = 20;
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new UnexpectedOutcome(message);
@@ -49,16 +50,16 @@ export function phaseTwoFiles(directory: string): PhaseTwoFiles {
   };
 }
 
-async function poolUsers(
-  context: DemoContext,
-): Promise<Array<{ email: string; realmUserId: string | undefined }>> {
-  const { Users = [] } = await context.cognito.send(
-    new ListUsersCommand({ UserPoolId: context.world.userPoolId }),
+/** Everyone in the pool, through the CLI's own paginated, throttled listing. */
+async function poolUsers(context: DemoContext): Promise<PoolUser[]> {
+  const users: PoolUser[] = [];
+  const pages = listPoolUsers(
+    context.cognito,
+    context.world.userPoolId,
+    new TokenBucket(LIST_USERS_PER_SECOND),
   );
-  return Users.map((user) => {
-    const attribute = (name: string) => user.Attributes?.find((a) => a.Name === name)?.Value;
-    return { email: attribute("email") ?? "", realmUserId: attribute(REALM_USER_ID_ATTRIBUTE) };
-  });
+  for await (const page of pages) users.push(...page);
+  return users;
 }
 
 function ledgerCounts(files: PhaseTwoFiles): Record<string, number> {
@@ -116,7 +117,7 @@ export function phaseTwoSteps(files: PhaseTwoFiles, seed: number): DemoStep[] {
         const inPool = await poolUsers(context);
         context.facts.set(
           "emailsMigratedInPhaseOne",
-          new Set(inPool.map((user) => user.email.toLowerCase())),
+          new Set(inPool.map((user) => (user.email ?? "").toLowerCase())),
         );
         const migrated = inPool.filter((user) => user.realmUserId !== undefined).length;
         check(
@@ -167,7 +168,7 @@ export function phaseTwoSteps(files: PhaseTwoFiles, seed: number): DemoStep[] {
           "admin-create",
         ]);
         const after = await poolUsers(context);
-        const emails = new Set(after.map((user) => user.email.toLowerCase()));
+        const emails = new Set(after.map((user) => (user.email ?? "").toLowerCase()));
         check(after.length === before, `the pool went from ${before} to ${after.length} users`);
         check(emails.size === after.length, "an email appears twice in the pool");
         return `pool still holds ${after.length} users, each email once`;
