@@ -7,34 +7,10 @@ import { join } from "node:path";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import { writeCsvFiles } from "../packages/cli/src/engines/csv-file.js";
 import { ImportLedger, type PlannedUser } from "../packages/cli/src/ledger.js";
+import { POOL_CSV_HEADER as HEADER } from "../packages/cli/test/csv-header.js";
 
 const usersArg = process.argv.indexOf("--users");
 const count = usersArg > 0 ? Number(process.argv[usersArg + 1]) : 1_000_000;
-const HEADER = [
-  "cognito:username",
-  "name",
-  "given_name",
-  "family_name",
-  "middle_name",
-  "nickname",
-  "preferred_username",
-  "profile",
-  "picture",
-  "website",
-  "email",
-  "email_verified",
-  "gender",
-  "birthdate",
-  "zoneinfo",
-  "locale",
-  "phone_number",
-  "phone_number_verified",
-  "address",
-  "updated_at",
-  "cognito:mfa_enabled",
-  "custom:realm_user_id",
-  "custom:mongo_id",
-];
 const dir = mkdtempSync(join(tmpdir(), "r2c-bench-csv-"));
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 

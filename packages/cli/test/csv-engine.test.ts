@@ -15,33 +15,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { csvRow, csvValue, writeCsvFiles } from "../src/engines/csv-file.js";
 import { jobsToSettle, poolCsvHeader, runImportJobs, settleFromPool } from "../src/engines/csv-job.js";
 import { ledgerKeyOf } from "../src/ledger.js";
+import { POOL_CSV_HEADER as HEADER } from "./csv-header.js";
 import { plannedLedger, sourceUser, tempDir } from "./helpers.js";
-
-const HEADER = [
-  "cognito:username",
-  "name",
-  "given_name",
-  "family_name",
-  "middle_name",
-  "nickname",
-  "preferred_username",
-  "profile",
-  "picture",
-  "website",
-  "email",
-  "email_verified",
-  "gender",
-  "birthdate",
-  "zoneinfo",
-  "locale",
-  "phone_number",
-  "phone_number_verified",
-  "address",
-  "updated_at",
-  "cognito:mfa_enabled",
-  "custom:realm_user_id",
-  "custom:mongo_id",
-];
 
 const ledgerWith = (users: SnapshotLine[]) => plannedLedger(tempDir(), users);
 

@@ -1,0 +1,27 @@
+// The CSV header a user pool with the CLI's two custom attributes answers to GetCSVHeader, in its order.
+// Shared by the CSV engine tests and bench/import-csv.ts; no Vitest import, so tsx can load it too.
+export const POOL_CSV_HEADER = [
+  "cognito:username",
+  "name",
+  "given_name",
+  "family_name",
+  "middle_name",
+  "nickname",
+  "preferred_username",
+  "profile",
+  "picture",
+  "website",
+  "email",
+  "email_verified",
+  "gender",
+  "birthdate",
+  "zoneinfo",
+  "locale",
+  "phone_number",
+  "phone_number_verified",
+  "address",
+  "updated_at",
+  "cognito:mfa_enabled",
+  "custom:realm_user_id",
+  "custom:mongo_id",
+];
