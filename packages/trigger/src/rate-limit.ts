@@ -1,3 +1,5 @@
+import { emailKey } from "@realm-to-cognito/core";
+
 /**
  * Token buckets keyed by a string (an email key, a client address), held in memory: the limit is per
  * warm Lambda container, not global. Put a WAF rate rule or API Gateway throttling in front for a global
@@ -38,4 +40,20 @@ export class RateLimiter {
       this.buckets.delete(key);
     }
   }
+}
+
+/** The two limits each migration endpoint charges: one per email, one per caller address. */
+export interface EndpointLimits {
+  readonly perEmail: RateLimiter;
+  readonly perAddress: RateLimiter;
+}
+
+/**
+ * Charges both buckets, so one caller cannot spread requests over emails nor one email over callers;
+ * true when both still had a token.
+ */
+export function withinLimits(limits: EndpointLimits, address: string, email: string): boolean {
+  const addressAllowed = limits.perAddress.take(address);
+  const emailAllowed = limits.perEmail.take(emailKey(email));
+  return addressAllowed && emailAllowed;
 }

@@ -1,16 +1,16 @@
-import { emailKey, type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
+import { type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
 import * as z from "zod/mini";
 import type { PoolUsers } from "./cognito-users.js";
 import { emailField, readEndpointRequest } from "./endpoint-request.js";
 import { type HttpResult, jsonResult } from "./events.js";
 import { lazy } from "./lazy.js";
 import { type Logger, type LogOutcome, userRef } from "./log.js";
-import type { RateLimiter } from "./rate-limit.js";
+import { type EndpointLimits, withinLimits } from "./rate-limit.js";
 
 export interface PasswordResetRequestedServices {
   readonly mode: MigrationMode;
   readonly pool: PoolUsers;
-  readonly limits: { readonly perEmail: RateLimiter; readonly perAddress: RateLimiter };
+  readonly limits: EndpointLimits;
   readonly log: Logger;
 }
 
@@ -53,10 +53,7 @@ async function forgetMigratedUser(
   address: string,
 ): Promise<LogOutcome> {
   if (services.mode !== "realm-primary") return "ignored-in-cognito-primary";
-  // Both buckets are charged, so one caller cannot spread requests over emails nor one email over callers.
-  const addressAllowed = services.limits.perAddress.take(address);
-  const emailAllowed = services.limits.perEmail.take(emailKey(email));
-  if (!addressAllowed || !emailAllowed) return "rate-limited";
+  if (!withinLimits(services.limits, address, email)) return "rate-limited";
   const found = await services.pool.findByEmail(email);
   if (found === undefined) return "not-in-cognito";
   if (found.attributes[REALM_USER_ID_ATTRIBUTE] === undefined) return "not-migrated-user";

@@ -1,4 +1,4 @@
-import { emailKey, type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
+import { type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
 import type { AuthClient } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
 import type { PoolUsers } from "./cognito-users.js";
@@ -7,7 +7,7 @@ import { MigrationRefusedError, refusalOf } from "./errors.js";
 import { type HttpResult, jsonResult } from "./events.js";
 import { lazy } from "./lazy.js";
 import { type Logger, userRef } from "./log.js";
-import type { RateLimiter } from "./rate-limit.js";
+import { type EndpointLimits, withinLimits } from "./rate-limit.js";
 import { verifyWithRealm } from "./realm-check.js";
 
 export interface ResyncPasswordServices {
@@ -15,7 +15,7 @@ export interface ResyncPasswordServices {
   readonly realm: AuthClient;
   readonly realmTimeoutMs: number;
   readonly pool: PoolUsers;
-  readonly limits: { readonly perEmail: RateLimiter; readonly perAddress: RateLimiter };
+  readonly limits: EndpointLimits;
   readonly log: Logger;
 }
 
@@ -69,9 +69,8 @@ async function resync(
   if (services.mode !== "realm-primary") {
     throw new MigrationRefusedError("mode", "Cognito holds the passwords in cognito-primary mode");
   }
-  const addressAllowed = services.limits.perAddress.take(address);
-  const emailAllowed = services.limits.perEmail.take(emailKey(email));
-  if (!addressAllowed || !emailAllowed) throw new MigrationRefusedError("rate-limited", "too many attempts");
+  if (!withinLimits(services.limits, address, email))
+    throw new MigrationRefusedError("rate-limited", "too many attempts");
   const verdict = await verifyWithRealm(services.realm, email, password, services.realmTimeoutMs);
   const found = await services.pool.findByEmail(email);
   if (found === undefined) return "not-migrated";

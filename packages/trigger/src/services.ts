@@ -2,7 +2,7 @@ import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
 import type { TriggerConfig } from "./config.js";
 import { AdminApiDirectory, SnapshotDirectory, type UserDirectory } from "./directory.js";
 import type { Logger } from "./log.js";
-import { RateLimiter } from "./rate-limit.js";
+import { type EndpointLimits, RateLimiter } from "./rate-limit.js";
 
 /** The Realm client every handler uses; built once per container so warm calls reuse the location. */
 export function buildRealmClient(config: TriggerConfig): AuthClient {
@@ -43,7 +43,7 @@ export function buildDirectory(config: TriggerConfig, log: Logger): UserDirector
 }
 
 /** Per-container limits of the migration endpoints: 5 a burst then 5 a minute per email, 30/30 per address. */
-export function buildRateLimits(): { perEmail: RateLimiter; perAddress: RateLimiter } {
+export function buildRateLimits(): EndpointLimits {
   return {
     perEmail: new RateLimiter({ capacity: 5, perMinute: 5 }),
     perAddress: new RateLimiter({ capacity: 30, perMinute: 30 }),
