@@ -73,6 +73,7 @@ export function httpApiEvent(
   const now = new Date();
   const isText = body.length === 0 || TEXT_CONTENT.test(headers["content-type"] ?? "application/json");
   const cookies = request.headers.cookie?.split(/;\s*/).filter(Boolean);
+  const queryStringParameters = queryParameters(url.searchParams);
   return {
     version: "2.0",
     routeKey,
@@ -80,9 +81,7 @@ export function httpApiEvent(
     rawQueryString: url.search.slice(1),
     ...(cookies && cookies.length > 0 ? { cookies } : {}),
     headers,
-    ...(queryParameters(url.searchParams)
-      ? { queryStringParameters: queryParameters(url.searchParams) }
-      : {}),
+    ...(queryStringParameters ? { queryStringParameters } : {}),
     requestContext: {
       accountId: "anonymous",
       apiId: "sandbox",
