@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { EmulatedApp } from "./app.js";
 import { refusals } from "./errors.js";
-import { noContent, type Reply, type Route, type RouteRequest } from "./http.js";
+import { noContent, type Reply, type Route, type RouteRequest, validated } from "./http.js";
 import { isObjectId } from "./ids.js";
 
 const ADMIN = "/api/admin/v3.0";
@@ -9,11 +9,10 @@ const APP = `${ADMIN}/groups/([^/]+)/apps/([^/]+)`;
 
 const apiKeyLogin = z.object({ username: z.string(), apiKey: z.string() });
 const newUser = z.object({ email: z.string().min(1), password: z.string() });
+const objectId = z.string().refine(isObjectId, "must be a 24-hex ObjectId");
+const pendingQuery = z.object({ after: objectId.optional() });
 const listQuery = z.object({
-  after: z
-    .string()
-    .regex(/^[0-9a-f]{24}$/, "must be a 24-hex ObjectId")
-    .optional(),
+  after: objectId.optional(),
   status: z.enum(["enabled", "disabled"]).optional(),
   provider_types: z.string().optional(),
   sort: z.literal("_id").optional(),
@@ -84,7 +83,7 @@ export function adminRoutes(app: EmulatedApp): Route[] {
       },
     },
     route("GET", "users", (request) => {
-      const query = parseQuery(request.query);
+      const query = validated(listQuery, Object.fromEntries(request.query), "query");
       const listed =
         query.provider_types
           ?.split(",")
@@ -123,10 +122,7 @@ export function adminRoutes(app: EmulatedApp): Route[] {
       return noContent;
     }),
     route("GET", "user_registrations/pending_users", (request) => {
-      const after = request.query.get("after") ?? undefined;
-      if (after !== undefined && !isObjectId(after)) {
-        throw refusals.invalidParameter("after: must be a 24-hex ObjectId");
-      }
+      const { after } = validated(pendingQuery, { after: request.query.get("after") ?? undefined }, "query");
       return { status: 200, body: app.pendingUsers(after) };
     }),
     route("DELETE", "user_registrations/by_email/([^/]+)", (request) => {
@@ -146,15 +142,6 @@ export function adminRoutes(app: EmulatedApp): Route[] {
       return { status: 202 };
     }),
   ];
-}
-
-function parseQuery(query: URLSearchParams): z.infer<typeof listQuery> {
-  const parsed = listQuery.safeParse(Object.fromEntries(query));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw refusals.invalidParameter(`${issue?.path.join(".") ?? "query"}: ${issue?.message ?? "invalid"}`);
-  }
-  return parsed.data;
 }
 
 function appSummary(app: EmulatedApp): Record<string, unknown> {

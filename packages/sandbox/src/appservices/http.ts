@@ -134,15 +134,15 @@ function parseBody<T>(raw: Buffer, contentType: string | undefined, schema: z.Zo
   } catch {
     throw refusals.invalidJson();
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue?.path.join(".");
-    throw refusals.invalidParameter(
-      field ? `${field}: ${issue?.message ?? "invalid"}` : `invalid request body: ${issue?.message ?? ""}`,
-    );
-  }
-  return parsed.data;
+  return validated(schema, json, "invalid request body");
+}
+
+/** `value` checked against `schema`; the first issue is a 400 InvalidParameter naming its field (else `whole`). */
+export function validated<T>(schema: z.ZodType<T>, value: unknown, whole: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw refusals.invalidParameter(`${issue?.path.join(".") || whole}: ${issue?.message ?? "invalid"}`);
 }
 
 async function readBody(request: IncomingMessage): Promise<Buffer> {
