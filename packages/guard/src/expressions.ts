@@ -53,7 +53,8 @@ export const NEVER: Condition = { kind: "const", value: false };
 
 const USER_FIELDS = new Set(["id", "type", "data", "custom_data", "identities"]);
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** An object literal (or `Object.create(null)`): not an array, a Date, a BSON value or another class instance. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

@@ -1,5 +1,5 @@
 import { refused } from "./errors.js";
-import { type Filter, FORBIDDEN_KEYS } from "./expressions.js";
+import { type Filter, FORBIDDEN_KEYS, isPlainObject } from "./expressions.js";
 
 /**
  * Shape checks on what handler code passes to the guard. They run before any rewriting, so that what
@@ -44,12 +44,6 @@ const UPDATE_OPERATORS = new Set([
 ]);
 
 const ARRAY_MODIFIERS = new Set(["$each", "$position", "$slice", "$sort"]);
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** BSON values the driver serialises as data: ObjectId, Decimal128, Long, Binary... */
 function isBsonValue(value: object): boolean {
