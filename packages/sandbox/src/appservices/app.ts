@@ -71,15 +71,7 @@ export class EmulatedApp {
   // Email/password provider
 
   async register(email: string, password: string): Promise<void> {
-    checkPasswordLength(password);
-    const account: AccountRow = {
-      id: newObjectId(this.nowMs),
-      email,
-      password_hash: hashPassword(password),
-      confirmed: this.settings.autoConfirm ? 1 : 0,
-      user_id: null,
-      created_at: this.nowMs,
-    };
+    const account = this.newAccount(email, password, this.settings.autoConfirm);
     if (!this.store.insertAccount(account)) throw refusals.nameInUse();
     if (this.settings.autoConfirm) return;
     if (this.settings.confirmationFunction === undefined) {
@@ -250,15 +242,7 @@ export class EmulatedApp {
 
   /** Admin-created users skip confirmation and are listed at once. */
   createUser(email: string, password: string): Record<string, unknown> {
-    checkPasswordLength(password);
-    const account: AccountRow = {
-      id: newObjectId(this.nowMs),
-      email,
-      password_hash: hashPassword(password),
-      confirmed: 1,
-      user_id: null,
-      created_at: this.nowMs,
-    };
+    const account = this.newAccount(email, password, true);
     const userId = this.store.transaction(() => {
       if (!this.store.insertAccount(account)) throw refusals.nameInUse();
       return this.createUserObject(account, Math.floor(this.nowMs / 1000), null);
@@ -335,6 +319,19 @@ export class EmulatedApp {
   }
 
   // Internals
+
+  /** A login not yet stored and without a user object; refuses a password Realm would refuse. */
+  private newAccount(email: string, password: string, confirmed: boolean): AccountRow {
+    checkPasswordLength(password);
+    return {
+      id: newObjectId(this.nowMs),
+      email,
+      password_hash: hashPassword(password),
+      confirmed: confirmed ? 1 : 0,
+      user_id: null,
+      created_at: this.nowMs,
+    };
+  }
 
   private createUserObject(account: AccountRow, createdSeconds: number, lastLogin: number | null): string {
     const userId = newObjectId(this.nowMs);
