@@ -18,6 +18,7 @@ import {
 } from "./cognito/index.js";
 import {
   type FunctionUrlGateway,
+  functionArn,
   type HandlerOutput,
   type LambdaBridge,
   startFunctionUrlGateway,
@@ -42,7 +43,6 @@ export const SANDBOX_FUNCTIONS = [
 
 const REGION = "us-east-1";
 const POOL_NAME = "realm-to-cognito-sandbox";
-const ACCOUNT_ARN = `arn:aws:lambda:${REGION}:000000000000:function`;
 
 export type UserDirectoryKind = "admin-api" | "snapshot" | "none";
 
@@ -230,7 +230,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       (await findSandboxPool(admin)) ??
       (await createProductionShapedPool(admin, {
         name: POOL_NAME,
-        userMigrationLambdaArn: `${ACCOUNT_ARN}:${USER_MIGRATION_FUNCTION}`,
+        userMigrationLambdaArn: functionArn(USER_MIGRATION_FUNCTION),
       }));
 
     const env = handlerEnvironment({

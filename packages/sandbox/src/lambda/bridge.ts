@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LambdaFunctionError, LambdaFunctionNotFoundError } from "./errors.js";
 import {
+  functionArn,
   type HandlerOutput,
   type HostedFunction,
   hostFunction,
@@ -119,8 +120,12 @@ export async function startLambdaBridge(options: LambdaBridgeOptions = {}): Prom
       return;
     }
     if (!functions.has(name)) {
-      const arn = `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
-      sendServiceError(response, 404, "ResourceNotFoundException", `Function not found: ${arn}`);
+      sendServiceError(
+        response,
+        404,
+        "ResourceNotFoundException",
+        `Function not found: ${functionArn(name)}`,
+      );
       return;
     }
     const invocationType = String(request.headers["x-amz-invocation-type"] ?? "RequestResponse");

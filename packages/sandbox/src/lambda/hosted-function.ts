@@ -18,12 +18,17 @@ export interface HostedFunction {
 /** Where a worker's console output goes; `null` drops it. Never the bridge's own stdout by default. */
 export type HandlerOutput = NodeJS.WritableStream | null;
 
+/** The ARN Lambda would give a function of that name (the sandbox's account and region). */
+export function functionArn(name: string): string {
+  return `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+}
+
 /** The subset of Lambda's context object handlers read. */
 function lambdaContext(functionName: string, deadlineMs: number): Record<string, unknown> {
   return {
     functionName,
     functionVersion: "$LATEST",
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    invokedFunctionArn: functionArn(functionName),
     memoryLimitInMB: "128",
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
@@ -105,7 +110,7 @@ parentPort.on("message", async ({ id, payload, deadlineMs }) => {
     const name = workerData.functionName;
     const context = {
       functionName: name, functionVersion: "$LATEST",
-      invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:" + name,
+      invokedFunctionArn: workerData.functionArn,
       memoryLimitInMB: "128", awsRequestId: randomUUID(), logGroupName: "/aws/lambda/" + name,
       logStreamName: "sandbox", callbackWaitsForEmptyEventLoop: true,
       getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
@@ -159,6 +164,7 @@ function hostInWorker(
         moduleUrl: pathToFileURL(spec.modulePath).href,
         exportName: spec.exportName ?? "handler",
         functionName: name,
+        functionArn: functionArn(name),
       },
       stdout: true,
       stderr: true,

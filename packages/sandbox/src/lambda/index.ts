@@ -6,4 +6,4 @@ export {
   httpApiEvent,
   startFunctionUrlGateway,
 } from "./gateway.js";
-export type { HandlerOutput, LambdaFunctionSpec } from "./hosted-function.js";
+export { functionArn, type HandlerOutput, type LambdaFunctionSpec } from "./hosted-function.js";
