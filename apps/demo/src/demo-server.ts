@@ -1,7 +1,7 @@
 // Node side of the demo: builds the page once with Vite and serves it statically, next to the JSON that
 // tells it where the sandbox is. Not part of the browser bundle.
 import { rmSync } from "node:fs";
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -27,8 +27,8 @@ export interface DemoTargets {
   readonly clientId: string;
   readonly userPoolId: string;
   readonly migrationApiBaseUrl: string;
-  /** A directory holding cognito-local's `.cognito/db/<poolId>.json`, for the sandbox inbox. */
-  readonly cognitoDataDir?: string;
+  /** The last code cognito-local issued to `email`: the sandbox's stand-in for the user's mailbox. */
+  readonly cognitoCode?: (email: string) => Promise<string | undefined>;
 }
 
 export interface DemoServer {
@@ -72,8 +72,9 @@ export async function startDemoServer(
     const url = new URL(request.url ?? "/", "http://demo.invalid");
     if (url.pathname === DEMO_CONFIG_PATH) return sendJson(response, demoConfig(targets, lapsedEmails));
     if (url.pathname === "/_demo/cognito-code") {
-      const code = await latestCognitoCode(targets, url.searchParams.get("email") ?? "");
-      return sendJson(response, { code });
+      const email = url.searchParams.get("email") ?? "";
+      const code = email && targets.cognitoCode ? await targets.cognitoCode(email) : undefined;
+      return sendJson(response, { code: code ?? "" });
     }
     const path = normalize(url.pathname === "/" ? "/index.html" : url.pathname);
     const file = join(root, path);
@@ -118,47 +119,6 @@ export function demoConfig(targets: DemoTargets, lapsedEmails: Iterable<string> 
     sandbox: { outboxUrl: `${targets.realm.baseUrl}/_sandbox/outbox`, cognitoCodeUrl: "/_demo/cognito-code" },
     lapsedEmails: [...lapsedEmails],
   };
-}
-
-/**
- * The code cognito-local last issued to `email` (sign-up or forgot password), read from its database
- * file: the sandbox's stand-in for the user's mailbox.
- */
-export async function latestCognitoCode(targets: DemoTargets, email: string): Promise<string> {
-  if (!targets.cognitoDataDir || email === "") return "";
-  const file = await findFile(targets.cognitoDataDir, `${targets.userPoolId}.json`, 4);
-  if (!file) return "";
-  const db: unknown = JSON.parse(await readFile(file, "utf8"));
-  const users = typeof db === "object" && db !== null && "Users" in db ? db.Users : undefined;
-  if (typeof users !== "object" || users === null) return "";
-  const wanted = email.trim().toLowerCase();
-  for (const [username, user] of Object.entries(users as Record<string, CognitoLocalUser>)) {
-    const userEmail = user.Attributes?.find((attribute) => attribute.Name === "email")?.Value ?? username;
-    if (userEmail.toLowerCase() === wanted) return user.ConfirmationCode ?? "";
-  }
-  return "";
-}
-
-interface CognitoLocalUser {
-  Attributes?: { Name: string; Value?: string }[];
-  ConfirmationCode?: string;
-}
-
-async function findFile(directory: string, name: string, depth: number): Promise<string | undefined> {
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = await readdir(directory, { withFileTypes: true });
-  } catch {
-    return undefined;
-  }
-  for (const entry of entries) if (entry.isFile() && entry.name === name) return join(directory, name);
-  if (depth === 0) return undefined;
-  for (const entry of entries) {
-    if (!entry.isDirectory() || entry.name === "node_modules") continue;
-    const found = await findFile(join(directory, entry.name), name, depth - 1);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -61,7 +61,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
         clientId: world.clientId,
         userPoolId: world.userPoolId,
         migrationApiBaseUrl: world.api.baseUrl,
-        cognitoDataDir: join(dataDir, "cognito"),
+        cognitoCode: (email) => world.cognito.latestCode(world.userPoolId, email),
       },
       {
         ...(options.port !== undefined ? { port: options.port } : {}),

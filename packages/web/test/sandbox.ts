@@ -1,5 +1,5 @@
 // The sandbox world the tests run against, and small readers of the state it leaves behind.
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -54,18 +54,7 @@ export async function startTestWorld(mode: MigrationMode, seedUsers = 12): Promi
     }),
     ...poolReaders(admin, UserPoolId, world.clientId),
     async cognitoCode(email) {
-      const file = join(dataDir, "cognito", ".cognito", "db", `${UserPoolId}.json`);
-      const db = JSON.parse(await readFile(file, "utf8")) as {
-        Users?: Record<
-          string,
-          { Attributes?: { Name: string; Value?: string }[]; ConfirmationCode?: string }
-        >;
-      };
-      for (const user of Object.values(db.Users ?? {})) {
-        const userEmail = user.Attributes?.find((attribute) => attribute.Name === "email")?.Value;
-        if (userEmail?.toLowerCase() === email.toLowerCase()) return user.ConfirmationCode ?? "";
-      }
-      return "";
+      return (await world.cognito.latestCode(UserPoolId, email)) ?? "";
     },
     async importUser(email, attributes = {}) {
       await admin.send(
