@@ -23,17 +23,24 @@ export function functionArn(name: string): string {
   return `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
 }
 
-/** The subset of Lambda's context object handlers read. */
-function lambdaContext(functionName: string, deadlineMs: number): Record<string, unknown> {
+/** The fixed part of Lambda's context object; a worker receives it as data and adds the rest itself. */
+function contextFields(functionName: string): Record<string, unknown> {
   return {
     functionName,
     functionVersion: "$LATEST",
     invokedFunctionArn: functionArn(functionName),
     memoryLimitInMB: "128",
-    awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
     logStreamName: "sandbox",
     callbackWaitsForEmptyEventLoop: true,
+  };
+}
+
+/** The subset of Lambda's context object handlers read. */
+function lambdaContext(functionName: string, deadlineMs: number): Record<string, unknown> {
+  return {
+    ...contextFields(functionName),
+    awsRequestId: randomUUID(),
     getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
   };
 }
@@ -107,12 +114,9 @@ function load() {
 parentPort.on("message", async ({ id, payload, deadlineMs }) => {
   try {
     const handler = await load();
-    const name = workerData.functionName;
     const context = {
-      functionName: name, functionVersion: "$LATEST",
-      invokedFunctionArn: workerData.functionArn,
-      memoryLimitInMB: "128", awsRequestId: randomUUID(), logGroupName: "/aws/lambda/" + name,
-      logStreamName: "sandbox", callbackWaitsForEmptyEventLoop: true,
+      ...workerData.context,
+      awsRequestId: randomUUID(),
       getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
     };
     const result = await handler(JSON.parse(payload), context);
@@ -163,8 +167,7 @@ function hostInWorker(
       workerData: {
         moduleUrl: pathToFileURL(spec.modulePath).href,
         exportName: spec.exportName ?? "handler",
-        functionName: name,
-        functionArn: functionArn(name),
+        context: contextFields(name),
       },
       stdout: true,
       stderr: true,
