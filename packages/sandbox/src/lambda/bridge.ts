@@ -36,7 +36,12 @@ const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024; // Lambda's synchronous payload limit
 
 /** Accepts a plain name or a function ARN (with or without a qualifier), as the Invoke API does. */
 function functionNameOf(pathSegment: string): string {
-  const name = decodeURIComponent(pathSegment);
+  let name: string;
+  try {
+    name = decodeURIComponent(pathSegment);
+  } catch {
+    return pathSegment; // broken percent-encoding names no function: a 404, not a bridge failure
+  }
   const arn = /^arn:aws[\w-]*:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$/.exec(name);
   return arn?.[1] ?? name;
 }

@@ -84,6 +84,15 @@ describe("the Lambda bridge", () => {
     expect(body.message).toContain("function:nobody");
   });
 
+  it("answers a function name with broken percent-encoding with 404, not a bridge failure", async () => {
+    const response = await fetch(`${bridge.endpoint}/2015-03-31/functions/echo%E0%A4%A/invocations`, {
+      method: "POST",
+      body: "{}",
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get("x-amzn-errortype")).toBe("ResourceNotFoundException");
+  });
+
   it("accepts a function ARN in the path, as the Invoke API does", async () => {
     const arn = "arn:aws:lambda:us-east-1:000000000000:function:echo";
     expect((await invokeOverHttp(bridge, arn, { b: 2 })).body).toEqual({ received: { b: 2 } });
