@@ -9,6 +9,7 @@ import { AdminCreateUserCommand } from "@aws-sdk/client-cognito-identity-provide
 import { exportCommand, importCommand, verifyCommand } from "../packages/cli/src/commands.js";
 import { loadConfig } from "../packages/cli/src/config.js";
 import { forEachBounded } from "../packages/cli/src/rate.js";
+import { adminCreateImport, cliEnv } from "../packages/cli/test/sandbox.js";
 import { startAppServicesEmulator } from "../packages/sandbox/src/appservices/index.js";
 import { createProductionShapedPool, startCognitoLocal } from "../packages/sandbox/src/cognito/index.js";
 
@@ -65,16 +66,7 @@ try {
   const users = quick ? 300 : 1_300;
   const seeded = await realm.seed({ count: users, seed: 3 });
   const pool = await createProductionShapedPool(client, { name: "import" });
-  const env = {
-    REALM_APP_ID: realm.appId,
-    REALM_BASE_URL: realm.baseUrl,
-    REALM_GROUP_ID: realm.groupId,
-    REALM_APP_OBJECT_ID: realm.appObjectId,
-    REALM_ADMIN_PUBLIC_KEY: realm.apiKey.publicKey,
-    REALM_ADMIN_PRIVATE_KEY: realm.apiKey.privateKey,
-    COGNITO_ENDPOINT: cognito.endpoint,
-    COGNITO_USER_POOL_ID: pool.userPoolId,
-  };
+  const env = { ...cliEnv(realm, cognito), COGNITO_USER_POOL_ID: pool.userPoolId };
   const config = loadConfig({
     env,
     flags: {
@@ -93,18 +85,7 @@ try {
     `export of ${exported.manifest.users} users (seeded ${seeded.count}) from the Admin API: ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   started = performance.now();
-  const result = await importCommand(
-    { config, quiet: true },
-    {
-      snapshot,
-      engine: "admin-create",
-      dryRun: false,
-      listPool: true,
-      outDir: dir,
-      run: false,
-      retryFailed: false,
-    },
-  );
+  const result = await importCommand({ config, quiet: true }, adminCreateImport(snapshot, dir));
   const seconds = (performance.now() - started) / 1000;
   if (result.engine !== "admin-create") throw new Error("unexpected engine");
   console.log(

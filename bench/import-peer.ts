@@ -16,6 +16,7 @@ import {
 import { exportCommand, importCommand } from "../packages/cli/src/commands.js";
 import { loadConfig } from "../packages/cli/src/config.js";
 import { readSnapshot } from "../packages/cli/src/snapshot-file.js";
+import { adminCreateImport, cliEnv } from "../packages/cli/test/sandbox.js";
 import { startAppServicesEmulator } from "../packages/sandbox/src/appservices/index.js";
 import { createProductionShapedPool, startCognitoLocal } from "../packages/sandbox/src/cognito/index.js";
 
@@ -39,14 +40,7 @@ process.on("unhandledRejection", (error) => peerErrors.push(error));
 try {
   await realm.seed({ count: 100, seed: 5 });
   const client = cognito.client();
-  const env = {
-    REALM_GROUP_ID: realm.groupId,
-    REALM_APP_OBJECT_ID: realm.appObjectId,
-    REALM_ADMIN_PUBLIC_KEY: realm.apiKey.publicKey,
-    REALM_ADMIN_PRIVATE_KEY: realm.apiKey.privateKey,
-    REALM_BASE_URL: realm.baseUrl,
-    COGNITO_ENDPOINT: cognito.endpoint,
-  };
+  const env = cliEnv(realm, cognito);
   const all = join(dir, "all.ndjson");
   await exportCommand(
     { config: loadConfig({ env }), quiet: true },
@@ -72,15 +66,7 @@ try {
     const started = performance.now();
     const result = await importCommand(
       { config, quiet: true },
-      {
-        snapshot,
-        engine: "admin-create",
-        dryRun: false,
-        listPool: false,
-        outDir: dir,
-        run: false,
-        retryFailed: false,
-      },
+      adminCreateImport(snapshot, dir, { listPool: false }),
     );
     const seconds = (performance.now() - started) / 1000;
     if (result.engine !== "admin-create") throw new Error("unexpected engine");

@@ -209,15 +209,7 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
           : real.send(command as never),
     } as unknown as CognitoIdentityProviderClient;
     const outDir = join(sandbox.dir, "csv");
-    const options = {
-      snapshot: adminSnapshot,
-      engine: "csv-job" as const,
-      dryRun: false,
-      listPool: true,
-      outDir,
-      run: false,
-      retryFailed: false,
-    };
+    const options = adminCreateImport(adminSnapshot, outDir, { engine: "csv-job" });
     const result = await importCommand({ config, cognito, quiet: true }, options);
     if (result.engine !== "csv-job") throw new Error("expected the csv-job engine");
     const planned = result.planned!.counts.create;
@@ -239,15 +231,7 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
     const pool = await sandbox.newPool();
     const config = sandbox.config({ userPoolId: pool.userPoolId });
     const outDir = join(sandbox.dir, "csv-no-role");
-    const options = {
-      snapshot: adminSnapshot,
-      engine: "csv-job" as const,
-      dryRun: false,
-      listPool: true,
-      outDir,
-      run: true,
-      retryFailed: false,
-    };
+    const options = adminCreateImport(adminSnapshot, outDir, { engine: "csv-job", run: true });
     await expect(importCommand({ config, quiet: true }, options)).rejects.toThrow(/CloudWatch Logs role/);
     expect(existsSync(outDir)).toBe(false);
   });

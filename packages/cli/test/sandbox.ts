@@ -23,13 +23,9 @@ export interface CliSandbox {
   stop(): Promise<void>;
 }
 
-export async function startCliSandbox(options: { users: number; seed?: number }): Promise<CliSandbox> {
-  const dir = mkdtempSync(join(tmpdir(), "r2c-cli-"));
-  const cognitoDir = mkdtempSync(join(tmpdir(), "r2c-cognito-"));
-  const realm = await startAppServicesEmulator();
-  await realm.seed({ count: options.users, seed: options.seed ?? 7 });
-  const cognito = await startCognitoLocal({ dataDir: cognitoDir });
-  const env: Record<string, string> = {
+/** The CLI's environment for this emulator and cognito-local: the Realm app, its Admin API key, the endpoint. */
+export function cliEnv(realm: AppServicesEmulator, cognito: CognitoLocal): Record<string, string> {
+  return {
     REALM_APP_ID: realm.appId,
     REALM_BASE_URL: realm.baseUrl,
     REALM_GROUP_ID: realm.groupId,
@@ -39,6 +35,15 @@ export async function startCliSandbox(options: { users: number; seed?: number })
     COGNITO_ENDPOINT: cognito.endpoint,
     COGNITO_REGION: "us-east-1",
   };
+}
+
+export async function startCliSandbox(options: { users: number; seed?: number }): Promise<CliSandbox> {
+  const dir = mkdtempSync(join(tmpdir(), "r2c-cli-"));
+  const cognitoDir = mkdtempSync(join(tmpdir(), "r2c-cognito-"));
+  const realm = await startAppServicesEmulator();
+  await realm.seed({ count: options.users, seed: options.seed ?? 7 });
+  const cognito = await startCognitoLocal({ dataDir: cognitoDir });
+  const env = cliEnv(realm, cognito);
   return {
     realm,
     cognito,
