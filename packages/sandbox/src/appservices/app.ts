@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { refusals, ServiceError } from "./errors.js";
+import { refusals } from "./errors.js";
 import { isObjectId, newObjectId, newUserpassToken } from "./ids.js";
 import { readToken, signToken, type TokenClaims, type TokenScope } from "./jwt.js";
 import { hashPassword, passwordMatches } from "./passwords.js";
@@ -557,5 +557,3 @@ async function callUserFunction(
   if (!parsed.success) throw refusals.functionFailed("function must return {status: success|pending|fail}");
   return parsed.data.status;
 }
-
-export { ServiceError };
