@@ -10,6 +10,7 @@ import {
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFastCognitoSender, SigV4Signer } from "../src/cognito/fast-sender.js";
+import { isRetryableCognitoError } from "../src/rate.js";
 
 // The SDK's own signer, given node:crypto as its hash, is the reference our signatures must equal.
 class NodeSha256 {
@@ -86,7 +87,10 @@ describe("the fast transport against a Cognito-shaped server", () => {
       seen.push({ headers: request.headers, body });
       const target = String(request.headers["x-amz-target"]);
       response.setHeader("content-type", "application/x-amz-json-1.1");
-      if (target.endsWith("AdminCreateUser") && body.includes("taken@example.com")) {
+      if (body.includes("behind-proxy@example.com")) {
+        response.setHeader("content-type", "text/html");
+        response.writeHead(503).end("<html><body>503 Service Temporarily Unavailable</body></html>");
+      } else if (target.endsWith("AdminCreateUser") && body.includes("taken@example.com")) {
         response
           .writeHead(400)
           .end(JSON.stringify({ __type: "UsernameExistsException", message: "User account already exists" }));
@@ -150,6 +154,18 @@ describe("the fast transport against a Cognito-shaped server", () => {
       UserCreateDate: Date;
     };
     expect(user.UserCreateDate).toBeInstanceOf(Date);
+  });
+
+  it("turns an HTML error page from a proxy into a retryable HTTP error, not a JSON syntax error", async () => {
+    const failure = sender().send(
+      new AdminCreateUserCommand({ UserPoolId: "p", Username: "behind-proxy@example.com" }),
+    );
+    await expect(failure).rejects.toMatchObject({
+      name: "HTTP503",
+      message: "AdminCreateUser failed",
+      $metadata: { httpStatusCode: 503 },
+    });
+    expect(isRetryableCognitoError(await failure.catch((error: unknown) => error))).toBe(true);
   });
 
   it("leaves every other command to the SDK", async () => {

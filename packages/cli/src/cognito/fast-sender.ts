@@ -63,8 +63,13 @@ export function createFastCognitoSender(options: {
       now(),
     );
     const { status, text } = await post(secure ? httpsRequest : httpRequest, url, agent, signed, body);
-    const json = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
-    if (status >= 400) throw awsError(status, json, operation);
+    const json = text === "" ? {} : jsonObject(text);
+    if (status >= 400) throw awsError(status, json ?? {}, operation);
+    if (json === undefined)
+      throw Object.assign(new Error(`${operation}: the answer (HTTP ${status}) is not JSON`), {
+        name: "ProtocolError",
+        $metadata: { httpStatusCode: status },
+      });
     return withDates(json);
   };
   return { send: send as CognitoSender["send"] };
@@ -106,6 +111,16 @@ function post(
     );
     outgoing.end(body);
   });
+}
+
+// A proxy or load balancer in the way can answer with HTML; that must stay an HTTP error, not a SyntaxError.
+function jsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 // Errors as the SDK shapes them: `name` is the exception (`UsernameExistsException`), with the status.
