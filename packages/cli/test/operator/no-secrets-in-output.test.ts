@@ -53,4 +53,20 @@ describe("the SMTP password", () => {
     expect(everything).not.toContain(PASSWORD);
     expect(everything).not.toContain(Buffer.from(PASSWORD).toString("base64"));
   });
+
+  it("stops a campaign after five refused logins in a row instead of failing every user", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(
+      ledger,
+      Array.from({ length: 8 }, (_, i) => ({ index: i + 1, state: "created" as const })),
+    );
+    const received = mailbox.received.length;
+    const output = await notifyWith(`${PASSWORD}-wrong`, ledger);
+    expect(output).toContain(
+      "notify stopped: the transport failed 5 times in a row (last: SMTP 535 on AUTH PLAIN",
+    );
+    expect(output).not.toContain(PASSWORD);
+    expect(process.exitCode).toBe(1);
+    expect(mailbox.received).toHaveLength(received);
+  });
 });

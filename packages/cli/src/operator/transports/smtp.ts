@@ -34,7 +34,10 @@ export function classifySmtpError(error: unknown): SendOutcome {
     if (e.responseCode >= 500 && (e.command ?? "").toUpperCase().startsWith("RCPT")) {
       return { status: "bounced", reason };
     }
-    return { status: "failed", reason };
+    // The relay refusing our login fails every send alike; nodemailer gives it a response code too.
+    return e.code === "EAUTH"
+      ? { status: "failed", reason, transportDown: true }
+      : { status: "failed", reason };
   }
   const reason = `${e.code ?? "error"}: ${e.message ?? "unknown error"}`;
   if (e.code === "EAUTH" || e.code === "EDNS" || e.code === "EMESSAGE" || NOT_SENT.test(e.message ?? "")) {
