@@ -1,9 +1,4 @@
-import { InitiateAuthCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { type DemoStep, UnexpectedOutcome } from "@realm-to-cognito/sandbox";
-
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new UnexpectedOutcome(message);
-}
+import { check, cognitoVerdict, type DemoStep } from "@realm-to-cognito/sandbox";
 
 /**
  * Drift: a migrated user resets their password in Realm without the front end telling the backend
@@ -20,19 +15,8 @@ export const driftHealingStep: DemoStep = {
     const mail = context.world.realm.outbox.latest(user.email, "reset");
     check(mail, "Realm sent no reset email");
     await context.realm.resetPassword(mail.token, mail.tokenId, newPassword);
-    const signIn = (password: string) =>
-      context.cognito
-        .send(
-          new InitiateAuthCommand({
-            ClientId: context.world.clientId,
-            AuthFlow: "USER_PASSWORD_AUTH",
-            AuthParameters: { USERNAME: user.email, PASSWORD: password },
-          }),
-        )
-        .then(
-          () => true,
-          () => false,
-        );
+    const signIn = async (password: string) =>
+      (await cognitoVerdict(context, user.email, password)) === "accepted";
     check(!(await signIn(newPassword)), "Cognito already knew the new password: no drift to heal");
     const response = await fetch(`${context.world.api.baseUrl}/resync-password`, {
       method: "POST",

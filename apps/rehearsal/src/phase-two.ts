@@ -3,25 +3,23 @@ import { join } from "node:path";
 import {
   ConfirmForgotPasswordCommand,
   ForgotPasswordCommand,
-  InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { ImportLedger, listPoolUsers, type PoolUser, TokenBucket } from "@realm-to-cognito/cli";
 import {
+  check,
+  cognitoVerdict,
   type DemoContext,
   type DemoStep,
   seededEmail,
   seededPassword,
   seededState,
+  signInToCognito,
   UnexpectedOutcome,
 } from "@realm-to-cognito/sandbox";
 import { runCli } from "./run-cli.js";
 
 // Below Cognito's UserList quota (30 a second), as the CLI's plan does.
 const LIST_USERS_PER_SECOND = 20;
-
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new UnexpectedOutcome(message);
-}
 
 /** An active Realm user who did not sign in during phase 1, so the import created them without a password. */
 function firstImportedActiveUser(context: DemoContext, seed: number): { email: string; password: string } {
@@ -187,18 +185,7 @@ export function phaseTwoSteps(files: PhaseTwoFiles, seed: number): DemoStep[] {
       expected: "sign-in refused; ForgotPassword + code; sign-in with the new password",
       async run(context) {
         const imported = firstImportedActiveUser(context, seed);
-        const refused = await context.cognito
-          .send(
-            new InitiateAuthCommand({
-              ClientId: context.world.clientId,
-              AuthFlow: "USER_PASSWORD_AUTH",
-              AuthParameters: { USERNAME: imported.email, PASSWORD: imported.password },
-            }),
-          )
-          .then(
-            () => false,
-            () => true,
-          );
+        const refused = (await cognitoVerdict(context, imported.email, imported.password)) !== "accepted";
         check(refused, "Cognito accepted a password it was never given");
         await context.cognito.send(
           new ForgotPasswordCommand({ ClientId: context.world.clientId, Username: imported.email }),
@@ -214,14 +201,8 @@ export function phaseTwoSteps(files: PhaseTwoFiles, seed: number): DemoStep[] {
             Password: newPassword,
           }),
         );
-        const { AuthenticationResult } = await context.cognito.send(
-          new InitiateAuthCommand({
-            ClientId: context.world.clientId,
-            AuthFlow: "USER_PASSWORD_AUTH",
-            AuthParameters: { USERNAME: imported.email, PASSWORD: newPassword },
-          }),
-        );
-        check(AuthenticationResult?.IdToken, "no tokens after the reset");
+        const tokens = await signInToCognito(context, imported.email, newPassword);
+        check(tokens?.IdToken, "no tokens after the reset");
         return `${imported.email}: old password refused, reset by code, signed in`;
       },
     },

@@ -42,11 +42,13 @@ export class UnexpectedOutcome extends Error {
   }
 }
 
-function check(condition: unknown, message: string): asserts condition {
+/** Throws UnexpectedOutcome with `message` unless `condition` holds: how a step says it went wrong. */
+export function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new UnexpectedOutcome(message);
 }
 
-async function signInToCognito(context: DemoContext, email: string, password: string) {
+/** USER_PASSWORD_AUTH against the world's pool; the tokens, or the Cognito exception. */
+export async function signInToCognito(context: DemoContext, email: string, password: string) {
   const { AuthenticationResult } = await context.cognito.send(
     new InitiateAuthCommand({
       ClientId: context.world.clientId,
@@ -58,7 +60,7 @@ async function signInToCognito(context: DemoContext, email: string, password: st
 }
 
 /** The Cognito exception name of a refused call, or "accepted". */
-async function cognitoVerdict(context: DemoContext, email: string, password: string): Promise<string> {
+export async function cognitoVerdict(context: DemoContext, email: string, password: string): Promise<string> {
   try {
     await signInToCognito(context, email, password);
     return "accepted";

@@ -1,6 +1,8 @@
 export * from "./appservices/index.js";
 export * from "./cognito/index.js";
 export {
+  check,
+  cognitoVerdict,
   type DemoContext,
   type DemoRow,
   type DemoStep,
@@ -8,6 +10,7 @@ export {
   demoSteps,
   formatDemoTable,
   runDemoSteps,
+  signInToCognito,
   UnexpectedOutcome,
 } from "./demo.js";
 export * from "./lambda/index.js";
