@@ -179,7 +179,14 @@ export async function* readSnapshot(
 export async function checkSnapshot(file: string): Promise<string[]> {
   const paths = snapshotPaths(file);
   if (!existsSync(paths.manifest)) return [`no manifest beside ${file}`];
-  const manifest = manifestSchema.safeParse(JSON.parse(await readFile(paths.manifest, "utf8")));
+  const text = await readFile(paths.manifest, "utf8");
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return [`manifest ${paths.manifest} is not valid`];
+  }
+  const manifest = manifestSchema.safeParse(json);
   if (!manifest.success) return [`manifest ${paths.manifest} is not valid`];
   const hash = createHash("sha256");
   let bytes = 0;

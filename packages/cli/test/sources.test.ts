@@ -119,6 +119,8 @@ describe("export from the user collection", () => {
       "5:not a JSON object",
     ]);
     expect(await checkSnapshot(out)).toEqual([]);
+    writeFileSync(paths.manifest, '{"format": "realm-to-cognito/snap');
+    expect(await checkSnapshot(out)).toEqual([`manifest ${paths.manifest} is not valid`]);
   });
 
   it("resumes after the last _id written, cutting a torn last line, and ends with the same bytes as one run", async () => {
