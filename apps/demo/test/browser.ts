@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromiumLaunchOptions } from "@realm-to-cognito/sandbox";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 
 const SCREENSHOTS = join(
@@ -24,17 +25,7 @@ export interface Browser {
 export async function openBrowser(): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), "demo-chromium-"));
   const context: BrowserContext = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    ...chromiumLaunchOptions(),
     viewport: { width: 1100, height: 900 },
   });
   await mkdir(SCREENSHOTS, { recursive: true });

@@ -1,4 +1,5 @@
 export * from "./appservices/index.js";
+export { chromiumLaunchOptions } from "./browser.js";
 export * from "./cognito/index.js";
 export {
   check,
