@@ -63,6 +63,22 @@ function openLedger(config: Config): ImportLedger {
   return ImportLedger.open(config.ledger);
 }
 
+/** The Realm Admin API client the configuration describes; a missing setting is a ConfigError naming it. */
+export function adminClientOf(config: Config): AdminClient {
+  const baseUrl = config.realm.adminBaseUrl ?? config.realm.baseUrl;
+  return new AdminClient({
+    groupId: required(config.realm.groupId, "realm.groupId", "set it or REALM_GROUP_ID"),
+    appObjectId: required(config.realm.appObjectId, "realm.appObjectId", "set it or REALM_APP_OBJECT_ID"),
+    publicKey: required(config.realm.publicKey, "realm.publicKey", "set it or REALM_ADMIN_PUBLIC_KEY"),
+    privateKey: required(
+      config.secrets.realmAdminPrivateKey,
+      "REALM_ADMIN_PRIVATE_KEY",
+      "set the environment variable",
+    ),
+    ...(baseUrl ? { baseUrl } : {}),
+  });
+}
+
 /** `export`: writes a snapshot from the Admin API and/or the user collection. */
 export async function exportCommand(
   context: CommandContext,
@@ -98,23 +114,7 @@ export async function exportCommand(
       },
     };
   }
-  let admin: AdminClient | undefined;
-  if (options.adminApi) {
-    const { groupId, appObjectId, publicKey } = config.realm;
-    admin = new AdminClient({
-      groupId: required(groupId, "realm.groupId", "set it or REALM_GROUP_ID"),
-      appObjectId: required(appObjectId, "realm.appObjectId", "set it or REALM_APP_OBJECT_ID"),
-      publicKey: required(publicKey, "realm.publicKey", "set it or REALM_ADMIN_PUBLIC_KEY"),
-      privateKey: required(
-        config.secrets.realmAdminPrivateKey,
-        "REALM_ADMIN_PRIVATE_KEY",
-        "set the environment variable",
-      ),
-      ...((config.realm.adminBaseUrl ?? config.realm.baseUrl)
-        ? { baseUrl: config.realm.adminBaseUrl ?? config.realm.baseUrl }
-        : {}),
-    });
-  }
+  const admin = options.adminApi ? adminClientOf(config) : undefined;
   if (!admin && !collection)
     throw new CliError(
       "BAD_USAGE",

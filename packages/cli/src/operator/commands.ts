@@ -1,10 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { parseSnapshotLine, sameEmail } from "@realm-to-cognito/core";
-import { AdminClient, emailOf } from "@realm-to-cognito/realm";
+import { emailOf } from "@realm-to-cognito/realm";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { createCognitoClient } from "../cognito/client.js";
-import { listPoolIntoLedger } from "../commands.js";
+import { adminClientOf, listPoolIntoLedger } from "../commands.js";
 import { type Config, loadConfig, required } from "../config.js";
 import { OperatorError } from "../errors.js";
 import { ImportLedger } from "../ledger.js";
@@ -232,19 +232,7 @@ async function refreshPoolListing(
 }
 
 async function adminApiUsers(config: Config, migratedKeys: ReadonlySet<string>): Promise<ForecastUser[]> {
-  const admin = new AdminClient({
-    groupId: required(config.realm.groupId, "realm.groupId", "set it or REALM_GROUP_ID"),
-    appObjectId: required(config.realm.appObjectId, "realm.appObjectId", "set it or REALM_APP_OBJECT_ID"),
-    publicKey: required(config.realm.publicKey, "realm.publicKey", "set it or REALM_ADMIN_PUBLIC_KEY"),
-    privateKey: required(
-      config.secrets.realmAdminPrivateKey,
-      "REALM_ADMIN_PRIVATE_KEY",
-      "set the environment variable",
-    ),
-    ...((config.realm.adminBaseUrl ?? config.realm.baseUrl)
-      ? { baseUrl: (config.realm.adminBaseUrl ?? config.realm.baseUrl)! }
-      : {}),
-  });
+  const admin = adminClientOf(config);
   const users: ForecastUser[] = [];
   for await (const user of admin.users()) {
     if (user.disabled) continue; // a disabled user cannot sign in, so phase 1 cannot move them
