@@ -2,13 +2,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-  type CognitoIdentityProviderClient,
-} from "@aws-sdk/client-cognito-identity-provider";
 import type { MigrationMode } from "@realm-to-cognito/core";
-import { type SandboxWorld, startSandboxWorld } from "@realm-to-cognito/sandbox";
+import { importWithoutPassword, type SandboxWorld, startSandboxWorld } from "@realm-to-cognito/sandbox";
 import { type DemoServer, startDemoServer } from "./demo-server.js";
 
 export interface DemoUser {
@@ -96,29 +91,4 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     await stopWorld();
     throw error;
   }
-}
-
-/**
- * What the CLI's admin-create engine leaves behind: the user exists, confirmed, with a random permanent
- * password nobody knows, so sign-in fails and ForgotPassword works.
- */
-async function importWithoutPassword(
-  admin: CognitoIdentityProviderClient,
-  UserPoolId: string,
-  email: string,
-  attributes: Record<string, string>,
-): Promise<void> {
-  const UserAttributes = Object.entries({ email, email_verified: "true", ...attributes }).map(
-    ([Name, Value]) => ({
-      Name,
-      Value,
-    }),
-  );
-  await admin.send(
-    new AdminCreateUserCommand({ UserPoolId, Username: email, MessageAction: "SUPPRESS", UserAttributes }),
-  );
-  const unknowable = `${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url")}aA1!`;
-  await admin.send(
-    new AdminSetUserPasswordCommand({ UserPoolId, Username: email, Password: unknowable, Permanent: true }),
-  );
 }

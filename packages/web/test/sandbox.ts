@@ -2,13 +2,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  AdminCreateUserCommand,
-  AdminSetUserPasswordCommand,
-  type CognitoIdentityProviderClient,
-} from "@aws-sdk/client-cognito-identity-provider";
+import type { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import type { MigrationMode } from "@realm-to-cognito/core";
-import { type SandboxWorld, startSandboxWorld } from "@realm-to-cognito/sandbox";
+import { importWithoutPassword, type SandboxWorld, startSandboxWorld } from "@realm-to-cognito/sandbox";
 import type { MigratingAuthConfig } from "../src/index.js";
 import { type PoolReaders, poolReaders, seededUsers } from "./pool-readers.js";
 
@@ -56,29 +52,7 @@ export async function startTestWorld(mode: MigrationMode, seedUsers = 12): Promi
     async cognitoCode(email) {
       return (await world.cognito.latestCode(UserPoolId, email)) ?? "";
     },
-    async importUser(email, attributes = {}) {
-      await admin.send(
-        new AdminCreateUserCommand({
-          UserPoolId,
-          Username: email,
-          MessageAction: "SUPPRESS",
-          UserAttributes: Object.entries({ email, email_verified: "true", ...attributes }).map(
-            ([Name, Value]) => ({
-              Name,
-              Value,
-            }),
-          ),
-        }),
-      );
-      await admin.send(
-        new AdminSetUserPasswordCommand({
-          UserPoolId,
-          Username: email,
-          Password: randomPassword(),
-          Permanent: true,
-        }),
-      );
-    },
+    importUser: (email, attributes = {}) => importWithoutPassword(admin, UserPoolId, email, attributes),
     mail(email, kind) {
       const sent = world.realm.outbox.latest(email, kind);
       if (!sent) throw new Error(`no ${kind} mail to ${email}`);
@@ -89,12 +63,6 @@ export async function startTestWorld(mode: MigrationMode, seedUsers = 12): Promi
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** A password nobody knows, passing Cognito's default policy. */
-export function randomPassword(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return `${Buffer.from(bytes).toString("base64url")}aA1!`;
 }
 
 /** A fresh email for one test, so tests never share a user. */

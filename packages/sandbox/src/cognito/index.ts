@@ -8,6 +8,7 @@ export {
 export { CognitoLocalStartError } from "./errors.js";
 export {
   createProductionShapedPool,
+  importWithoutPassword,
   type ProductionShapedPool,
   type ProductionShapedPoolOptions,
 } from "./pool.js";

@@ -1,9 +1,11 @@
 import {
+  AdminCreateUserCommand,
+  AdminSetUserPasswordCommand,
   type CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
-import { MONGO_ID_ATTRIBUTE, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
+import { MONGO_ID_ATTRIBUTE, REALM_USER_ID_ATTRIBUTE, toAttributeList } from "@realm-to-cognito/core";
 
 export interface ProductionShapedPoolOptions {
   /** Pool name; default `realm-to-cognito-<time>`. */
@@ -69,4 +71,34 @@ export async function createProductionShapedPool(
   const clientId = appClient.UserPoolClient?.ClientId;
   if (!clientId) throw new Error("CreateUserPoolClient answered without a client id");
   return { userPoolId, clientId };
+}
+
+/**
+ * Puts a user in the pool the way the CLI's admin-create engine leaves them: confirmed, email verified,
+ * with a random permanent password nobody knows, so sign-in fails and ForgotPassword works. For tests
+ * and demos that need an imported user without running an import.
+ */
+export async function importWithoutPassword(
+  client: CognitoIdentityProviderClient,
+  userPoolId: string,
+  email: string,
+  attributes: Record<string, string> = {},
+): Promise<void> {
+  await client.send(
+    new AdminCreateUserCommand({
+      UserPoolId: userPoolId,
+      Username: email,
+      MessageAction: "SUPPRESS",
+      UserAttributes: toAttributeList({ email, email_verified: "true", ...attributes }),
+    }),
+  );
+  const unknowable = `${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url")}aA1!`;
+  await client.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: userPoolId,
+      Username: email,
+      Password: unknowable,
+      Permanent: true,
+    }),
+  );
 }
