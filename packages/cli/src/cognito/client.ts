@@ -6,11 +6,14 @@ export type CognitoSender = Pick<CognitoIdentityProviderClient, "send">;
 /**
  * Builds the Cognito client. Retries are ours (token bucket, backoff, the daily-email rule), so the
  * SDK makes one attempt. Against an emulator on localhost without AWS credentials, dummy ones are used.
+ * A request that gets no answer within `requestTimeoutMs` (default 30 s, as the fast transport) fails
+ * with the retryable TimeoutError instead of hanging the run.
  */
 export function createCognitoClient(options: {
   region: string;
   endpoint?: string | undefined;
   env?: NodeJS.ProcessEnv;
+  requestTimeoutMs?: number;
 }): CognitoIdentityProviderClient {
   const env = options.env ?? process.env;
   // Dummy credentials only for an emulator on this machine; any other endpoint (a VPC endpoint, say)
@@ -23,6 +26,12 @@ export function createCognitoClient(options: {
   return new CognitoIdentityProviderClient({
     region: options.region,
     maxAttempts: 1,
+    // Without throwOnRequestTimeout the SDK only warns and keeps waiting.
+    requestHandler: {
+      connectionTimeout: 5_000,
+      requestTimeout: options.requestTimeoutMs ?? 30_000,
+      throwOnRequestTimeout: true,
+    },
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(local ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
   });
