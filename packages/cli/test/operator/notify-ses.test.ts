@@ -1,10 +1,10 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { AccountSuspendedException, MessageRejected } from "@aws-sdk/client-sesv2";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { classifySesError } from "../../src/operator/index.js";
+import { classifySesError, createSesTransport } from "../../src/operator/index.js";
 import { SendLedger } from "../../src/operator/send-ledger.js";
 import { buildLedger, realmIdOf, runOperator, tempDir } from "./fixtures.js";
 
@@ -141,5 +141,33 @@ describe("notify through Amazon SES v2 (aws-ses-v2-local)", () => {
       status: "failed",
       transportDown: true,
     });
+  });
+});
+
+describe("an SES endpoint that never answers", () => {
+  it("ends the send as unknown (it may have gone out) and stops the run, instead of waiting forever", async () => {
+    const server = createServer(() => {});
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const ses = createSesTransport({
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      timeoutMs: 200,
+    });
+    try {
+      const outcome = await ses.send({
+        from: "noreply@example.com",
+        to: "user1@example.com",
+        subject: "s",
+        text: "t",
+        campaign: "hang",
+      });
+      expect(outcome).toMatchObject({ status: "unknown", transportDown: true });
+      expect(outcome.status === "unknown" && outcome.reason).toMatch(/^SES TimeoutError/);
+    } finally {
+      await ses.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

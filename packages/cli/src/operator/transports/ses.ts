@@ -9,6 +9,8 @@ export interface SesTransportOptions {
   readonly configurationSetName?: string;
   /** For tests; otherwise the SDK's default credential chain. */
   readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Deadline for one request in ms; default 30,000 (the SMTP transport's per-step deadline). */
+  readonly timeoutMs?: number;
   /** A client built by the composition root; wins over the fields above. */
   readonly client?: SESv2Client;
 }
@@ -49,6 +51,12 @@ export function createSesTransport(options: SesTransportOptions): MailTransport 
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
+      // An SES endpoint that never answers would otherwise hold the campaign forever (the SDK only warns).
+      requestHandler: {
+        connectionTimeout: 5_000,
+        requestTimeout: options.timeoutMs ?? 30_000,
+        throwOnRequestTimeout: true,
+      },
     });
   return {
     name: "ses",
