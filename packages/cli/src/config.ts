@@ -174,7 +174,9 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError("--config", `${file} is not valid JSON: ${(error as Error).message}`);
+    // V8 quotes the text around a bad token, which may be a secret pasted without quotes; keep the rest.
+    const reason = (error as Error).message.replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, "");
+    throw new ConfigError("--config", `${file} is not valid JSON: ${reason}`);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json))
     throw new ConfigError("--config", `${file} must hold a JSON object`);

@@ -44,6 +44,12 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ file: file("{not json") })).toThrow(/^--config: /);
   });
 
+  it("does not quote a secret pasted without quotes when the file is not valid JSON", () => {
+    const attempt = () => loadConfig({ file: file('{"realm": {"privateKey": k3y-SECRET-abcdefghij}}') });
+    expect(attempt).toThrow(/^--config: .* is not valid JSON: Unexpected token 'k'$/);
+    expect(attempt).not.toThrow(/SECRET/);
+  });
+
   it("keeps secrets out of anything that prints or serialises the configuration", () => {
     const config = loadConfig({
       env: { REALM_ADMIN_PRIVATE_KEY: "very-secret-key", MONGODB_URI: "mongodb://u:pw@h/db" },
