@@ -4,35 +4,22 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SnapshotLine } from "@realm-to-cognito/core";
 import { writeCsvFiles } from "../packages/cli/src/engines/csv-file.js";
-import { ImportLedger, type PlannedUser } from "../packages/cli/src/ledger.js";
+import { ImportLedger } from "../packages/cli/src/ledger.js";
 import { POOL_CSV_HEADER as HEADER } from "../packages/cli/test/csv-header.js";
+import { syntheticPlannedUsers } from "./import-users.js";
 
 const usersArg = process.argv.indexOf("--users");
 const count = usersArg > 0 ? Number(process.argv[usersArg + 1]) : 1_000_000;
 const dir = mkdtempSync(join(tmpdir(), "r2c-bench-csv-"));
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
-function* synthetic(): Generator<PlannedUser> {
-  for (let i = 0; i < count; i++) {
-    const user: SnapshotLine = {
-      realmUserId: i.toString(16).padStart(24, "0"),
-      email: `user${i}@example.com`,
-      mongoId: (i + 7).toString(16).padStart(24, "a"),
-      confirmed: true,
-      disabled: false,
-      extra: { name: i % 10 === 0 ? `Doe, Jane ${i}` : `User ${i}` },
-      source: "admin-api",
-    };
-    yield { key: user.realmUserId!, user, emailKey: user.email, state: "planned" };
-  }
-}
-
 try {
   const ledger = ImportLedger.open(join(dir, "ledger.db"));
   let started = performance.now();
-  ledger.recordPlan(synthetic());
+  ledger.recordPlan(
+    syntheticPlannedUsers(count, (i) => ({ name: i % 10 === 0 ? `Doe, Jane ${i}` : `User ${i}` })),
+  );
   console.log(
     `ledger filled with ${count} planned users in ${((performance.now() - started) / 1000).toFixed(1)} s (not part of the engine)`,
   );

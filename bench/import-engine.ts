@@ -4,31 +4,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SnapshotLine } from "@realm-to-cognito/core";
 import { createCognitoClient } from "../packages/cli/src/cognito/client.js";
 import { createFastCognitoSender } from "../packages/cli/src/cognito/fast-sender.js";
 import { importWithAdminCreate } from "../packages/cli/src/engines/admin-create.js";
-import { ImportLedger, type PlannedUser } from "../packages/cli/src/ledger.js";
+import { ImportLedger } from "../packages/cli/src/ledger.js";
 import { TokenBucket } from "../packages/cli/src/rate.js";
 import { startCognitoSink } from "./import-sink.js";
+import { syntheticPlannedUsers } from "./import-users.js";
 
 const quick = process.argv.includes("--quick");
 const dir = mkdtempSync(join(tmpdir(), "r2c-bench-engine-"));
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-
-function* syntheticUsers(count: number): Generator<PlannedUser> {
-  for (let i = 0; i < count; i++) {
-    const user: SnapshotLine = {
-      realmUserId: i.toString(16).padStart(24, "0"),
-      email: `user${i}@example.com`,
-      mongoId: (i + 1).toString(16).padStart(24, "a"),
-      confirmed: true,
-      disabled: false,
-      source: "admin-api",
-    };
-    yield { key: user.realmUserId!, user, emailKey: user.email, state: "planned" };
-  }
-}
 
 async function scenario(
   name: string,
@@ -36,7 +22,7 @@ async function scenario(
 ) {
   const sink = await startCognitoSink();
   const ledger = ImportLedger.open(join(dir, `${name.replace(/[^a-z0-9]+/gi, "-")}.db`));
-  ledger.recordPlan(syntheticUsers(options.users));
+  ledger.recordPlan(syntheticPlannedUsers(options.users));
   const sdk = createCognitoClient({ region: "us-east-1", endpoint: sink.endpoint });
   const client =
     options.transport === "sdk"
