@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromiumLaunchOptions } from "@realm-to-cognito/sandbox";
 import Database from "better-sqlite3";
 import { Command } from "commander";
 import { type Browser, chromium } from "playwright-core";
@@ -91,18 +92,7 @@ beforeAll(async () => {
   dir = tempDir();
   ledger = join(dir, "ledger.db");
   await migrationInProgress(ledger);
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
+  browser = await chromium.launch(chromiumLaunchOptions());
 });
 afterAll(async () => {
   await browser?.close();
