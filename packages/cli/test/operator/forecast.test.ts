@@ -1,3 +1,4 @@
+import { prng } from "@realm-to-cognito/sandbox";
 import { describe, expect, it } from "vitest";
 import {
   type ForecastUser,
@@ -7,14 +8,14 @@ import {
   signInProbability,
   usersLeftAtSwitch,
 } from "../../src/operator/forecast.js";
-import { lastSignInBefore, seededRandom, signedInBetween, simulateSignIns } from "./sign-in-simulation.js";
+import { lastSignInBefore, signedInBetween, simulateSignIns } from "./sign-in-simulation.js";
 
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 
 describe("the phase 1 forecast", () => {
   it("recovers the Gamma rate parameters from recencies drawn from the model itself", () => {
-    const random = seededRandom(7);
+    const random = prng(7);
     const recencies: number[] = [];
     // Lomax(α = 1.5, β = 20) by inversion, truncated at 180 days.
     while (recencies.length < 20_000) {

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromiumLaunchOptions } from "@realm-to-cognito/sandbox";
+import { chromiumLaunchOptions, prng } from "@realm-to-cognito/sandbox";
 import Database from "better-sqlite3";
 import { Command } from "commander";
 import { type Browser, chromium } from "playwright-core";
@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notify, registerOperatorCommands, SendLedger } from "../../src/operator/index.js";
 import type { MailTransport } from "../../src/operator/transports/transport.js";
 import { buildLedger, type LedgerUserSpec, tempDir } from "./fixtures.js";
-import { seededRandom } from "./sign-in-simulation.js";
 
 const artifacts = fileURLToPath(new URL("../../../../artifacts/", import.meta.url));
 const NOW = new Date("2026-11-27T09:00:00Z");
@@ -20,7 +19,7 @@ let ledger: string;
 
 /** A ledger of 400 users a month into phase 1, with a first import batch and a notification campaign. */
 async function migrationInProgress(file: string): Promise<void> {
-  const random = seededRandom(3);
+  const random = prng(3);
   const iso = (ms: number) => new Date(ms).toISOString();
   const specs: LedgerUserSpec[] = [];
   for (let index = 1; index <= 400; index++) {

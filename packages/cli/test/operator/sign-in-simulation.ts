@@ -2,19 +2,9 @@
 // it did not see. The generative process is NOT the forecast's model: rates are log-normal, and a share of
 // users churn (stop for good at a random moment), as real apps do.
 
-const DAY = 86_400_000;
+import { prng } from "@realm-to-cognito/sandbox";
 
-/** Mulberry32: small, fast, seedable. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const DAY = 86_400_000;
 
 function normal(random: () => number): number {
   const u = Math.max(random(), 1e-12);
@@ -43,7 +33,7 @@ export interface SimulationOptions {
 
 /** Simulates each user's sign-ins from account creation (up to two years before phase 1) to `end`. */
 export function simulateSignIns(options: SimulationOptions): SimulatedUser[] {
-  const random = seededRandom(options.seed);
+  const random = prng(options.seed);
   const median = (options.medianPerWeek ?? 0.5) / (7 * DAY);
   const churnShare = options.churnShare ?? 0.35;
   const users: SimulatedUser[] = [];
