@@ -16,7 +16,14 @@ import { EmulatorStore, type MailRow } from "./store.js";
 export type { ConfirmationFunction, FunctionStatus, ResetFunction } from "./app.js";
 export { toCanonicalExtendedJson } from "./ejson.js";
 export { EmulatorConfigError, ServiceError } from "./errors.js";
-export { prng, type SeededState, type SeedSummary, seededEmail, seededPassword, seededState } from "./seed.js";
+export {
+  prng,
+  type SeededState,
+  type SeedSummary,
+  seededEmail,
+  seededPassword,
+  seededState,
+} from "./seed.js";
 
 export interface AppServicesEmulatorOptions {
   /** Default memory; an SQLite file survives a restart (users, sessions, pending registrations, outbox). */
