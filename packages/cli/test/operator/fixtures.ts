@@ -102,6 +102,8 @@ export interface ReceivedMail {
 export interface Mailbox {
   readonly port: number;
   readonly received: ReceivedMail[];
+  /** Connection errors the server saw (a sender killed mid-session resets its socket). */
+  readonly connectionErrors: NodeJS.ErrnoException[];
   close(): Promise<void>;
 }
 
@@ -117,6 +119,7 @@ export interface MailboxOptions {
 /** A real SMTP server (smtp-server) on a free port that keeps what it receives. */
 export async function startMailbox(options: MailboxOptions = {}): Promise<Mailbox> {
   const received: ReceivedMail[] = [];
+  const connectionErrors: NodeJS.ErrnoException[] = [];
   const server = new SMTPServer({
     authOptional: options.credentials === undefined,
     allowInsecureAuth: true,
@@ -148,12 +151,16 @@ export async function startMailbox(options: MailboxOptions = {}): Promise<Mailbo
       });
     },
   });
+  // smtp-server re-emits socket errors on the server; without a listener a killed sender's
+  // ECONNRESET would become an uncaught exception in the test process.
+  server.on("error", (error: NodeJS.ErrnoException) => connectionErrors.push(error));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.server.address();
   if (address === null || typeof address === "string") throw new Error("no port");
   return {
     port: address.port,
     received,
+    connectionErrors,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -19,9 +19,12 @@ const USERS = 12;
 let mailbox: Mailbox | undefined;
 
 afterEach(async () => {
+  const errors = mailbox?.connectionErrors ?? [];
   await mailbox?.close();
   mailbox = undefined;
   process.exitCode = undefined;
+  // A killed sender may reset its connection; anything else the server saw is a finding.
+  expect(errors.filter((error) => error.code !== "ECONNRESET")).toEqual([]);
 });
 
 function notifyArgs(ledger: string, port: number, rate: number): string[] {
