@@ -1,8 +1,12 @@
-// Prints one plain closing line ("tests: N passed, N failed, N skipped") that any CI can read.
-import type { Reporter, TestModule } from "vitest/node";
+// Prints one plain closing line ("tests: N passed, N failed, N skipped") that any CI can read,
+// with ", N unhandled errors" appended when Vitest caught errors outside any test (they fail the run).
+import type { Reporter, SerializedError, TestModule } from "vitest/node";
 
 export default class SummaryLineReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+  ): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
     for (const module of testModules) {
       if (module.state() === "failed" && [...module.children.allTests()].length === 0) counts.failed++;
@@ -13,8 +17,12 @@ export default class SummaryLineReporter implements Reporter {
         else counts.skipped++;
       }
     }
+    const errors =
+      unhandledErrors.length === 0
+        ? ""
+        : `, ${unhandledErrors.length} unhandled error${unhandledErrors.length === 1 ? "" : "s"}`;
     process.stdout.write(
-      `\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
+      `\ntests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped${errors}\n`,
     );
   }
 }
