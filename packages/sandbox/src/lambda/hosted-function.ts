@@ -137,6 +137,16 @@ interface Pending {
   reject(error: Error): void;
 }
 
+/**
+ * A function's environment is as clean as Lambda's, except for the host's choice about the AWS
+ * SDK's Node 22 notice: real Lambda runs Node 22 and never prints it, the sandbox runs on the host's Node.
+ */
+function sdkNoticeSetting(): Record<string, string> {
+  const flag = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";
+  const value = process.env[flag];
+  return value === undefined ? {} : { [flag]: value };
+}
+
 function hostInWorker(
   name: string,
   spec: { modulePath: string; exportName?: string; env?: Record<string, string> },
@@ -149,6 +159,7 @@ function hostInWorker(
     AWS_REGION: "us-east-1",
     AWS_LAMBDA_FUNCTION_NAME: name,
     AWS_LAMBDA_FUNCTION_VERSION: "$LATEST",
+    ...sdkNoticeSetting(),
     ...spec.env,
   };
   const pending = new Map<number, Pending>();
