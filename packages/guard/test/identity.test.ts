@@ -1,6 +1,7 @@
 import { createSign, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { inspect } from "node:util";
 import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
@@ -166,6 +167,20 @@ describe("tokens signed by a local key set", () => {
       expect(await guardErrorCode(verifier.verify(forge()))).toBe("TOKEN_INVALID");
     });
   }
+
+  it("keeps the refused token's claims out of the error, its cause included, for any logger", async () => {
+    for (const [name, forge] of forgeries) {
+      const error = await verifier.verify(forge()).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error, name).toBeInstanceOf(GuardError);
+      const seen = inspect(error, { depth: 10, showHidden: true });
+      expect(seen, name).not.toContain("ada@example.com");
+      expect(seen, name).not.toContain("65f0c0ffee0000000000abcd");
+      expect(JSON.stringify(error, Object.getOwnPropertyNames(error)), name).not.toContain("ada@example.com");
+    }
+  });
 
   it("reads the bearer token from the Authorization header only", () => {
     expect(bearerToken("Bearer a.b.c")).toBe("a.b.c");
