@@ -13,7 +13,14 @@ import type { SnapshotLine } from "@realm-to-cognito/core";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { csvRow, csvValue, writeCsvFiles } from "../src/engines/csv-file.js";
-import { jobsToSettle, poolCsvHeader, runImportJobs, settleFromPool } from "../src/engines/csv-job.js";
+import {
+  jobsToSettle,
+  poolCsvHeader,
+  runImportJobs,
+  settleFromPool,
+  uploadDeadlineMs,
+} from "../src/engines/csv-job.js";
+import { CliError } from "../src/errors.js";
 import { ledgerKeyOf } from "../src/ledger.js";
 import { POOL_CSV_HEADER as HEADER } from "./csv-header.js";
 import { plannedLedger, sourceUser, tempDir } from "./helpers.js";
@@ -277,6 +284,71 @@ describe("import jobs (aws-sdk-client-mock: cognito-local has no import jobs)", 
     ).toEqual([]);
     ledger.close();
   }, 60_000);
+
+  it("fails a stalled upload at its deadline, with no presigned URL in the message, and re-runs into a new job", async () => {
+    const ledger = ledgerWith([user(1)]);
+    await writeCsvFiles({ ledger, header: HEADER, outDir: tempDir(), username: "email" });
+    const stalled = createServer(() => {}); // takes the upload and never answers
+    await new Promise<void>((resolve) => stalled.listen(0, "127.0.0.1", resolve));
+    const stalledBase = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`;
+    let job = 0;
+    cognito.on(CreateUserImportJobCommand).callsFake(() => {
+      job++;
+      const base = job === 1 ? stalledBase : uploadBase;
+      return {
+        UserImportJob: {
+          JobId: `import-${job}`,
+          PreSignedUrl: `${base}/upload/${job}?X-Amz-Signature=secret-signature`,
+          Status: "Created",
+        },
+      };
+    });
+    cognito.on(StartUserImportJobCommand).resolves({ UserImportJob: { Status: "Pending" } });
+    cognito.on(DescribeUserImportJobCommand).callsFake((input: { JobId: string }) => ({
+      UserImportJob: {
+        JobId: input.JobId,
+        Status: "Succeeded",
+        ImportedUsers: 1,
+        SkippedUsers: 0,
+        FailedUsers: 0,
+      },
+    }));
+    const run = () =>
+      runImportJobs({
+        client: new CognitoIdentityProviderClient({ region: "us-east-1" }),
+        ledger,
+        userPoolId: "pool",
+        cloudWatchLogsRoleArn: "arn",
+        pollMs: 1,
+        uploadTimeoutMs: 300,
+      });
+    try {
+      const started = performance.now();
+      const error = await run().then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect(error).toBeInstanceOf(CliError);
+      expect((error as CliError).message).toMatch(/did not finish within 0\.3 s.*import --run again/);
+      expect((error as CliError).message).not.toContain("secret-signature");
+      expect(cognito.commandCalls(StartUserImportJobCommand)).toHaveLength(0);
+      expect(ledger.counts()).toMatchObject({ planned: 1 });
+
+      const outcomes = await run();
+      expect(outcomes.map((outcome) => `${outcome.jobId}:${outcome.status}`)).toEqual(["import-2:Succeeded"]);
+      expect(ledger.counts()).toMatchObject({ created: 1, planned: 0 });
+    } finally {
+      stalled.closeAllConnections();
+      await new Promise<void>((resolve) => stalled.close(() => resolve()));
+      ledger.close();
+    }
+  });
+
+  it("gives an upload a minute plus its size at 512 KiB/s", () => {
+    expect(uploadDeadlineMs(0)).toBe(60_000);
+    expect(uploadDeadlineMs(100 * 1024 * 1024)).toBe(260_000);
+  });
 
   it("settles a partly successful job's users from the pool: created, already present, conflict, failed with its line", async () => {
     const ledger = ledgerWith([user(1), user(2), user(3), user(4)]);

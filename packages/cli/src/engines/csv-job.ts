@@ -22,6 +22,14 @@ export async function poolCsvHeader(client: CognitoSender, userPoolId: string): 
 
 const FINISHED = new Set(["Succeeded", "Failed", "Stopped", "Expired"]);
 
+/**
+ * A minute plus the time the file takes at 512 KiB/s (a 100 MB file: about 4 min 15 s), so a
+ * stalled connection fails the run instead of hanging it, and a slow office link still gets through.
+ */
+export function uploadDeadlineMs(bytes: number): number {
+  return 60_000 + Math.ceil((bytes / (512 * 1024)) * 1000);
+}
+
 export interface RunJobsOptions {
   readonly client: CognitoSender;
   readonly ledger: ImportLedger;
@@ -29,6 +37,8 @@ export interface RunJobsOptions {
   /** The role Cognito writes the job's CloudWatch logs with (CreateUserImportJob requires it). */
   readonly cloudWatchLogsRoleArn: string;
   readonly pollMs?: number;
+  /** Deadline for one file's upload; by default {@link uploadDeadlineMs} of its size. */
+  readonly uploadTimeoutMs?: number;
   readonly fetch?: typeof fetch;
   readonly onJob?: (job: { file: string; jobId: string; status: string }) => void;
 }
@@ -83,10 +93,11 @@ export async function runImportJobs(options: RunJobsOptions): Promise<JobOutcome
       throw new CliError("IMPORT_JOB", `CreateUserImportJob for ${file} returned no job id or upload URL`);
     const jobId = job.JobId;
     record(ledger, file, job);
-    const upload = await doFetch(job.PreSignedUrl, {
-      method: "PUT",
-      headers: { "x-amz-server-side-encryption": "aws:kms" },
-      body: await readFile(file),
+    const body = await readFile(file);
+    const upload = await uploadFile(doFetch, job.PreSignedUrl, body, {
+      file,
+      jobId,
+      timeoutMs: options.uploadTimeoutMs ?? uploadDeadlineMs(body.byteLength),
     });
     if (!upload.ok)
       throw new CliError(
@@ -120,6 +131,31 @@ export async function runImportJobs(options: RunJobsOptions): Promise<JobOutcome
     outcomes.push(outcome);
   }
   return outcomes;
+}
+
+async function uploadFile(
+  doFetch: typeof fetch,
+  url: string,
+  body: Uint8Array<ArrayBuffer>,
+  context: { file: string; jobId: string; timeoutMs: number },
+): Promise<Response> {
+  try {
+    return await doFetch(url, {
+      method: "PUT",
+      headers: { "x-amz-server-side-encryption": "aws:kms" },
+      body,
+      signal: AbortSignal.timeout(context.timeoutMs),
+    });
+  } catch (error) {
+    const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+    // The presigned URL is a credential for the upload: it is never part of the message.
+    throw new CliError(
+      "IMPORT_JOB",
+      timedOut
+        ? `upload of ${context.file} for import job ${context.jobId} did not finish within ${(context.timeoutMs / 1000).toFixed(context.timeoutMs < 10_000 ? 1 : 0)} s; the job was created but not started: run import --run again to upload into a new job`
+        : `upload of ${context.file} for import job ${context.jobId} failed (${error instanceof Error ? error.message : String(error)}); the job was created but not started: run import --run again`,
+    );
+  }
 }
 
 function outcomeOf(
