@@ -26,8 +26,8 @@ export class ServiceError extends MigrationError<"APP_SERVICES_REFUSED"> {
 
 /** The emulator was started with options it cannot honour (a caller's mistake). */
 export class EmulatorConfigError extends MigrationError<"INVALID_CONFIG"> {
-  constructor(message: string) {
-    super("INVALID_CONFIG", message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_CONFIG", message, options);
   }
 }
 

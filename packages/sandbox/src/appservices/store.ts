@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { EmulatorConfigError } from "./errors.js";
 
 /** An email/password login (Realm's "local-userpass" identity, and while unconfirmed its pending registration). */
 export interface AccountRow {
@@ -102,18 +103,38 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_by_recipient ON outbox(recipient, seq);
 `;
 
+/** Opens (or creates) the store's database; a file that cannot be one is refused untouched. */
+function openDatabase(file: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    if (file !== ":memory:") {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+    }
+    db.exec(SCHEMA);
+    return db;
+  } catch (error) {
+    db?.close();
+    const code = error instanceof Database.SqliteError ? error.code : undefined;
+    const problem =
+      code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT"
+        ? "is not an SQLite database (or is damaged)"
+        : `cannot be opened as the emulator's database (${error instanceof Error ? error.message : String(error)})`;
+    throw new EmulatorConfigError(
+      `storage file ${file} ${problem}: give the emulator a new file, or move this one away to start empty`,
+      { cause: error },
+    );
+  }
+}
+
 /** Everything the emulator remembers, in one SQLite database (a file, or `:memory:`). */
 export class EmulatorStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
-    this.db = new Database(file);
-    if (file !== ":memory:") {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
-    }
-    this.db.exec(SCHEMA);
+    this.db = openDatabase(file);
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminClient, AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AppServicesEmulator,
   type AppServicesEmulatorOptions,
+  EmulatorConfigError,
   startAppServicesEmulator,
 } from "../../src/appservices/index.js";
 
@@ -248,6 +249,20 @@ describe("users, pending registrations and sessions", () => {
     expect((await auth.login("kept@example.com", "password1")).userId).toBe(session.userId);
     const pending = realm.outbox.latest("waiting@example.com", "confirm")!;
     await auth.confirm(pending.token, pending.tokenId);
+  });
+
+  it("refuses a storage file that is not an SQLite database with a typed error that names it, and leaves it as it was", async () => {
+    const file = join(dir, "notes.txt");
+    await writeFile(file, "these are someone's notes, not a database\n".repeat(200));
+    const error = await startAppServicesEmulator({ storage: { kind: "sqlite", file } }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(EmulatorConfigError);
+    expect((error as EmulatorConfigError).code).toBe("INVALID_CONFIG");
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toMatch(/not an SQLite database/);
+    expect(await readFile(file, "utf8")).toBe("these are someone's notes, not a database\n".repeat(200));
   });
 
   it("serves the outbox to browsers at /_sandbox/outbox", async () => {
