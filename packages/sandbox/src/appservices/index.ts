@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import type { Duplex } from "node:stream";
+import { listen, type RunningServer } from "../http-server.js";
 import { adminRoutes } from "./admin-api.js";
 import { type AppSettings, type ConfirmationFunction, EmulatedApp, type ResetFunction } from "./app.js";
 import { clientRoutes } from "./client-api.js";
@@ -114,13 +114,14 @@ export async function startAppServicesEmulator(
     }));
   });
   server.on("clientError", (error: NodeJS.ErrnoException, socket) => answerUnparsable(error, socket));
-  let baseUrl: string;
+  let running: RunningServer;
   try {
-    baseUrl = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+    running = await listen(server, { port: options.port, host: options.host });
   } catch (error) {
     store.close();
     throw error;
   }
+  const baseUrl = running.origin;
   const settings: AppSettings = {
     ...settingsWithoutUrls,
     emailConfirmationUrl: options.emailConfirmationUrl ?? `${baseUrl}/_sandbox/pages/confirm`,
@@ -158,13 +159,7 @@ export async function startAppServicesEmulator(
     },
     seed: (seedOptions) => seedUsers({ store, customUserData: settings.customUserData }, seedOptions),
     stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        server.close(() => {
-          store.close();
-          resolve();
-        });
-        server.closeAllConnections();
-      });
+      stopped ??= running.close().then(() => store.close());
       return stopped;
     },
   };
@@ -251,16 +246,4 @@ function resolveSettings(
     refreshTokenTtlSeconds: 60 * 24 * 3600,
     now: options.now ?? Date.now,
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      const address = server.address() as AddressInfo;
-      const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-      resolve(`http://${shownHost}:${address.port}`);
-    });
-  });
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { BodyTooLargeError, listen, readBody } from "../http-server.js";
 import { LambdaFunctionError, LambdaFunctionNotFoundError } from "./errors.js";
 import {
   functionArn,
@@ -7,7 +8,6 @@ import {
   hostFunction,
   type LambdaFunctionSpec,
 } from "./hosted-function.js";
-import { BodyTooLargeError, listen, readBody } from "./http-server.js";
 
 /** A local stand-in for the Lambda Invoke API, hosting functions by name. */
 export interface LambdaBridge {
@@ -165,8 +165,7 @@ export async function startLambdaBridge(options: LambdaBridgeOptions = {}): Prom
         else response.destroy();
       });
     },
-    options.port ?? 0,
-    options.host,
+    { port: options.port, host: options.host, keepAliveTimeoutMs: 1_000 },
   );
 
   try {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { BodyTooLargeError, listen, readBody } from "../http-server.js";
 import type { LambdaBridge } from "./bridge.js";
-import { BodyTooLargeError, listen, readBody } from "./http-server.js";
 
 /** An HTTP front door that turns requests into API Gateway HTTP API (payload 2.0) events. */
 export interface FunctionUrlGateway {
@@ -211,8 +211,7 @@ export async function startFunctionUrlGateway(
         else response.destroy();
       });
     },
-    options.port ?? 0,
-    options.host,
+    { port: options.port, host: options.host, keepAliveTimeoutMs: 1_000 },
   );
   return { baseUrl: http.origin, stop: () => http.close() };
 }

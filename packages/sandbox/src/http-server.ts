@@ -34,18 +34,31 @@ export function readBody(request: IncomingMessage, limitBytes: number): Promise<
 
 export interface RunningServer {
   server: Server;
+  /** `http://address:port` as bound (an IPv6 address in brackets), usable as a base URL. */
   origin: string;
+  /** Stops listening and ends open connections, idle keep-alive ones included. */
   close(): Promise<void>;
 }
 
-/** Listens on `host:port` (port 0 = a free port) and returns the origin and a closer that ends open sockets. */
+export interface ListenOptions {
+  /** 0 (the default) takes a free port. */
+  readonly port?: number | undefined;
+  readonly host?: string | undefined;
+  /** How long an idle keep-alive connection is kept (Node's default: 5 s). */
+  readonly keepAliveTimeoutMs?: number | undefined;
+}
+
+/**
+ * Listens with `handler` (a request listener, or a server already set up) on `host:port` and returns
+ * the origin and a closer, the one way every server of the sandbox starts and stops.
+ */
 export async function listen(
-  listener: RequestListener,
-  port = 0,
-  host = "127.0.0.1",
+  handler: RequestListener | Server,
+  options: ListenOptions = {},
 ): Promise<RunningServer> {
-  const server = createServer(listener);
-  server.keepAliveTimeout = 1_000;
+  const server = typeof handler === "function" ? createServer(handler) : handler;
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
+  const { port = 0, host = "127.0.0.1" } = options;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -54,10 +67,11 @@ export async function listen(
     });
   });
   const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {
     server,
-    origin: `http://${host}:${address.port}`,
+    origin: `http://${shownHost}:${address.port}`,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
