@@ -59,6 +59,7 @@ interface NotifyFlags extends TransportFlags {
   dryRun: boolean;
   resendUnknown: boolean;
   retryFailed: boolean;
+  takeOver?: string;
   checkPool?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -375,6 +376,10 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
     )
     .option("--retry-failed", "send again to users whose earlier send failed (not bounced)", false)
     .option(
+      "--take-over <run-id>",
+      "take the campaign over from an unfinished run on another host that is gone (its cut-off sends become unknown)",
+    )
+    .option(
       "--check-pool",
       "imported-awaiting-reset: list the pool first, so users who reset since are left out; still-in-realm: ask the pool (ListUsers by email) right before each send and skip users phase 1 moved meanwhile",
     )
@@ -429,6 +434,7 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
               dryRun: options.dryRun,
               resendUnknown: options.resendUnknown,
               retryFailed: options.retryFailed,
+              ...(options.takeOver === undefined ? {} : { takeOver: options.takeOver }),
               signal: controller.signal,
               onStart: (pending) => {
                 progress = startProgress({

@@ -26,6 +26,11 @@ export interface NotifyOptions extends ResendPolicy {
   readonly stillInAudience?: (recipient: Recipient) => Promise<boolean>;
   /** Stop after this many transport-down outcomes in a row (the relay is gone); default 5. */
   readonly stopAfterTransportFailures?: number;
+  /**
+   * The id of an unfinished run on another host that the operator knows is gone: its claims become
+   * `unknown` and this run takes the campaign over (a run on this host is checked by its pid instead).
+   */
+  readonly takeOver?: string;
   readonly signal?: AbortSignal;
   readonly clock?: Clock;
   readonly onOutcome?: (event: { recipient: Recipient; status: SendStatus; reason?: string }) => void;
@@ -117,7 +122,12 @@ export async function notify(
     };
   }
 
-  const { interrupted } = ledger.beginRun(options.campaign, runId, hostname());
+  const { interrupted } = ledger.beginRun(
+    options.campaign,
+    runId,
+    hostname(),
+    options.takeOver === undefined ? {} : { takeOver: options.takeOver },
+  );
   const tally = { attempted: 0, skipped: 0, sent: 0, failed: 0, bounced: 0, unknown: 0 };
   let stoppedBecause: string | undefined;
   let queued = 0;

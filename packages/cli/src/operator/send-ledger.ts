@@ -151,10 +151,17 @@ export class SendLedger {
   }
 
   /**
-   * Registers this process as the campaign's running sender. Refuses when another live process on this
-   * host holds the campaign; a dead holder's claims become `unknown`. Returns the number of such claims.
+   * Registers this process as the campaign's running sender. Refuses when another process that may be
+   * alive holds the campaign: one on this host whose pid runs, or one on another host (we cannot see
+   * it) unless the operator names it in `takeOver`. A dead or taken-over holder's claims become
+   * `unknown`. Returns the number of such claims.
    */
-  beginRun(campaign: string, runId: string, host: string): { interrupted: number } {
+  beginRun(
+    campaign: string,
+    runId: string,
+    host: string,
+    options: { takeOver?: string } = {},
+  ): { interrupted: number } {
     return this.db
       .transaction(() => {
         const open = this.db
@@ -162,17 +169,31 @@ export class SendLedger {
             "SELECT run_id, pid, host FROM notification_runs WHERE campaign = ? AND finished_at IS NULL",
           )
           .all(campaign) as Array<{ run_id: string; pid: number; host: string }>;
+        if (options.takeOver !== undefined && !open.some((run) => run.run_id === options.takeOver))
+          throw new OperatorError(
+            "CAMPAIGN_BUSY",
+            `--take-over ${options.takeOver}: no unfinished run of campaign "${campaign}" has that id (${open.length === 0 ? "none is unfinished" : `unfinished: ${open.map((run) => run.run_id).join(", ")}`})`,
+            { exitCode: 2 },
+          );
         for (const run of open) {
-          const alive = run.host !== host || (run.pid !== process.pid && processAlive(run.pid));
+          const here = run.host === host;
+          const alive = here
+            ? run.pid !== process.pid && processAlive(run.pid)
+            : run.run_id !== options.takeOver;
           if (alive) {
             throw new OperatorError(
               "CAMPAIGN_BUSY",
-              `campaign "${campaign}" is being sent by run ${run.run_id} (pid ${run.pid} on ${run.host}); wait for it to end, or if it is dead on another host, mark it finished`,
+              here
+                ? `campaign "${campaign}" is being sent by run ${run.run_id} (pid ${run.pid} on this host); wait for it to end or stop it`
+                : `campaign "${campaign}" is being sent by run ${run.run_id} (pid ${run.pid} on ${run.host}); wait for it to end, or if that process is gone, run again with --take-over ${run.run_id}`,
             );
           }
           this.db
             .prepare("UPDATE notification_runs SET finished_at = ? WHERE run_id = ?")
-            .run(`died before ${this.stamp()}`, run.run_id);
+            .run(
+              here ? `died before ${this.stamp()}` : `taken over by ${runId} at ${this.stamp()}`,
+              run.run_id,
+            );
         }
         const stuck = this.db
           .prepare("SELECT user_key FROM notification_sends WHERE campaign = ? AND status = 'sending'")

@@ -186,4 +186,38 @@ describe("notify over SMTP", () => {
     expect(process.exitCode).toBe(2);
     expect(sentTo("no-transport")).toHaveLength(0);
   });
+  it("waits for a run on another host, and takes the campaign over only when told which run is gone", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(
+      ledger,
+      [1, 2, 3].map((index) => ({ index, state: "created" as const })),
+    );
+    // A run on another machine claimed user 2's send and was never heard of again.
+    const db = new Database(ledger);
+    const sends = new SendLedger(db);
+    db.prepare(
+      "INSERT INTO notification_runs (run_id, campaign, pid, host, started_at) VALUES ('run-elsewhere', 'far', 4242, 'ops-laptop', '2026-11-01T00:00:00Z')",
+    ).run();
+    sends.enqueue(
+      "far",
+      [1, 2, 3].map((index) => ({ userKey: realmIdOf(index), email: `user${index}@example.com` })),
+      "run-elsewhere",
+    );
+    sends.claim("far", realmIdOf(2), "run-elsewhere", "smtp");
+    db.close();
+
+    const refused = await run(smtpArgs(ledger, "far"));
+    expect(refused.err).toContain("is being sent by run run-elsewhere (pid 4242 on ops-laptop)");
+    expect(refused.err).toContain("--take-over run-elsewhere");
+    expect(process.exitCode).toBe(1);
+    expect(sentTo("far")).toHaveLength(0);
+    process.exitCode = undefined;
+
+    const { out } = await run([...smtpArgs(ledger, "far"), "--take-over", "run-elsewhere", "--json"]);
+    expect(JSON.parse(out)).toMatchObject({ interrupted: 1, sent: 2, unknown: 0 });
+    expect(sentTo("far").sort()).toEqual(["user1@example.com", "user3@example.com"]);
+    const after = new Database(ledger, { readonly: true });
+    expect(new SendLedger(after).get("far", realmIdOf(2))?.status).toBe("unknown");
+    after.close();
+  });
 });

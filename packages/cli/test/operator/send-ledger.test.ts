@@ -12,6 +12,16 @@ function open(file: string): { db: Database.Database; sends: SendLedger } {
   return { db, sends: new SendLedger(db) };
 }
 
+function catchOperatorError(work: () => unknown): OperatorError {
+  try {
+    work();
+  } catch (error) {
+    if (error instanceof OperatorError) return error;
+    throw error;
+  }
+  throw new Error("expected an OperatorError");
+}
+
 const audience = [
   { userKey: "a", email: "a@example.com" },
   { userKey: "b", email: "b@example.com" },
@@ -48,6 +58,43 @@ describe("the send ledger", () => {
     expect(sends.get("c", "b")?.status).toBe("unknown");
     expect(sends.claim("c", "b", "mine", "smtp")).toEqual({ claimed: false, status: "unknown" });
     expect(sends.claim("c", "b", "mine", "smtp", { resendUnknown: true })).toEqual({ claimed: true });
+    db.close();
+  });
+
+  it("never takes over a run on another host by itself, and does so only for the run the operator names", () => {
+    const { db, sends } = open(join(tempDir(), "ledger.db"));
+    // A run on another machine (its pid means nothing here) claimed b, and nobody knows if it still runs.
+    db.prepare(
+      "INSERT INTO notification_runs (run_id, campaign, pid, host, started_at) VALUES ('far', 'c', 2147483646, 'other-host', '2026-01-01T00:00:00Z')",
+    ).run();
+    sends.enqueue("c", audience, "far");
+    sends.claim("c", "b", "far", "smtp");
+
+    const busy = catchOperatorError(() => sends.beginRun("c", "mine", "host"));
+    expect(busy.code).toBe("CAMPAIGN_BUSY");
+    expect(busy.message).toContain("--take-over far");
+    const wrongId = catchOperatorError(() => sends.beginRun("c", "mine", "host", { takeOver: "near" }));
+    expect(wrongId.exitCode).toBe(2);
+    expect(wrongId.message).toContain("unfinished: far");
+    expect(sends.get("c", "b")?.status).toBe("sending");
+
+    expect(sends.beginRun("c", "mine", "host", { takeOver: "far" })).toEqual({ interrupted: 1 });
+    expect(sends.get("c", "b")?.status).toBe("unknown");
+    const far = db.prepare("SELECT finished_at FROM notification_runs WHERE run_id = 'far'").get() as {
+      finished_at: string;
+    };
+    expect(far.finished_at).toMatch(/^taken over by mine at /);
+    db.close();
+  });
+
+  it("does not let --take-over stop a live run on this host", () => {
+    const { db, sends } = open(join(tempDir(), "ledger.db"));
+    db.prepare(
+      "INSERT INTO notification_runs (run_id, campaign, pid, host, started_at) VALUES ('near', 'c', ?, 'host', '2026-01-01T00:00:00Z')",
+    ).run(process.ppid);
+    expect(catchOperatorError(() => sends.beginRun("c", "mine", "host", { takeOver: "near" })).code).toBe(
+      "CAMPAIGN_BUSY",
+    );
     db.close();
   });
 
