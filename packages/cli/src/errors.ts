@@ -16,6 +16,7 @@ export type OperatorErrorCode =
   | "CAMPAIGN_BUSY"
   | "LEDGER_UNREADABLE"
   | "FORECAST_INPUT"
+  | "BOUNCE_EVENTS"
   | "TRANSPORT_CONFIG";
 
 interface CommandErrorOptions {

@@ -10,6 +10,7 @@ import { OperatorError } from "../errors.js";
 import { ImportLedger } from "../ledger.js";
 import { type Progress, startProgress } from "../progress.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
+import { importBounceEvents } from "./bounces.js";
 import { type ForecastUser, forecastPhaseOne, formatForecast, usersLeftAtSwitch } from "./forecast.js";
 import { type LedgerView, ledgerViewOf } from "./ledger-view.js";
 import { notify } from "./notify.js";
@@ -322,11 +323,12 @@ function forecastUsersOf(view: LedgerView, snapshot: string | undefined): Foreca
 const EMPTY_VIEW: LedgerView = { users: () => [], migrationsByDay: () => [], rejectsByReason: () => [] };
 
 /**
- * Adds `notify`, `forecast` and `report` to the program.
+ * Adds `notify`, `record-bounces`, `forecast` and `report` to the program.
  * @example registerOperatorCommands(program, { ledgerFile: () => loadConfig(...).ledger })
  */
 export function registerOperatorCommands(program: Command, deps: OperatorDeps = {}): void {
   registerNotify(program, deps);
+  registerRecordBounces(program, deps);
   registerForecast(program, deps);
   registerReport(program, deps);
 }
@@ -476,6 +478,38 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
             progress?.stop();
             await transport?.close();
           }
+        } finally {
+          ledger.close();
+        }
+      });
+    });
+}
+
+export function registerRecordBounces(program: Command, deps: OperatorDeps = {}): Command {
+  return program
+    .command("record-bounces")
+    .description(
+      "Record SES bounce and complaint events against notify's sends: a permanent bounce becomes bounced, a transient one failed (retried with notify --retry-failed). Reads SNS notifications, SES event publishing, SQS messages or batches, or EventBridge events; NDJSON or one JSON document.",
+    )
+    .argument("<file>", "the events file")
+    .option("--dry-run", "show what would be recorded; change nothing", false)
+    .option("--ledger <file>", "the ledger file")
+    .option("--json", "print the result as JSON")
+    .action(async (file: string, _: unknown, command: Command) => {
+      const options = optionsOf<{ dryRun: boolean; json?: boolean }>(command);
+      const io = ioOf(deps);
+      await reporting(io, async () => {
+        const ledger = ImportLedger.open(ledgerFileOf(command, deps, io.env));
+        try {
+          const sends = new SendLedger(ledger.db, { now: io.now });
+          const result = await importBounceEvents(sends, file, { dryRun: options.dryRun });
+          for (const rejected of result.rejected)
+            io.err(`record-bounces: ${file} ${rejected.where}: ${rejected.reason}; skipped\n`);
+          if (options.json) io.out(`${JSON.stringify(result)}\n`);
+          else
+            io.out(
+              `record-bounces${options.dryRun ? " (dry run)" : ""}: ${result.events} events: bounced ${result.bounced}, failed (transient) ${result.failed}, already recorded ${result.alreadyRecorded}, complaints ${result.complaints}, not ours ${result.unmatched}, other events ${result.ignored}; ${result.rejected.length} unreadable skipped\n`,
+            );
         } finally {
           ledger.close();
         }

@@ -1,11 +1,18 @@
 export { OperatorError, type OperatorErrorCode } from "../errors.js";
 export { AUDIENCES, type AudienceName, parseAudience, recipientsOf } from "./audience.js";
 export {
+  type BounceImportResult,
+  importBounceEvents,
+  type LateOutcomeRecord,
+  type RejectedEvent,
+} from "./bounces.js";
+export {
   BEFORE_SWITCH_TEMPLATE,
   type OperatorDeps,
   registerForecast,
   registerNotify,
   registerOperatorCommands,
+  registerRecordBounces,
   registerReport,
 } from "./commands.js";
 export {

@@ -79,6 +79,8 @@ const MIGRATIONS: readonly string[] = [
      started_at TEXT NOT NULL,
      finished_at TEXT
    );`,
+  // Late outcomes (SES bounce events) find their send by message id.
+  "CREATE INDEX notification_sends_by_message_id ON notification_sends (message_id);",
 ];
 
 /** Creates or upgrades the notification tables; safe to call on every open. */
@@ -342,27 +344,33 @@ export class SendLedger {
       .immediate();
   }
 
-  /**
-   * Records a bounce reported after the fact (e.g. an SES bounce notification), found by message id.
-   * Returns false when no send has that id.
-   */
-  recordBounce(messageId: string, reason: string): boolean {
+  /** The send a transport's message id belongs to, if any. */
+  findByMessageId(messageId: string): SendRecord | undefined {
     const row = this.db
-      .prepare("SELECT campaign, user_key FROM notification_sends WHERE message_id = ?")
-      .get(messageId) as { campaign: string; user_key: string } | undefined;
-    if (row === undefined) return false;
+      .prepare("SELECT * FROM notification_sends WHERE message_id = ? LIMIT 1")
+      .get(messageId) as SendRow | undefined;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /**
+   * Records what became of a sent message after the fact (an SES bounce event), found by message id:
+   * `bounced` for a permanent bounce, `failed` for one worth retrying. Returns false when no send has
+   * that id.
+   */
+  recordLateOutcome(messageId: string, status: "bounced" | "failed", reason: string): boolean {
+    const send = this.findByMessageId(messageId);
+    if (send === undefined) return false;
     this.db
       .transaction(() =>
-        this.setStatus({
-          campaign: row.campaign,
-          userKey: row.user_key,
-          status: "bounced",
-          reason,
-          messageId,
-        }),
+        this.setStatus({ campaign: send.campaign, userKey: send.userKey, status, reason, messageId }),
       )
       .immediate();
     return true;
+  }
+
+  /** {@link recordLateOutcome} for a permanent bounce. */
+  recordBounce(messageId: string, reason: string): boolean {
+    return this.recordLateOutcome(messageId, "bounced", reason);
   }
 
   /** Counts by status for one campaign, or for all campaigns. */

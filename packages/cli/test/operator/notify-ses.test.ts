@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -47,6 +48,18 @@ async function run(args: string[]): Promise<string> {
   // Credentials for the emulator only; it checks that a SigV4 header is present, not what it says.
   const env = { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" };
   return (await runOperator(args, { env })).out;
+}
+
+function statusOf(ledger: string, index: number): { status: string; reason?: string } {
+  const db = new Database(ledger, { readonly: true });
+  try {
+    const send = new SendLedger(db).get("imported-awaiting-reset", realmIdOf(index));
+    return send?.reason === undefined
+      ? { status: send?.status ?? "none" }
+      : { status: send.status, reason: send.reason };
+  } finally {
+    db.close();
+  }
 }
 
 function sesArgs(ledger: string, extra: string[] = []): string[] {
@@ -127,6 +140,127 @@ describe("notify through Amazon SES v2 (aws-ses-v2-local)", () => {
       reason: "Permanent/General: 550 5.1.1 user unknown",
     });
     db.close();
+  });
+
+  it("records SES bounce events from SNS, EventBridge and SQS, skips unreadable lines, and lets a transient bounce be retried", async () => {
+    const dir = tempDir();
+    const ledger = join(dir, "ledger.db");
+    buildLedger(
+      ledger,
+      [1, 2, 3, 4].map((index) => ({ index, state: "created" as const })),
+    );
+    await run(sesArgs(ledger));
+    const idOf = new Map((await stored()).map((email) => [email.destination.to[0]!, email.messageId]));
+    const bounce = (to: string, bounceType: string, bounceSubType: string, diagnosticCode: string) => ({
+      bounce: {
+        bounceType,
+        bounceSubType,
+        bouncedRecipients: [{ emailAddress: to, action: "failed", status: "5.1.1", diagnosticCode }],
+        timestamp: "2026-11-27T10:00:00.000Z",
+        feedbackId: "feedback-1",
+      },
+      mail: {
+        messageId: idOf.get(to) ?? "0100-not-ours-000000",
+        destination: [to],
+        source: "noreply@example.com",
+      },
+    });
+    const events = [
+      // An SNS notification (SES identity notifications), the SES message as a JSON string inside.
+      JSON.stringify({
+        Type: "Notification",
+        MessageId: "sns-1",
+        TopicArn: "arn:aws:sns:us-east-1:000000000000:ses-bounces",
+        Message: JSON.stringify({
+          notificationType: "Bounce",
+          ...bounce("user1@example.com", "Permanent", "General", "smtp; 550 5.1.1 user unknown"),
+        }),
+      }),
+      // EventBridge (SES event destination), a transient bounce.
+      JSON.stringify({
+        version: "0",
+        "detail-type": "Email Bounced",
+        source: "aws.ses",
+        detail: {
+          eventType: "Bounce",
+          ...bounce("user2@example.com", "Transient", "MailboxFull", "smtp; 452 4.2.2 mailbox full"),
+        },
+      }),
+      "{not json",
+      JSON.stringify({
+        eventType: "Complaint",
+        complaint: { complainedRecipients: [{ emailAddress: "user3@example.com" }] },
+        mail: { messageId: idOf.get("user3@example.com") },
+      }),
+      JSON.stringify({ notificationType: "Delivery", mail: { messageId: idOf.get("user4@example.com") } }),
+      JSON.stringify({
+        notificationType: "Bounce",
+        ...bounce("stranger@example.com", "Permanent", "General", "smtp; 550"),
+      }),
+      JSON.stringify({ hello: "world" }),
+    ];
+    const file = join(dir, "events.ndjson");
+    writeFileSync(file, `${events.join("\n")}\n`);
+    const env = { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" };
+
+    const dry = await runOperator(["record-bounces", file, "--ledger", ledger, "--dry-run", "--json"], {
+      env,
+    });
+    expect(JSON.parse(dry.out)).toMatchObject({ bounced: 1, failed: 1 });
+    expect(statusOf(ledger, 1)).toMatchObject({ status: "sent" });
+
+    const first = await runOperator(["record-bounces", file, "--ledger", ledger, "--json"], { env });
+    expect(JSON.parse(first.out)).toMatchObject({
+      events: 5,
+      bounced: 1,
+      failed: 1,
+      complaints: 1,
+      ignored: 1,
+      unmatched: 1,
+      alreadyRecorded: 0,
+      rejected: [
+        { where: "line 3", reason: "not valid JSON" },
+        { where: "line 7", reason: "not an SES event: it has neither notificationType nor eventType" },
+      ],
+    });
+    expect(first.err).toContain(`record-bounces: ${file} line 3: not valid JSON; skipped`);
+    expect(process.exitCode).toBeUndefined();
+    expect(statusOf(ledger, 1)).toEqual({
+      status: "bounced",
+      reason: "SES permanent bounce (General): smtp; 550 5.1.1 user unknown",
+    });
+    expect(statusOf(ledger, 2)).toEqual({
+      status: "failed",
+      reason: "SES transient bounce (MailboxFull): smtp; 452 4.2.2 mailbox full",
+    });
+    expect(statusOf(ledger, 3).status).toBe("sent");
+    expect(statusOf(ledger, 4).status).toBe("sent");
+
+    // The same file again changes nothing; an SQS batch of the same SNS message is understood too.
+    const again = await runOperator(["record-bounces", file, "--ledger", ledger, "--json"], { env });
+    expect(JSON.parse(again.out)).toMatchObject({ bounced: 0, failed: 0, alreadyRecorded: 2 });
+    const batch = join(dir, "sqs-batch.json");
+    writeFileSync(batch, JSON.stringify({ Messages: [{ MessageId: "sqs-1", Body: events[0] }] }, null, 2));
+    const fromSqs = await runOperator(["record-bounces", batch, "--ledger", ledger, "--json"], { env });
+    expect(JSON.parse(fromSqs.out)).toMatchObject({ events: 1, alreadyRecorded: 1, rejected: [] });
+
+    // --retry-failed writes again to the transient bounce only.
+    await fetch(`${endpoint}/clear-store`, { method: "POST" });
+    expect(JSON.parse(await run(sesArgs(ledger, ["--retry-failed"])))).toMatchObject({ sent: 1 });
+    expect((await stored()).map((email) => email.destination.to[0])).toEqual(["user2@example.com"]);
+  });
+
+  it("refuses an events file it cannot read with exit code 2", async () => {
+    const ledger = join(tempDir(), "ledger.db");
+    buildLedger(ledger, [{ index: 1, state: "created" }]);
+    const { err } = await runOperator([
+      "record-bounces",
+      join(tempDir(), "missing.ndjson"),
+      "--ledger",
+      ledger,
+    ]);
+    expect(err).toMatch(/cannot read the events file .*missing\.ndjson \(ENOENT\)/);
+    expect(process.exitCode).toBe(2);
   });
 
   it("classifies SES refusals: a rejected message bounces, a suspended account stops the run", () => {
