@@ -8,6 +8,7 @@ import {
 } from "@realm-to-cognito/core";
 import * as z from "zod/mini";
 import { TriggerConfigError } from "./errors.js";
+import { DEFAULT_EXTENSION_PORT } from "./secrets.js";
 
 /** Cognito gives a trigger 5 s in all; the Realm call must leave room for cold start and the answer. */
 export const DEFAULT_REALM_TIMEOUT_MS = 3500;
@@ -23,7 +24,10 @@ export interface RealmAdminConfig {
   readonly groupId: string;
   readonly appObjectId: string;
   readonly publicKey: string;
-  readonly privateKey: string;
+  /** The private key itself, or where Secrets Manager keeps it (read at first use, not at cold start). */
+  readonly privateKey:
+    | { readonly from: "environment"; readonly value: string }
+    | { readonly from: "secrets-manager"; readonly secretId: string; readonly extensionPort: number };
 }
 
 export type DirectoryConfig =
@@ -89,6 +93,13 @@ function environmentSchema() {
     REALM_APP_OBJECT_ID: optionalText,
     REALM_ADMIN_PUBLIC_KEY: optionalText,
     REALM_ADMIN_PRIVATE_KEY: optionalText,
+    REALM_ADMIN_PRIVATE_KEY_SECRET: optionalText,
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: z.optional(
+      z.string().check(
+        z.regex(/^\d+$/, "must be a port number"),
+        z.refine((port) => Number(port) >= 1 && Number(port) <= 65535, "must be 1..65535"),
+      ),
+    ),
     USER_SNAPSHOT_FILE: optionalText,
     COGNITO_USER_POOL_ID: optionalText,
     COGNITO_REGION: optionalText,
@@ -233,10 +244,34 @@ function readDirectory(vars: Environment): DirectoryConfig {
           groupId: need("REALM_GROUP_ID", vars.REALM_GROUP_ID, "admin-api"),
           appObjectId: need("REALM_APP_OBJECT_ID", vars.REALM_APP_OBJECT_ID, "admin-api"),
           publicKey: need("REALM_ADMIN_PUBLIC_KEY", vars.REALM_ADMIN_PUBLIC_KEY, "admin-api"),
-          privateKey: need("REALM_ADMIN_PRIVATE_KEY", vars.REALM_ADMIN_PRIVATE_KEY, "admin-api"),
+          privateKey: readPrivateKeySetting(vars),
         },
       };
   }
+}
+
+function readPrivateKeySetting(vars: Environment): RealmAdminConfig["privateKey"] {
+  const value = vars.REALM_ADMIN_PRIVATE_KEY;
+  const secretId = vars.REALM_ADMIN_PRIVATE_KEY_SECRET;
+  if (value !== undefined && secretId !== undefined)
+    throw new TriggerConfigError(
+      "REALM_ADMIN_PRIVATE_KEY_SECRET",
+      "is set together with REALM_ADMIN_PRIVATE_KEY: keep one (the secret, preferably)",
+    );
+  if (secretId !== undefined) {
+    const port = vars.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT;
+    return {
+      from: "secrets-manager",
+      secretId,
+      extensionPort: port === undefined ? DEFAULT_EXTENSION_PORT : Number(port),
+    };
+  }
+  if (value === undefined)
+    throw new TriggerConfigError(
+      "REALM_ADMIN_PRIVATE_KEY_SECRET",
+      "is required when USER_DIRECTORY=admin-api (or REALM_ADMIN_PRIVATE_KEY)",
+    );
+  return { from: "environment", value };
 }
 
 function need(variable: string, value: string | undefined, directory: string): string {

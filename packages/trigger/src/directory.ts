@@ -41,9 +41,14 @@ function indexByEmail(users: Iterable<SourceUser>): Map<string, SourceUser | nul
  */
 export class AdminApiDirectory implements UserDirectory {
   private index: { built: number; users: Promise<Map<string, SourceUser | null>> } | undefined;
+  private client: Promise<AdminClient> | undefined;
 
+  /**
+   * @param admin the client, or a function that makes it at first use (e.g. once its key has been read
+   *   from Secrets Manager); a failed attempt is not kept, the next call tries again.
+   */
   constructor(
-    private readonly admin: AdminClient,
+    private readonly admin: AdminClient | ((signal?: AbortSignal) => Promise<AdminClient>),
     private readonly options: { cacheMs?: number; now?: () => number } = {},
   ) {}
 
@@ -52,11 +57,11 @@ export class AdminApiDirectory implements UserDirectory {
     return users.get(emailKey(email)) ?? undefined;
   }
 
-  private async users(signal?: AbortSignal): Promise<Map<string, SourceUser | null>> {
+  private users(signal?: AbortSignal): Promise<Map<string, SourceUser | null>> {
     const now = this.options.now ?? Date.now;
     const cacheMs = this.options.cacheMs ?? 60_000;
     if (this.index === undefined || now() - this.index.built > cacheMs) {
-      const users = this.load();
+      const users = this.load(signal);
       users.catch(() => {
         if (this.index?.users === users) this.index = undefined;
       });
@@ -65,10 +70,23 @@ export class AdminApiDirectory implements UserDirectory {
     return withSignal(this.index.users, signal);
   }
 
-  private async load(): Promise<Map<string, SourceUser | null>> {
+  private adminClient(signal?: AbortSignal): Promise<AdminClient> {
+    if (typeof this.admin !== "function") return Promise.resolve(this.admin);
+    if (this.client === undefined) {
+      const client = this.admin(signal);
+      client.catch(() => {
+        if (this.client === client) this.client = undefined;
+      });
+      this.client = client;
+    }
+    return this.client;
+  }
+
+  private async load(signal?: AbortSignal): Promise<Map<string, SourceUser | null>> {
+    const admin = await this.adminClient(signal);
     const users: SourceUser[] = [];
     try {
-      for await (const user of this.admin.users({ providerTypes: ["local-userpass"] })) {
+      for await (const user of admin.users({ providerTypes: ["local-userpass"] })) {
         const email = emailOf(user);
         if (email === undefined) continue;
         users.push({ realmUserId: user.id, email, confirmed: true, disabled: user.disabled });

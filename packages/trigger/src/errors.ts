@@ -39,14 +39,21 @@ export class MigrationRefusedError extends MigrationError<"MIGRATION_REFUSED"> {
 
 /**
  * Why a handler refused, for its log line: the refusal's reason, or "unexpected" for any other error.
- * Realm being down or slow and unexpected errors are logged as errors; the rest are routine refusals.
+ * Realm or the user directory being down or slow and unexpected errors are logged as errors; the rest
+ * are routine refusals.
  */
 export function refusalOf(error: unknown): {
   reason: RefusalReason | "unexpected";
   level: "error" | "info";
 } {
   const reason = error instanceof MigrationRefusedError ? error.reason : "unexpected";
-  const alarming = reason === "unexpected" || reason === "realm-unavailable" || reason === "realm-timeout";
+  // A directory that cannot be read (Admin API down, key secret unreadable) refuses every lapsed user's
+  // reset until someone acts: the operator's alarm, like Realm being down.
+  const alarming =
+    reason === "unexpected" ||
+    reason === "realm-unavailable" ||
+    reason === "realm-timeout" ||
+    reason === "directory-unavailable";
   return { reason, level: alarming ? "error" : "info" };
 }
 

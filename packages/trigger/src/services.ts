@@ -3,6 +3,7 @@ import type { TriggerConfig } from "./config.js";
 import { AdminApiDirectory, SnapshotDirectory, type UserDirectory } from "./directory.js";
 import type { Logger } from "./log.js";
 import { type EndpointLimits, RateLimiter } from "./rate-limit.js";
+import { readPrivateKeySecret } from "./secrets.js";
 
 /** The Realm client every handler uses; built once per container so warm calls reuse the location. */
 export function buildRealmClient(config: TriggerConfig): AuthClient {
@@ -14,8 +15,15 @@ export function buildRealmClient(config: TriggerConfig): AuthClient {
   });
 }
 
-/** The ForgotPassword directory the configuration names, or undefined for `none`. */
-export function buildDirectory(config: TriggerConfig, log: Logger): UserDirectory | undefined {
+/**
+ * The ForgotPassword directory the configuration names, or undefined for `none`. `env` gives the
+ * session token the Secrets Manager extension asks for, when the Admin API key lives there.
+ */
+export function buildDirectory(
+  config: TriggerConfig,
+  log: Logger,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): UserDirectory | undefined {
   const directory = config.directory;
   switch (directory.kind) {
     case "none":
@@ -27,18 +35,26 @@ export function buildDirectory(config: TriggerConfig, log: Logger): UserDirector
           "snapshot loaded",
         ),
       );
-    case "admin-api":
-      return new AdminApiDirectory(
+    case "admin-api": {
+      const { admin } = directory;
+      const clientWith = (privateKey: string) =>
         new AdminClient({
-          ...(directory.admin.baseUrl ? { baseUrl: directory.admin.baseUrl } : {}),
-          groupId: directory.admin.groupId,
-          appObjectId: directory.admin.appObjectId,
-          publicKey: directory.admin.publicKey,
-          privateKey: directory.admin.privateKey,
+          ...(admin.baseUrl ? { baseUrl: admin.baseUrl } : {}),
+          groupId: admin.groupId,
+          appObjectId: admin.appObjectId,
+          publicKey: admin.publicKey,
+          privateKey,
           timeoutMs: config.realm.timeoutMs,
           readAttempts: 1, // the trigger's deadline leaves no room for retries
-        }),
+        });
+      const key = admin.privateKey;
+      return new AdminApiDirectory(
+        key.from === "environment"
+          ? clientWith(key.value)
+          : async (signal) =>
+              clientWith(await readPrivateKeySecret(key, { env, ...(signal ? { signal } : {}) })),
       );
+    }
   }
 }
 

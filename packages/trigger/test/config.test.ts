@@ -65,10 +65,46 @@ describe("loadTriggerConfig", () => {
         groupId: "g",
         appObjectId: "a",
         publicKey: "pub",
-        privateKey: "priv",
+        privateKey: { from: "environment", value: "priv" },
       },
     });
     expect(requireCognitoPool(config)).toEqual({ userPoolId: "eu-west-1_abc", region: "eu-west-1" });
+  });
+
+  it("reads the Admin API private key's place in Secrets Manager, with the extension's port", () => {
+    const admin = {
+      ...MINIMAL,
+      MIGRATION_MODE: "cognito-primary",
+      USER_DIRECTORY: "admin-api",
+      REALM_GROUP_ID: "g",
+      REALM_APP_OBJECT_ID: "a",
+      REALM_ADMIN_PUBLIC_KEY: "pub",
+      REALM_ADMIN_PRIVATE_KEY_SECRET:
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:realm-admin-AbCdEf",
+    };
+    const directory = (env: Record<string, string>) => {
+      const config = loadTriggerConfig(env).directory;
+      return config.kind === "admin-api" ? config.admin.privateKey : undefined;
+    };
+    expect(directory(admin)).toEqual({
+      from: "secrets-manager",
+      secretId: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:realm-admin-AbCdEf",
+      extensionPort: 2773,
+    });
+    expect(directory({ ...admin, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: "2999" })).toMatchObject({
+      extensionPort: 2999,
+    });
+    const both = configError({ ...admin, REALM_ADMIN_PRIVATE_KEY: "a-real-private-key-value" });
+    expect(both.variable).toBe("REALM_ADMIN_PRIVATE_KEY_SECRET");
+    expect(both.message).toContain("keep one");
+    expect(both.message).not.toContain("a-real-private-key-value");
+    const { REALM_ADMIN_PRIVATE_KEY_SECRET: _, ...neither } = admin;
+    expect(configError(neither).message).toBe(
+      "REALM_ADMIN_PRIVATE_KEY_SECRET: is required when USER_DIRECTORY=admin-api (or REALM_ADMIN_PRIVATE_KEY)",
+    );
+    expect(configError({ ...admin, PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: "99999" }).variable).toBe(
+      "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+    );
   });
 
   it.each([

@@ -27,7 +27,13 @@ import {
 } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundles, type TriggerBundles } from "../src/build.js";
-import { closedPortUrl, collectingStream, emulatorAdmin, startHangingServer } from "./support.js";
+import {
+  closedPortUrl,
+  collectingStream,
+  emulatorAdmin,
+  startHangingServer,
+  startSecretsExtension,
+} from "./support.js";
 
 const KNOWN_TOKEN = "known-bearer-token-6f1d2c";
 const DEADLINE_MS = 800;
@@ -349,6 +355,84 @@ describe("POST /resync-password", () => {
     });
     expect(answer).toEqual({ status: 200, body: { status: "not-migrated" } });
     expect(await cognitoUser(users.untouched.email)).toBeUndefined();
+  });
+});
+
+describe("forgot password in cognito-primary with the Admin API key in Secrets Manager", () => {
+  // cognito-local never sends UserMigration_ForgotPassword: the event goes to the bridge directly.
+  const forgotPassword = (email: string) =>
+    bridge.invoke(USER_MIGRATION_FUNCTION, {
+      version: "1",
+      triggerSource: "UserMigration_ForgotPassword",
+      region: "us-east-1",
+      userPoolId: pool.userPoolId,
+      userName: email,
+      callerContext: { awsSdkVersion: "3", clientId: pool.clientId },
+      request: {},
+      response: {},
+    }) as Promise<{ response: { finalUserStatus: string; userAttributes: Record<string, string> } }>;
+  const SESSION_TOKEN = "lambda-session-token-5e0c";
+  const SECRET_ID = "arn:aws:secretsmanager:us-east-1:000000000000:secret:realm-admin-AbCdEf";
+  const directoryEnv = (port: number, sessionToken: string) => ({
+    MIGRATION_MODE: "cognito-primary",
+    USER_DIRECTORY: "admin-api",
+    REALM_ADMIN_BASE_URL: realm.adminBaseUrl,
+    REALM_GROUP_ID: realm.groupId,
+    REALM_APP_OBJECT_ID: realm.appObjectId,
+    REALM_ADMIN_PUBLIC_KEY: realm.apiKey.publicKey,
+    REALM_ADMIN_PRIVATE_KEY_SECRET: SECRET_ID,
+    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(port),
+    AWS_SESSION_TOKEN: sessionToken,
+  });
+
+  it("reads the key once through the extension and finds the user", async () => {
+    const extension = await startSecretsExtension({
+      token: SESSION_TOKEN,
+      secrets: { [SECRET_ID]: JSON.stringify({ privateKey: realm.apiKey.privateKey }) },
+    });
+    try {
+      await withTriggerEnv(directoryEnv(extension.port, SESSION_TOKEN), async () => {
+        const answer = await forgotPassword(users.untouched.email);
+        expect(answer.response.finalUserStatus).toBe("RESET_REQUIRED");
+        expect(answer.response.userAttributes.email).toBe(users.untouched.email);
+        await forgotPassword(users.alice.email);
+        expect(extension.requests).toEqual(["/secretsmanager/get"]);
+      });
+    } finally {
+      await extension.stop();
+    }
+  });
+
+  it("refuses, logs an error naming the cause and keeps the key out of it, when the extension says no", async () => {
+    const extension = await startSecretsExtension({
+      token: SESSION_TOKEN,
+      secrets: { [SECRET_ID]: realm.apiKey.privateKey },
+    });
+    const logStart = output.text().length;
+    try {
+      await withTriggerEnv(directoryEnv(extension.port, "another-session"), async () => {
+        await expect(forgotPassword(users.untouched.email)).rejects.toThrow(
+          "Incorrect username or password.",
+        );
+      });
+      // The same function with the right token recovers: a failed read is not kept.
+      await withTriggerEnv(directoryEnv(extension.port, SESSION_TOKEN), async () => {
+        expect((await forgotPassword(users.untouched.email)).response.finalUserStatus).toBe("RESET_REQUIRED");
+      });
+    } finally {
+      await extension.stop();
+    }
+    const lines = output
+      .text()
+      .slice(logStart)
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { level: number; reason?: string; err?: { message?: string } });
+    const refusal = lines.find((line) => line.reason === "directory-unavailable");
+    expect(refusal?.level).toBe(50);
+    expect(refusal?.err?.message).toContain("answered HTTP 401");
+    expect(output.text()).not.toContain(realm.apiKey.privateKey);
+    expect(output.text()).not.toContain(SESSION_TOKEN);
   });
 });
 

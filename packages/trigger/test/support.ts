@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { AdminClient, type FetchFunction } from "@realm-to-cognito/realm";
@@ -135,6 +136,53 @@ export async function startHangingServer(): Promise<{ url: string; stop(): Promi
     stop: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A stand-in for the AWS Parameters and Secrets Lambda Extension's local HTTP API (an AWS-managed layer,
+ * not ours): `GET /secretsmanager/get?secretId=…` with the session token in
+ * `X-Aws-Parameters-Secrets-Token` answers GetSecretValue's JSON; a wrong token is 401, an unknown
+ * secret 400, as the extension passes Secrets Manager's refusal on.
+ */
+export async function startSecretsExtension(options: {
+  token: string;
+  secrets: Record<string, string>;
+}): Promise<{ port: number; requests: string[]; stop(): Promise<void> }> {
+  const requests: string[] = [];
+  const server = createHttpServer((request, response) => {
+    const url = new URL(request.url ?? "/", "http://localhost");
+    requests.push(url.pathname);
+    const id = url.searchParams.get("secretId") ?? "";
+    if (request.headers["x-aws-parameters-secrets-token"] !== options.token)
+      return void response.writeHead(401).end("not authorized");
+    if (url.pathname !== "/secretsmanager/get" || !Object.hasOwn(options.secrets, id))
+      return void response.writeHead(400).end(
+        JSON.stringify({
+          __type: "ResourceNotFoundException",
+          message: "Secrets Manager can't find the specified secret.",
+        }),
+      );
+    response.writeHead(200, { "content-type": "application/json" }).end(
+      JSON.stringify({
+        ARN: id,
+        Name: id,
+        SecretString: options.secrets[id],
+        VersionStages: ["AWSCURRENT"],
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "localhost", resolve));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return {
+    port: address.port,
+    requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
