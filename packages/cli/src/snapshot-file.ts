@@ -50,7 +50,9 @@ export class SnapshotWriter {
   private readonly out: WriteStream;
   private readonly rejectsOut: WriteStream;
   private readonly tally: SnapshotTally;
-  private rejectCount = 0;
+  private rejectCount: number;
+  /** Rejects an earlier run already wrote; a resumed run that meets them again does not repeat them. */
+  private readonly earlierRejects: ReadonlySet<string>;
   /** The last user written before this run (resume point), if resuming. */
   readonly resumedFrom: SnapshotLine | undefined;
 
@@ -59,10 +61,13 @@ export class SnapshotWriter {
     resumedFrom: SnapshotLine | undefined,
     flags: "w" | "a",
     tally = new SnapshotTally(),
+    earlierRejects: ReadonlySet<string> = new Set(),
   ) {
     this.paths = paths;
     this.tally = tally;
     this.resumedFrom = resumedFrom;
+    this.earlierRejects = earlierRejects;
+    this.rejectCount = earlierRejects.size;
     this.out = createWriteStream(paths.snapshot, { flags });
     this.rejectsOut = createWriteStream(paths.rejects, { flags });
   }
@@ -85,7 +90,7 @@ export class SnapshotWriter {
       tally.count(parsed.user, `${text}\n`);
     }
     if (goodBytes < size) await truncate(paths.snapshot, goodBytes);
-    return new SnapshotWriter(paths, last, "a", tally);
+    return new SnapshotWriter(paths, last, "a", tally, await keepWholeRejects(paths.rejects));
   }
 
   /** Appends one user; waits when the disk is behind. */
@@ -96,8 +101,10 @@ export class SnapshotWriter {
   }
 
   async reject(row: RejectedRow): Promise<void> {
+    const line = JSON.stringify(row);
+    if (this.earlierRejects.has(line)) return;
     this.rejectCount++;
-    if (!this.rejectsOut.write(`${JSON.stringify(row)}\n`))
+    if (!this.rejectsOut.write(`${line}\n`))
       await new Promise<void>((resolve) => this.rejectsOut.once("drain", resolve));
   }
 
@@ -125,6 +132,34 @@ export class SnapshotWriter {
     };
     await writeFile(this.paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
+  }
+}
+
+/**
+ * The rejects file as a killed run left it: whole lines are kept (and returned, to be written once
+ * only), a line cut by the kill is dropped.
+ */
+async function keepWholeRejects(file: string): Promise<Set<string>> {
+  const kept = new Set<string>();
+  if (!existsSync(file)) return kept;
+  const size = (await stat(file)).size;
+  let goodBytes = 0;
+  for await (const { text } of readLines(file)) {
+    const end = goodBytes + Buffer.byteLength(text) + 1;
+    if (end > size || !isJson(text)) break;
+    goodBytes = end;
+    kept.add(text);
+  }
+  if (goodBytes < size) await truncate(file, goodBytes);
+  return kept;
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

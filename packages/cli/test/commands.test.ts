@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CognitoIdentityProviderClient,
@@ -70,6 +70,40 @@ describe("export", () => {
     }
     expect(listed.some((user) => user.mongoId !== undefined)).toBe(true);
     expect(result.manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("resumed after a kill, keeps each reject once and counts the rejects of both runs in the manifest", async () => {
+    const mongoexport = join(sandbox.dir, "users-with-bad-rows.json");
+    await sandbox.realm.exportUserCollection(mongoexport);
+    // Two rows the collection reader rejects, and one document no Realm user owns (an orphan).
+    appendFileSync(
+      mongoexport,
+      '{"_id":{"$oid":"6645b9c4a1e8443791110999"},"user_id":"64f65e24c2f20a0e2dff0999","email":"orphan@example.com"}\n{not json\n{"_id":{"$oid":"6645b9c4a1e8443791110998"}}\n',
+    );
+    const options = (out: string, resume: boolean) =>
+      ({ out, adminApi: true, mongoexport, collection: false, pending: true, resume }) as const;
+    const whole = join(sandbox.dir, "whole-with-rejects.ndjson");
+    const once = await exportCommand({ config: sandbox.config(), quiet: true }, options(whole, false));
+    expect(once.manifest.rejects).toBe(3);
+
+    // The kill: 10 users written, the rejects file as the first run left it, its last line torn.
+    const partial = join(sandbox.dir, "killed-with-rejects.ndjson");
+    const lines = readFileSync(whole, "utf8").split("\n");
+    writeFileSync(partial, `${lines.slice(0, 10).join("\n")}\n`);
+    const rejectLines = readFileSync(once.paths.rejects, "utf8").trim().split("\n");
+    const collectionRejects = rejectLines.filter((line) => !line.includes(`"source":"user-collection"`));
+    writeFileSync(
+      partial.replace(/\.ndjson$/, ".rejects.ndjson"),
+      `${collectionRejects[0]}\n${collectionRejects[1]!.slice(0, 15)}`,
+    );
+    const resumed = await exportCommand({ config: sandbox.config(), quiet: true }, options(partial, true));
+
+    expect(readFileSync(partial, "utf8")).toBe(readFileSync(whole, "utf8"));
+    const resumedRejects = readFileSync(resumed.paths.rejects, "utf8").trim().split("\n");
+    // The resumed run cannot know which documents the first run matched, so no orphan report.
+    expect(resumedRejects.sort()).toEqual(collectionRejects.sort());
+    expect(resumed.manifest.rejects).toBe(collectionRejects.length);
+    expect(resumed.manifest.users).toBe(once.manifest.users);
   });
 
   it("exports the user collection from exportUserCollection's mongoexport file alone", async () => {
