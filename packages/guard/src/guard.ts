@@ -8,6 +8,8 @@ import {
   checkFilter,
   checkOptions,
   checkProjection,
+  checkReplacement,
+  checkReturnDocument,
   checkSort,
   checkUpdate,
   type Projection,
@@ -22,7 +24,7 @@ import type {
   MongoCollectionLike,
   UpdateResultLike,
 } from "./types.js";
-import { modifierFor, upsertSeed } from "./upsert.js";
+import { modifierFor, replacementUpsert, upsertSeed } from "./upsert.js";
 
 /** The signed-in user as Realm rules see it (`%%user`). */
 export interface RealmUser {
@@ -59,6 +61,23 @@ export interface GuardedUpdateOptions {
   arrayFilters?: Document[];
 }
 
+/** Options of a guarded `findOneAndDelete`: which document (`sort`) and which of its fields come back. */
+export interface GuardedFindOneAndDeleteOptions {
+  projection?: Projection;
+  sort?: Record<string, 1 | -1>;
+}
+
+/** Options of a guarded `findOneAndReplace`; `returnDocument` defaults to "before", as in the driver. */
+export interface GuardedFindOneAndReplaceOptions extends GuardedFindOneAndDeleteOptions {
+  upsert?: boolean;
+  returnDocument?: "before" | "after";
+}
+
+/** Options of a guarded `findOneAndUpdate`. */
+export interface GuardedFindOneAndUpdateOptions
+  extends GuardedUpdateOptions,
+    GuardedFindOneAndReplaceOptions {}
+
 /** A result cursor; the guard's work is done when it is read. */
 export interface GuardedCursor extends CursorLike<Document> {
   [Symbol.asyncIterator](): AsyncIterator<Document>;
@@ -90,6 +109,8 @@ const NOTHING_UPDATED: UpdateResultLike = {
   upsertedCount: 0,
   upsertedId: null,
 };
+
+const ONE_MODIFIED: UpdateResultLike = { ...NOTHING_UPDATED, matchedCount: 1, modifiedCount: 1 };
 
 /** The per-user entry point: `guard.collection(db, name)` returns a collection that enforces the rules. */
 export class Guard {
@@ -197,6 +218,17 @@ export class GuardedCollection {
     if (!projection) return { server: undefined, exact: true };
     if (this.stored.readsEverything) return { server: projection, exact: true };
     return { server: undefined, exact: false };
+  }
+
+  /** One document returned by a findOneAnd* operation, as far as the user may read it. */
+  private presentOne(
+    document: Document | null | undefined,
+    projection: Projection | undefined,
+  ): Document | null {
+    if (!document) return null;
+    const view = this.stored.readsEverything ? document : this.stored.view(document);
+    if (!view) return null;
+    return projection ? applyProjection(view, projection) : view;
   }
 
   /** Finds the documents the user may read; unreadable fields are left out. */
@@ -513,11 +545,7 @@ export class GuardedCollection {
   async findOneAndUpdate(
     filter: Document,
     update: Document,
-    options: GuardedUpdateOptions & {
-      returnDocument?: "before" | "after";
-      projection?: Projection;
-      sort?: Record<string, 1 | -1>;
-    } = {},
+    options: GuardedFindOneAndUpdateOptions = {},
   ): Promise<Document | null> {
     const prepared = this.prepareUpdate(
       filter,
@@ -529,20 +557,17 @@ export class GuardedCollection {
     const projection = checkProjection(prepared.checked.projection);
     const sort = checkSort(prepared.checked.sort);
     for (const path of Object.keys(sort ?? {})) prepared.filterPaths.add(path);
-    const returnDocument = prepared.checked.returnDocument === "after" ? "after" : "before";
-    const show = (document: Document | null | undefined) => {
-      if (!document) return null;
-      const view = this.stored.readsEverything ? document : this.stored.view(document);
-      if (!view) return null;
-      return projection ? applyProjection(view, projection) : view;
-    };
+    const returnDocument = checkReturnDocument(prepared.checked.returnDocument);
     if (!prepared.touchesRules && !prepared.checked.upsert) {
       const match = this.directUpdateMatch(filter, prepared);
       if (match === false) return null;
       const options: Record<string, unknown> = { returnDocument };
       if (sort) options.sort = sort;
       if (prepared.arrayFilters) options.arrayFilters = prepared.arrayFilters;
-      return show(await this.backend.findOneAndUpdate(asFilter(match), update, options));
+      return this.presentOne(
+        await this.backend.findOneAndUpdate(asFilter(match), update, options),
+        projection,
+      );
     }
     const result = await this.writeEachChecked(
       filter,
@@ -551,10 +576,11 @@ export class GuardedCollection {
       sort,
       this.updatePlan(update, prepared.arrayFilters),
     );
-    if (result.last) return show(returnDocument === "after" ? result.last.after : result.last.before);
+    if (result.last)
+      return this.presentOne(returnDocument === "after" ? result.last.after : result.last.before, projection);
     if (!prepared.checked.upsert) return null;
     const { insertedId, created } = await this.upsertUpdated(filter, update, prepared.arrayFilters);
-    return returnDocument === "after" ? show({ _id: insertedId, ...created }) : null;
+    return returnDocument === "after" ? this.presentOne({ _id: insertedId, ...created }, projection) : null;
   }
 
   /** Replaces one document the user may change; always checked document by document. */
@@ -565,21 +591,54 @@ export class GuardedCollection {
   ): Promise<UpdateResultLike> {
     const checked = checkOptions(options, ["upsert"], "replaceOne");
     const filterPaths = checkFilter(filter);
-    checkDocument(replacement, "the replacement");
-    if (Object.keys(replacement).some((key) => key.startsWith("$")))
-      throw refused("an update document passed to replaceOne");
-    const result = await this.writeEachChecked(filter, filterPaths, "one", undefined, (before) => {
-      if (replacement._id !== undefined && !sameId(replacement._id, before._id))
-        throw refused("changing _id");
-      const after = { _id: before._id, ...replacement };
-      return { after, apply: (pinnedFilter) => this.backend.replaceOne(pinnedFilter, replacement) };
-    });
+    checkReplacement(replacement, "replaceOne");
+    const result = await this.writeEachChecked(filter, filterPaths, "one", undefined, (before) => ({
+      after: replaced(before, replacement),
+      apply: (pinnedFilter) => this.backend.replaceOne(pinnedFilter, replacement),
+    }));
     if (result.matchedCount === 0 && checked.upsert) {
-      const { insertedId } = await this.insertOne({ ...upsertSeed(filter), ...replacement });
+      const { insertedId } = await this.insertOne(upsertedReplacement(filter, replacement));
       return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: insertedId };
     }
     const { last: _last, ...counts } = result;
     return counts;
+  }
+
+  /**
+   * Replaces one document the user may change, checked as `replaceOne` is, and returns it before or
+   * after the replacement as far as the user may read it; null when nothing matched (or after an
+   * upsert with `returnDocument: "before"`).
+   */
+  async findOneAndReplace(
+    filter: Document,
+    replacement: Document,
+    options: GuardedFindOneAndReplaceOptions = {},
+  ): Promise<Document | null> {
+    const checked = checkOptions(
+      options,
+      ["upsert", "returnDocument", "projection", "sort"],
+      "findOneAndReplace",
+    );
+    const filterPaths = checkFilter(filter);
+    checkReplacement(replacement, "findOneAndReplace");
+    const projection = checkProjection(checked.projection);
+    const sort = checkSort(checked.sort);
+    for (const path of Object.keys(sort ?? {})) filterPaths.add(path);
+    const returnDocument = checkReturnDocument(checked.returnDocument);
+    let returned: Document | null = null;
+    const result = await this.writeEachChecked(filter, filterPaths, "one", sort, (before) => ({
+      after: replaced(before, replacement),
+      apply: async (pinnedFilter) => {
+        // The pinned filter matches only the document as checked, so the server replaces exactly it.
+        returned = await this.backend.findOneAndReplace(pinnedFilter, replacement, { returnDocument });
+        return returned ? ONE_MODIFIED : NOTHING_UPDATED;
+      },
+    }));
+    if (result.matchedCount > 0) return this.presentOne(returned, projection);
+    if (!checked.upsert) return null;
+    const created = upsertedReplacement(filter, replacement);
+    const { insertedId } = await this.insertOne(created);
+    return returnDocument === "after" ? this.presentOne({ ...created, _id: insertedId }, projection) : null;
   }
 
   /** Deletes one document the user may delete. */
@@ -592,6 +651,26 @@ export class GuardedCollection {
     return this.remove(filter, "many");
   }
 
+  /**
+   * Deletes the first document (in `sort` order) the user may delete and returns it as far as the user
+   * may read it, or null when none matched.
+   */
+  async findOneAndDelete(
+    filter: Document = {},
+    options: GuardedFindOneAndDeleteOptions = {},
+  ): Promise<Document | null> {
+    const checked = checkOptions(options, ["projection", "sort"], "findOneAndDelete");
+    const paths = checkFilter(filter);
+    const projection = checkProjection(checked.projection);
+    const sort = checkSort(checked.sort);
+    for (const path of Object.keys(sort ?? {})) paths.add(path);
+    const access = this.stored;
+    const match = and([access.deletable(paths), access.filterQuery, filter]);
+    if (match === false) return null;
+    const deleted = await this.backend.findOneAndDelete(asFilter(match), sort ? { sort } : {});
+    return this.presentOne(deleted, projection);
+  }
+
   private async remove(filter: Document, count: "one" | "many") {
     const access = this.stored;
     const match = and([access.deletable(checkFilter(filter)), access.filterQuery, filter]);
@@ -601,6 +680,18 @@ export class GuardedCollection {
         ? await this.backend.deleteOne(asFilter(match))
         : await this.backend.deleteMany(asFilter(match));
     return { acknowledged: true as const, deletedCount };
+  }
+
+  /** Not offered: each write of a batch would need its own checks. Refused with OPERATION_REFUSED. */
+  async bulkWrite(): Promise<never> {
+    throw refused(
+      "bulkWrite (use the single operations: insertOne/Many, updateOne/Many, replaceOne, deleteOne/Many)",
+    );
+  }
+
+  /** Not offered: a change stream cannot be narrowed to what the role reads. Refused with OPERATION_REFUSED. */
+  watch(): never {
+    throw refused("watch: change streams (poll with find instead)");
   }
 
   /**
@@ -635,6 +726,20 @@ export class GuardedCollection {
     const match: Bound = and([access.filterQuery, access.visible()]);
     return [{ $match: asFilter(match) }, ...projection.stages];
   }
+}
+
+/** The stored document a replacement leads to; the replacement may repeat `_id` but not change it. */
+function replaced(before: Document, replacement: Document): Document {
+  if (replacement._id !== undefined && !sameId(replacement._id, before._id)) throw refused("changing _id");
+  return { _id: before._id, ...replacement };
+}
+
+/** The document a replacement upsert creates; refused when its `_id` contradicts the filter's. */
+function upsertedReplacement(filter: Document, replacement: Document): Document {
+  const { _id } = upsertSeed(filter);
+  if (_id !== undefined && replacement._id !== undefined && !sameId(_id, replacement._id))
+    throw refused("an upsert whose replacement _id differs from the filter's");
+  return replacementUpsert(filter, replacement);
 }
 
 function sameId(a: unknown, b: unknown): boolean {

@@ -9,7 +9,7 @@ import type {
   MongoDatabaseLike,
   UpdateResultLike,
 } from "./types.js";
-import { modifierFor, upsertSeed } from "./upsert.js";
+import { modifierFor, replacementUpsert, upsertSeed } from "./upsert.js";
 
 /** The error shape of a duplicate key, as the driver reports it. */
 export class DuplicateKeyError extends Error {
@@ -18,6 +18,12 @@ export class DuplicateKeyError extends Error {
 
 function clone<T>(value: T): T {
   return structuredClone(value);
+}
+
+/** A returned document cut to the projection the server was given, if any. */
+function projected(document: Document, projection: Document | undefined): Document {
+  if (!projection) return document;
+  return (find([document], {}, projection as never).next() ?? {}) as Document;
 }
 
 function cursor(documents: () => Document[]): CursorLike<Document> {
@@ -176,9 +182,7 @@ export class MemoryCollection implements MongoCollectionLike {
       upsert?: boolean;
       arrayFilters?: Document[];
     };
-    let candidates = find(this.documents, filter);
-    if (sort) candidates = candidates.sort(sort);
-    const [target] = candidates.limit(1).all() as Document[];
+    const target = this.first(filter, sort);
     if (!target) {
       if (!upsert) return null;
       const { upsertedId } = await this.update(filter, update, { upsert, arrayFilters }, false);
@@ -196,12 +200,56 @@ export class MemoryCollection implements MongoCollectionLike {
     if (!target) {
       if (!(options as { upsert?: boolean }).upsert)
         return { matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
-      const { insertedId } = await this.insertOne({ ...upsertSeed(filter), ...replacement });
+      const { insertedId } = await this.insertOne(replacementUpsert(filter, replacement));
       return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1, upsertedId: insertedId };
     }
-    const index = this.documents.indexOf(target);
-    this.documents[index] = { _id: target._id, ...clone(replacement) };
+    this.replaceStored(target, replacement);
     return { matchedCount: 1, modifiedCount: 1, upsertedCount: 0, upsertedId: null };
+  }
+
+  private replaceStored(target: Document, replacement: Document): Document {
+    const index = this.documents.indexOf(target);
+    const replaced = { _id: target._id, ...clone(replacement) };
+    this.documents[index] = replaced;
+    return replaced;
+  }
+
+  /** The first document matching the filter in the order of `sort`, as the server picks it. */
+  private first(filter: Document, sort: Record<string, 1 | -1> | undefined): Document | undefined {
+    let candidates = find(this.documents, filter);
+    if (sort) candidates = candidates.sort(sort);
+    return (candidates.limit(1).all() as Document[])[0];
+  }
+
+  async findOneAndReplace(
+    filter: Document,
+    replacement: Document,
+    options: object = {},
+  ): Promise<Document | null> {
+    const { returnDocument, sort, upsert, projection } = options as {
+      returnDocument?: "before" | "after";
+      sort?: Record<string, 1 | -1>;
+      upsert?: boolean;
+      projection?: Document;
+    };
+    const target = this.first(filter, sort);
+    if (!target) {
+      if (!upsert) return null;
+      const { insertedId } = await this.insertOne(replacementUpsert(filter, replacement));
+      const created = this.matching({ _id: { $eq: insertedId } })[0];
+      return returnDocument === "after" && created ? projected(clone(created), projection) : null;
+    }
+    const before = clone(target);
+    const after = this.replaceStored(target, replacement);
+    return projected(returnDocument === "after" ? clone(after) : before, projection);
+  }
+
+  async findOneAndDelete(filter: Document, options: object = {}): Promise<Document | null> {
+    const { sort, projection } = options as { sort?: Record<string, 1 | -1>; projection?: Document };
+    const target = this.first(filter, sort);
+    if (!target) return null;
+    this.documents.splice(this.documents.indexOf(target), 1);
+    return projected(clone(target), projection);
   }
 
   private async remove(filter: Document, many: boolean): Promise<{ deletedCount: number }> {

@@ -167,7 +167,8 @@ export interface CheckedUpdate {
 
 /** Update documents with the listed operators only; pipelines and replacements are refused. */
 export function checkUpdate(update: unknown, where = "the update"): CheckedUpdate {
-  if (Array.isArray(update)) throw refused(`an aggregation pipeline as ${where}`);
+  if (Array.isArray(update))
+    throw refused(`an aggregation pipeline as ${where} (use update operators such as $set)`);
   if (!isPlainObject(update) || Object.keys(update).length === 0)
     throw refused(`${where} is not an update document`);
   const changed = new Set<string>();
@@ -245,6 +246,20 @@ export function checkSort(sort: unknown, where = "the sort"): Record<string, 1 |
     if (value !== 1 && value !== -1) throw refused(`the sort value for "${path}" (only 1 and -1)`);
   }
   return sort as Record<string, 1 | -1>;
+}
+
+/** `returnDocument` of the findOneAnd* operations: "before" (the default) or "after", nothing else. */
+export function checkReturnDocument(value: unknown): "before" | "after" {
+  if (value === undefined || value === "before") return "before";
+  if (value === "after") return "after";
+  throw refused('returnDocument other than "before" or "after"');
+}
+
+/** A replacement document: data only, no update operators and no pipeline. */
+export function checkReplacement(replacement: unknown, where: string): Record<string, unknown> {
+  if (isPlainObject(replacement) && Object.keys(replacement).some((key) => key.startsWith("$")))
+    throw refused(`an update document passed to ${where}`);
+  return checkDocument(replacement, "the replacement");
 }
 
 /** Non-negative integer options such as skip and limit. */

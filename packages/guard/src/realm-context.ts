@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
-import { GuardError, refused } from "./errors.js";
+import { GuardError } from "./errors.js";
 import {
   createGuard,
   type Guard,
@@ -73,12 +73,24 @@ export interface RealmCollection {
     replacement: Document,
     options?: { upsert?: boolean },
   ): Promise<UpdateResultLike>;
+  findOneAndReplace(
+    query: Document,
+    replacement: Document,
+    options?: {
+      projection?: Projection;
+      sort?: Record<string, 1 | -1>;
+      upsert?: boolean;
+      returnNewDocument?: boolean;
+    },
+  ): Promise<Document | null>;
   deleteOne(query?: Document): Promise<{ deletedCount: number }>;
   deleteMany(query?: Document): Promise<{ deletedCount: number }>;
+  findOneAndDelete(
+    query?: Document,
+    options?: { projection?: Projection; sort?: Record<string, 1 | -1> },
+  ): Promise<Document | null>;
   aggregate(pipeline: Document[]): GuardedCursor;
   /** Not offered by the guard: refused with OPERATION_REFUSED (403) rather than failing as a 500. */
-  findOneAndReplace(): Promise<never>;
-  findOneAndDelete(): Promise<never>;
   bulkWrite(): Promise<never>;
   watch(): never;
 }
@@ -118,21 +130,19 @@ function realmCollection(collection: GuardedCollection): RealmCollection {
       });
     },
     replaceOne: (query, replacement, options) => collection.replaceOne(query, replacement, options),
+    findOneAndReplace: (query, replacement, options = {}) => {
+      const { returnNewDocument, ...rest } = options;
+      return collection.findOneAndReplace(query, replacement, {
+        ...rest,
+        returnDocument: returnNewDocument ? "after" : "before",
+      });
+    },
     deleteOne: (query = {}) => collection.deleteOne(query),
     deleteMany: (query = {}) => collection.deleteMany(query),
+    findOneAndDelete: (query = {}, options) => collection.findOneAndDelete(query, options),
     aggregate: (pipeline) => collection.aggregate(pipeline),
-    findOneAndReplace: async () => {
-      throw refused("findOneAndReplace (use replaceOne, then findOne)");
-    },
-    findOneAndDelete: async () => {
-      throw refused("findOneAndDelete (use findOne, then deleteOne)");
-    },
-    bulkWrite: async () => {
-      throw refused("bulkWrite (use the single operations)");
-    },
-    watch: () => {
-      throw refused("watch: change streams");
-    },
+    bulkWrite: () => collection.bulkWrite(),
+    watch: () => collection.watch(),
   };
 }
 

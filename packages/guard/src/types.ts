@@ -27,7 +27,9 @@ export interface MongoCollectionLike {
   updateOne(filter: Document, update: Document, options?: object): Promise<UpdateResultLike>;
   updateMany(filter: Document, update: Document, options?: object): Promise<UpdateResultLike>;
   findOneAndUpdate(filter: Document, update: Document, options: object): Promise<Document | null>;
+  findOneAndReplace(filter: Document, replacement: Document, options: object): Promise<Document | null>;
   replaceOne(filter: Document, replacement: Document, options?: object): Promise<UpdateResultLike>;
+  findOneAndDelete(filter: Document, options: object): Promise<Document | null>;
   deleteOne(filter: Document): Promise<{ deletedCount: number }>;
   deleteMany(filter: Document): Promise<{ deletedCount: number }>;
   aggregate(pipeline: Document[], options?: object): CursorLike<Document>;

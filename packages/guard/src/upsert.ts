@@ -25,3 +25,14 @@ export function modifierFor(update: Document, inserting: boolean): Document {
     return { ...rest, $set: { ...(rest.$set as Document), ...$setOnInsert } };
   return rest;
 }
+
+/**
+ * The document a replacement upsert creates, as MongoDB builds it: the replacement, with the filter's
+ * `_id` equality when the replacement has none. No other filter field is copied (unlike update upserts).
+ */
+export function replacementUpsert(filter: Document, replacement: Document): Document {
+  const { _id } = upsertSeed(filter);
+  return _id === undefined || replacement._id !== undefined
+    ? structuredClone(replacement)
+    : { _id, ...structuredClone(replacement) };
+}
