@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { AdminClient } from "@realm-to-cognito/realm";
 import { type CognitoSender, createCognitoClient } from "./cognito/client.js";
 import { createFastCognitoSender } from "./cognito/fast-sender.js";
@@ -8,18 +10,25 @@ import { type DoctorReport, runDoctor } from "./doctor.js";
 import { type ImportSummary, importWithAdminCreate } from "./engines/admin-create.js";
 import { type CsvWriteSummary, writeCsvFiles } from "./engines/csv-file.js";
 import {
+  importJobName,
   type JobOutcome,
   jobsToSettle,
   poolCsvHeader,
   runImportJobs,
   settleFromPool,
 } from "./engines/csv-job.js";
+import {
+  type ImportJobLogEntry,
+  importJobLogLocation,
+  type LogEventsSender,
+  readImportJobLog,
+} from "./engines/import-job-log.js";
 import { CliError } from "./errors.js";
 import { type CollectionSource, type ExportResult, exportSnapshot } from "./export.js";
 import { ImportLedger } from "./ledger.js";
 import { type PlanSummary, planImport } from "./plan.js";
 import { startProgress } from "./progress.js";
-import { TokenBucket } from "./rate.js";
+import { awsErrorName, TokenBucket } from "./rate.js";
 import { lockLedger } from "./run-lock.js";
 import { migrationStatus, type StatusReport } from "./status.js";
 import { type VerifyReport, verifyMigration } from "./verify.js";
@@ -29,6 +38,11 @@ export interface CommandContext {
   readonly config: Config;
   /** Cognito client; built from the configuration when not given. */
   readonly cognito?: CognitoSender;
+  /**
+   * CloudWatch Logs, to read a partly failed import job's per-row results; built from the
+   * configuration when not given, and skipped against a local Cognito endpoint.
+   */
+  readonly logs?: LogEventsSender;
   readonly quiet?: boolean;
 }
 
@@ -312,13 +326,49 @@ export async function importCommand(context: CommandContext, options: ImportOpti
       const partial = jobsToSettle(jobs);
       if (partial.length > 0) {
         await listPoolIntoLedger(context, ledger);
-        for (const job of partial) settleFromPool(ledger, job);
+        for (const job of partial) settleFromPool(ledger, job, await jobLogOf(context, client, poolId, job));
       }
     }
     return { engine: "csv-job", dryRun: false, planned, files, jobs };
   } finally {
     ledger.close();
     unlock();
+  }
+}
+
+/**
+ * The job's per-row results from CloudWatch Logs, or undefined (with a word on stderr) when they cannot
+ * be read: the pool alone then settles the users, as before.
+ */
+async function jobLogOf(
+  context: CommandContext,
+  cognito: CognitoSender,
+  userPoolId: string,
+  job: JobOutcome,
+): Promise<Map<number, ImportJobLogEntry> | undefined> {
+  const logs =
+    context.logs ??
+    (context.config.cognito.endpoint === undefined
+      ? new CloudWatchLogsClient({ region: context.config.cognito.region })
+      : undefined);
+  if (logs === undefined) return undefined;
+  try {
+    const pool = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+    return await readImportJobLog(
+      logs,
+      importJobLogLocation({
+        userPoolId,
+        poolName: pool.UserPool?.Name ?? "",
+        jobId: job.jobId,
+        jobName: importJobName(job.file),
+      }),
+    );
+  } catch (error) {
+    if (!context.quiet)
+      process.stderr.write(
+        `import job ${job.jobId}: its CloudWatch log could not be read (${awsErrorName(error) ?? String(error)}); failed rows name their CSV line instead\n`,
+      );
+    return undefined;
   }
 }
 

@@ -1,12 +1,20 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import type { GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
+  AdminCreateUserCommand,
   type CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
+  CreateUserImportJobCommand,
+  DescribeUserImportJobCommand,
+  DescribeUserPoolCommand,
   ForgotPasswordCommand,
   GetCSVHeaderCommand,
   InitiateAuthCommand,
   ListUsersCommand,
+  StartUserImportJobCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { fromAttributeList } from "@realm-to-cognito/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +26,7 @@ import {
   statusCommand,
   verifyCommand,
 } from "../src/commands.js";
+import type { LogEventsSender } from "../src/engines/import-job-log.js";
 import { readSnapshot } from "../src/snapshot-file.js";
 import { runMain } from "./helpers.js";
 import { adminCreateImport, type CliSandbox, startCliSandbox } from "./sandbox.js";
@@ -259,6 +268,138 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
     const again = await importCommand({ config, cognito, quiet: true }, options);
     expect(again.engine === "csv-job" && again.files.users).toBe(0);
     expect(await poolUsers(pool.userPoolId)).toHaveLength(0);
+  });
+
+  it("runs the job, reads its CloudWatch log, and gives the user whose row failed the job's reason", async () => {
+    const pool = await sandbox.newPool();
+    const base = sandbox.config({ userPoolId: pool.userPoolId, ledger: join(sandbox.dir, "csv-run.db") });
+    const config = {
+      ...base,
+      cognito: { ...base.cognito, importRoleArn: "arn:aws:iam::000000000000:role/Import" },
+    };
+    Object.defineProperty(config, "secrets", {
+      value: Object.getOwnPropertyDescriptor(base, "secrets")?.value,
+    });
+    const real = sandbox.cognito.client();
+    const uploads: string[] = [];
+    const upload = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      request.on("end", () => {
+        uploads.push(body);
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => upload.listen(0, "127.0.0.1", resolve));
+    const uploadUrl = `http://127.0.0.1:${(upload.address() as AddressInfo).port}/upload`;
+    const header = [
+      "cognito:username",
+      "email",
+      "email_verified",
+      "cognito:mfa_enabled",
+      "custom:realm_user_id",
+      "custom:mongo_id",
+    ];
+    let failedLine = 0;
+    // cognito-local has no import jobs: this stand-in "runs" the uploaded file by creating every row's
+    // user in cognito-local but the third, which it reports failed, as a real job would log it.
+    const cognito = {
+      send: async (command: { constructor: unknown; input: Record<string, unknown> }) => {
+        if (command instanceof GetCSVHeaderCommand) return { CSVHeader: header };
+        if (command instanceof CreateUserImportJobCommand)
+          return {
+            UserImportJob: {
+              JobId: "import-42",
+              JobName: command.input.JobName,
+              PreSignedUrl: uploadUrl,
+              Status: "Created",
+            },
+          };
+        if (command instanceof StartUserImportJobCommand) {
+          const rows = uploads.at(-1)!.trim().split("\n").slice(1);
+          for (const [index, row] of rows.entries()) {
+            if (index === 2) {
+              failedLine = index + 2;
+              continue;
+            }
+            const [, email, , , realmUserId] = row.split(",");
+            await real.send(
+              new AdminCreateUserCommand({
+                UserPoolId: pool.userPoolId,
+                Username: email!,
+                MessageAction: "SUPPRESS",
+                UserAttributes: [
+                  { Name: "email", Value: email! },
+                  { Name: "custom:realm_user_id", Value: realmUserId! },
+                ],
+              }),
+            );
+          }
+          return { UserImportJob: { Status: "Pending" } };
+        }
+        if (command instanceof DescribeUserImportJobCommand) {
+          const total = uploads.at(-1)!.trim().split("\n").length - 1;
+          return {
+            UserImportJob: {
+              JobId: "import-42",
+              Status: "Succeeded",
+              ImportedUsers: total - 1,
+              SkippedUsers: 0,
+              FailedUsers: 1,
+            },
+          };
+        }
+        return real.send(command as never);
+      },
+    } as unknown as CognitoIdentityProviderClient;
+    const logStreams: unknown[] = [];
+    const logs = {
+      send: async (command: GetLogEventsCommand) => {
+        logStreams.push(command.input);
+        return {
+          events: [
+            { message: `[FAILED] Line Number ${failedLine} - The user data doesn't match the schema.` },
+            { message: "[SUCCEEDED] Line Number 2 - The import succeeded." },
+          ],
+          nextForwardToken: command.input.nextToken ?? "end",
+        };
+      },
+    } as unknown as LogEventsSender;
+    try {
+      const options = adminCreateImport(adminSnapshot, join(sandbox.dir, "csv-run"), {
+        engine: "csv-job",
+        run: true,
+      });
+      const result = await importCommand({ config, cognito, logs, quiet: true }, options);
+      if (result.engine !== "csv-job") throw new Error("expected the csv-job engine");
+      const poolName = (await real.send(new DescribeUserPoolCommand({ UserPoolId: pool.userPoolId })))
+        .UserPool?.Name;
+      expect(logStreams[0]).toEqual({
+        logGroupName: `/aws/cognito/userpools/${pool.userPoolId}/${poolName}`,
+        logStreamName: "import-42/cognito-import-0001",
+        startFromHead: true,
+      });
+      const status = await statusCommand({ config, quiet: true }, { listPool: false });
+      expect(status.ledger.failed).toBe(1);
+      const csvLines = readFileSync(result.files.files[0]!.file, "utf8").trim().split("\n");
+      const failedEmail = csvLines[failedLine - 1]!.split(",")[1]!;
+      expect((await poolUsers(pool.userPoolId)).map((user) => user.email)).not.toContain(failedEmail);
+      expect(result.files.users).toBe(csvLines.length - 1);
+      const { ImportLedger } = await import("../src/ledger.js");
+      const ledger = ImportLedger.open(config.ledger);
+      const failed = ledger
+        .usersOfCsvFile(result.files.files[0]!.file)
+        .filter((user) => user.state === "failed");
+      expect(failed.map((user) => [user.email, user.reason])).toEqual([
+        [
+          failedEmail,
+          `import job import-42 FAILED line ${failedLine} of cognito-import-0001.csv: The user data doesn't match the schema.`,
+        ],
+      ]);
+      ledger.close();
+    } finally {
+      await new Promise<void>((resolve) => upload.close(() => resolve()));
+    }
   });
 
   it("refuses --run without the CloudWatch Logs role before writing any file", async () => {

@@ -402,4 +402,67 @@ describe("import jobs (aws-sdk-client-mock: cognito-local has no import jobs)", 
     expect(again.users).toBe(1);
     ledger.close();
   });
+  describe("with the job's CloudWatch log", () => {
+    // Users 1..4 on CSV lines 2..5 (the header is line 1). Only user 1 reached the pool.
+    async function partlyFailedJob() {
+      const ledger = ledgerWith([user(1), user(2), user(3), user(4)]);
+      const { files } = await writeCsvFiles({ ledger, header: HEADER, outDir: tempDir(), username: "email" });
+      ledger.replacePoolUsers("pool", [
+        {
+          username: "sub-1",
+          email: "user1@example.com",
+          realmUserId: user(1).realmUserId,
+          enabled: true,
+          createdAt: "2026-11-27T03:00:05Z",
+        },
+      ]);
+      const outcome = {
+        file: files[0]!.file,
+        jobId: "import-7",
+        status: "Succeeded",
+        imported: 1,
+        skipped: 0,
+        failed: 3,
+        message: undefined,
+        startedAt: new Date("2026-11-27T03:00:00Z"),
+      };
+      return { ledger, outcome };
+    }
+    const NOT_VERIFIED =
+      "The User Record does not set any of the auto verified attributes to true. (Example: email_verified to true).";
+    const rows = (firstLine: number) =>
+      new Map(
+        [
+          { status: "SUCCEEDED" as const, detail: "The import succeeded." },
+          { status: "FAILED" as const, detail: NOT_VERIFIED },
+          { status: "FAILED" as const, detail: "The user data doesn't match the schema." },
+          { status: "FAILED" as const, detail: NOT_VERIFIED },
+        ].map((row, index) => [firstLine + index, { ...row, line: firstLine + index }]),
+      );
+
+    it("gives each failed user the job's own reason, whether the log counts the header or not", async () => {
+      for (const firstLine of [2, 1]) {
+        const { ledger, outcome } = await partlyFailedJob();
+        expect(settleFromPool(ledger, outcome, rows(firstLine))).toMatchObject({ created: 1, failed: 3 });
+        expect(ledger.get(user(3).realmUserId!)?.reason).toBe(
+          "import job import-7 FAILED line 4 of cognito-import-0001.csv: The user data doesn't match the schema.",
+        );
+        expect(ledger.get(user(2).realmUserId!)?.reason).toContain(NOT_VERIFIED);
+        ledger.close();
+      }
+    });
+
+    it("does not trust a log whose lines disagree with the pool, and names the CSV line instead", async () => {
+      const { ledger, outcome } = await partlyFailedJob();
+      // Says user 1 failed though the pool holds them, under either numbering.
+      const contradicting = new Map(
+        [1, 2, 3, 4, 5].map((line) => [line, { line, status: "FAILED" as const, detail: NOT_VERIFIED }]),
+      );
+      settleFromPool(ledger, outcome, contradicting);
+      expect(ledger.get(user(2).realmUserId!)?.reason).toBe(
+        "not in the pool after import job import-7: see line 3 of cognito-import-0001.csv in its CloudWatch log",
+      );
+      ledger.close();
+    });
+  });
 });

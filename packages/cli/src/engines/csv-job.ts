@@ -11,6 +11,7 @@ import type { CognitoSender } from "../cognito/client.js";
 import { CliError } from "../errors.js";
 import type { ImportLedger } from "../ledger.js";
 import { awsErrorName, sleep, withRetries } from "../rate.js";
+import type { ImportJobLogEntry } from "./import-job-log.js";
 
 /** The pool's import CSV columns, in its order. */
 export async function poolCsvHeader(client: CognitoSender, userPoolId: string): Promise<string[]> {
@@ -18,6 +19,11 @@ export async function poolCsvHeader(client: CognitoSender, userPoolId: string): 
   if (!answer.CSVHeader?.length)
     throw new CliError("IMPORT_JOB", `GetCSVHeader returned no columns for ${userPoolId}`);
   return answer.CSVHeader;
+}
+
+/** The job's name: its CSV file's, as CloudWatch names the job's log stream after it. */
+export function importJobName(file: string): string {
+  return basename(file, ".csv").slice(0, 128);
 }
 
 const FINISHED = new Set(["Succeeded", "Failed", "Stopped", "Expired"]);
@@ -84,7 +90,7 @@ export async function runImportJobs(options: RunJobsOptions): Promise<JobOutcome
     const created = await client.send(
       new CreateUserImportJobCommand({
         UserPoolId: userPoolId,
-        JobName: basename(file, ".csv").slice(0, 128),
+        JobName: importJobName(file),
         CloudWatchLogsRoleArn: options.cloudWatchLogsRoleArn,
       }),
     );
@@ -227,26 +233,36 @@ export function jobsToSettle(outcomes: readonly JobOutcome[]): JobOutcome[] {
  * Settles the users of a partly successful job from a fresh pool listing (stored in the ledger): in the
  * pool with their realm_user_id and created since the job started → created; created before it → already
  * present (the trigger or an earlier run made them); with another realm_user_id → conflict; absent →
- * failed with the line to look up in the job's CloudWatch log (`import --retry-failed` writes them again).
+ * failed (`import --retry-failed` writes them again), with the job's own words for the row when its
+ * CloudWatch log was read and its line numbers agree with the pool (see {@link alignLog}).
  */
 export function settleFromPool(
   ledger: ImportLedger,
   outcome: JobOutcome,
+  log?: ReadonlyMap<number, ImportJobLogEntry>,
 ): Record<"created" | "already-present" | "conflict" | "failed", number> {
   const counts = { created: 0, "already-present": 0, conflict: 0, failed: 0 };
   const event = `import job ${outcome.jobId}`;
-  for (const user of ledger.usersOfCsvFile(outcome.file)) {
-    if (user.state !== "planned") continue;
-    const found =
-      user.realmUserId !== undefined
-        ? ledger.poolUsersByRealmUserId(user.realmUserId)
-        : ledger.poolUsersByEmailKey(user.emailKey);
-    const pooled = found[0] ?? ledger.poolUsersByEmailKey(user.emailKey)[0];
+  const users = ledger
+    .usersOfCsvFile(outcome.file)
+    .filter((user) => user.state === "planned")
+    .map((user) => {
+      const found =
+        user.realmUserId !== undefined
+          ? ledger.poolUsersByRealmUserId(user.realmUserId)
+          : ledger.poolUsersByEmailKey(user.emailKey);
+      return { user, pooled: found[0] ?? ledger.poolUsersByEmailKey(user.emailKey)[0] };
+    });
+  const rowOf = log === undefined ? undefined : alignLog(users, log);
+  for (const { user, pooled } of users) {
     if (pooled === undefined) {
+      const row = user.csvLine === undefined ? undefined : rowOf?.(user.csvLine);
       ledger.transition(user.key, "failed", {
         event,
         engine: "csv-job",
-        reason: `not in the pool after import job ${outcome.jobId}: see line ${user.csvLine} of ${basename(outcome.file)} in its CloudWatch log`,
+        reason: row
+          ? `import job ${outcome.jobId} ${row.status} line ${user.csvLine} of ${basename(outcome.file)}: ${row.detail}`
+          : `not in the pool after import job ${outcome.jobId}: see line ${user.csvLine} of ${basename(outcome.file)} in its CloudWatch log`,
       });
       counts.failed++;
     } else if (user.realmUserId !== undefined && pooled.realmUserId !== user.realmUserId) {
@@ -269,4 +285,33 @@ export function settleFromPool(
     }
   }
   return counts;
+}
+
+/**
+ * How the log's "Line Number" maps to our CSV lines (header = line 1). AWS does not say whether it
+ * counts the header, so the pool decides: an offset is used only if, for every user it maps, a FAILED
+ * row is absent from the pool and a SUCCEEDED row present, and it maps at least one user. Otherwise the
+ * log is not trusted (a wrong offset would blame the wrong user).
+ */
+export function alignLog(
+  users: ReadonlyArray<{ user: { csvLine?: number | undefined }; pooled: unknown }>,
+  log: ReadonlyMap<number, ImportJobLogEntry>,
+): ((csvLine: number) => ImportJobLogEntry | undefined) | undefined {
+  for (const offset of [0, -1, 1]) {
+    let mapped = 0;
+    let consistent = true;
+    for (const { user, pooled } of users) {
+      if (user.csvLine === undefined) continue;
+      const row = log.get(user.csvLine + offset);
+      if (row === undefined) continue;
+      mapped++;
+      const inPool = pooled !== undefined;
+      if ((row.status === "FAILED" && inPool) || (row.status === "SUCCEEDED" && !inPool)) {
+        consistent = false;
+        break;
+      }
+    }
+    if (consistent && mapped > 0) return (csvLine) => log.get(csvLine + offset);
+  }
+  return undefined;
 }
