@@ -141,7 +141,8 @@ function applyEvent(ledger: SendLedger, event: SesEvent, where: string, dryRun: 
   const status = event.bounce!.bounceType === "Permanent" ? "bounced" : "failed";
   const reason = bounceReason(event);
   const current = ledger.findByMessageId(messageId)!;
-  if (current.status === status && current.reason === reason)
+  // A permanent bounce stands: a later transient report must not make the address retryable again.
+  if ((current.status === status && current.reason === reason) || current.status === "bounced")
     return { where, messageId, outcome: "already-recorded" };
   if (!dryRun) ledger.recordLateOutcome(messageId, status, reason);
   return { where, messageId, outcome: status, detail: reason };

@@ -244,6 +244,16 @@ describe("notify through Amazon SES v2 (aws-ses-v2-local)", () => {
     const fromSqs = await runOperator(["record-bounces", batch, "--ledger", ledger, "--json"], { env });
     expect(JSON.parse(fromSqs.out)).toMatchObject({ events: 1, alreadyRecorded: 1, rejected: [] });
 
+    // A later transient report for the permanently bounced address leaves it bounced.
+    const late = join(dir, "late.ndjson");
+    writeFileSync(
+      late,
+      `${JSON.stringify({ notificationType: "Bounce", ...bounce("user1@example.com", "Transient", "General", "smtp; 421") })}\n`,
+    );
+    const lateRun = await runOperator(["record-bounces", late, "--ledger", ledger, "--json"], { env });
+    expect(JSON.parse(lateRun.out)).toMatchObject({ failed: 0, alreadyRecorded: 1 });
+    expect(statusOf(ledger, 1).status).toBe("bounced");
+
     // --retry-failed writes again to the transient bounce only.
     await fetch(`${endpoint}/clear-store`, { method: "POST" });
     expect(JSON.parse(await run(sesArgs(ledger, ["--retry-failed"])))).toMatchObject({ sent: 1 });
