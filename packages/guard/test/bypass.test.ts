@@ -176,6 +176,55 @@ const attempts: [string, Parameters<typeof attempt>[0]][] = [
         .find({})
         .toArray(),
   ],
+  [
+    "findOneAndReplace handing a document to someone else",
+    ({ items }) => items.findOneAndReplace({ _id: "item-u1-0" }, { owner_id: "u2", title: "gift" }),
+  ],
+  [
+    "findOneAndReplace with an upsert owned by someone else",
+    ({ notes }) => notes.findOneAndReplace({ n: 42 }, { owner_id: "u3" }, { upsert: true }),
+  ],
+  [
+    "findOneAndReplace with an update document",
+    ({ items }) => items.findOneAndReplace({ _id: "item-u1-0" }, { $set: { owner_id: "u2" } }),
+  ],
+  [
+    "findOneAndDelete with a let variable",
+    ({ items }) => items.findOneAndDelete({}, { let: { owner: "u2" } } as never),
+  ],
+  [
+    "findOneAndDelete asking for the driver's result metadata",
+    ({ items }) => items.findOneAndDelete({}, { includeResultMetadata: true } as never),
+  ],
+  [
+    "findOneAndDelete with $expr",
+    ({ notes }) => notes.findOneAndDelete({ $expr: { $ne: ["$owner_id", "u1"] } }),
+  ],
+  ["bulkWrite", ({ items }) => items.bulkWrite()],
+  ["watch", async ({ items }) => items.watch()],
+  [
+    "findOneAndDelete with $or naming another owner",
+    ({ items }) => items.findOneAndDelete({ $or: [{ owner_id: "u2" }, { owner_id: "u3" }] }),
+  ],
+  [
+    "findOneAndDelete sorting by a field it cannot read",
+    ({ profiles }) => profiles.findOneAndDelete({}, { sort: { secret: -1 } }),
+  ],
+  [
+    "findOneAndReplace of another user's document by _id",
+    ({ notes }) =>
+      notes.findOneAndReplace({ _id: "note-u2-0" }, { owner_id: "u1" }, { returnDocument: "after" }),
+  ],
+  [
+    "findOneAndReplace upserting onto another user's _id",
+    ({ items }) =>
+      items
+        .findOneAndReplace({ _id: "item-u2-0" }, { owner_id: "u1" }, { upsert: true })
+        .catch((e: unknown) => {
+          if ((e as { code?: number }).code === 11000) return "duplicate";
+          throw e;
+        }),
+  ],
 ];
 
 describe("known bypass attempts are refused or harmless", () => {
@@ -189,7 +238,10 @@ describe("known bypass attempts are refused or harmless", () => {
   }
 
   it("refuses (rather than rewrites) the operators that could run code or write elsewhere", async () => {
-    for (const index of [1, 2, 5, 6, 7, 8, 9, 10, 12, 13, 14, 16, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]) {
+    for (const index of [
+      1, 2, 5, 6, 7, 8, 9, 10, 12, 13, 14, 16, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 36, 37, 38, 39, 40, 41,
+      42, 43,
+    ]) {
       const [name, run] = attempts[index]!;
       expect((await attempt(run)).refusal, name).toBeDefined();
     }

@@ -215,6 +215,241 @@ describe("updates", () => {
   });
 });
 
+describe("findOneAndDelete", () => {
+  it("deletes the user's first document in sort order and returns it", async () => {
+    const { items, raw } = setup();
+    expect(await items.findOneAndDelete({}, { sort: { n: -1 } })).toMatchObject({
+      _id: "item-u1-2",
+      secret: "S-u1-item-2",
+    });
+    expect(raw("items").map((d) => d._id)).not.toContain("item-u1-2");
+    expect(raw("items")).toHaveLength(8);
+  });
+
+  it("cannot delete or read another user's document, whatever the filter says", async () => {
+    const { items, notes, raw } = setup();
+    expect(await items.findOneAndDelete({ _id: "item-u2-0" })).toBeNull();
+    expect(await notes.findOneAndDelete({ $or: [{ owner_id: "u3" }] })).toBeNull();
+    expect(await notes.findOneAndDelete({ owner_id: { $ne: "u1" } })).toBeNull();
+    expect(raw("items")).toHaveLength(9);
+    expect(raw("notes")).toHaveLength(9);
+  });
+
+  it("cannot delete a document the role only reads", async () => {
+    const { profiles, raw } = setup();
+    expect(await profiles.findOneAndDelete({ _id: "profile-u2" })).toBeNull();
+    expect(raw("profiles")).toHaveLength(3);
+    expect(await profiles.findOneAndDelete({ owner_id: "u1" })).toMatchObject({ secret: "S-u1-profile" });
+    expect(raw("profiles").map((d) => d.owner_id)).toEqual(["u2", "u3"]);
+  });
+
+  it("applies the caller's projection to the returned document", async () => {
+    const { items } = setup();
+    expect(await items.findOneAndDelete({ _id: "item-u1-0" }, { projection: { title: 1 } })).toEqual({
+      _id: "item-u1-0",
+      title: "t0",
+    });
+  });
+
+  it("refuses options it cannot prove safe and deletes nothing", async () => {
+    const { items, raw } = setup();
+    for (const options of [
+      { includeResultMetadata: true },
+      { let: { owner: "u2" } },
+      { hint: { owner_id: 1 } },
+      { collation: { locale: "en" } },
+      { projection: { alias: "$secret" } },
+      { sort: { n: "desc" } },
+    ]) {
+      expect(
+        await guardErrorCode(items.findOneAndDelete({}, options as never)),
+        JSON.stringify(options),
+      ).toBe("OPERATION_REFUSED");
+    }
+    expect(await guardErrorCode(items.findOneAndDelete({ $where: "true" }))).toBe("OPERATION_REFUSED");
+    expect(raw("items")).toHaveLength(9);
+  });
+});
+
+describe("findOneAndReplace", () => {
+  it("replaces the user's document and returns it before or after", async () => {
+    const { items, raw } = setup();
+    expect(
+      await items.findOneAndReplace({ _id: "item-u1-0" }, { owner_id: "u1", title: "r1" }),
+    ).toMatchObject({ _id: "item-u1-0", title: "t0", secret: "S-u1-item-0" });
+    expect(
+      await items.findOneAndReplace(
+        { title: "r1" },
+        { owner_id: "u1", title: "r2" },
+        { returnDocument: "after" },
+      ),
+    ).toEqual({ _id: "item-u1-0", owner_id: "u1", title: "r2" });
+    expect(raw("items").find((d) => d._id === "item-u1-0")).toEqual({
+      _id: "item-u1-0",
+      owner_id: "u1",
+      title: "r2",
+    });
+  });
+
+  it("picks the first match in sort order", async () => {
+    const { notes, raw } = setup("u2");
+    const before = await notes.findOneAndReplace({}, { owner_id: "u2", n: 10 }, { sort: { n: -1 } });
+    expect(before?._id).toBe("note-u2-2");
+    expect(raw("notes").find((d) => d._id === "note-u2-2")).toEqual({
+      _id: "note-u2-2",
+      owner_id: "u2",
+      n: 10,
+    });
+  });
+
+  it("cannot reach another user's document", async () => {
+    const { items, notes, raw } = setup();
+    const stored = JSON.stringify(raw("items")) + JSON.stringify(raw("notes"));
+    expect(await items.findOneAndReplace({ _id: "item-u2-0" }, { owner_id: "u1" })).toBeNull();
+    expect(
+      await notes.findOneAndReplace(
+        { $or: [{ owner_id: "u3" }] },
+        { owner_id: "u1" },
+        { returnDocument: "after" },
+      ),
+    ).toBeNull();
+    expect(JSON.stringify(raw("items")) + JSON.stringify(raw("notes"))).toBe(stored);
+  });
+
+  it("refuses a replacement that forges or drops the owner field, and changes nothing", async () => {
+    const { items, notes, raw } = setup();
+    const stored = JSON.stringify(raw("items")) + JSON.stringify(raw("notes"));
+    expect(await guardErrorCode(items.findOneAndReplace({ _id: "item-u1-1" }, { owner_id: "u2" }))).toBe(
+      "PERMISSION_DENIED",
+    );
+    expect(await guardErrorCode(items.findOneAndReplace({ _id: "item-u1-1" }, { title: "orphan" }))).toBe(
+      "PERMISSION_DENIED",
+    );
+    expect(await guardErrorCode(notes.findOneAndReplace({ _id: "note-u1-1" }, { owner_id: ["u3"] }))).toBe(
+      "PERMISSION_DENIED",
+    );
+    expect(JSON.stringify(raw("items")) + JSON.stringify(raw("notes"))).toBe(stored);
+  });
+
+  it("an upsert creates the user's own document from the replacement and the filter's _id only", async () => {
+    const { items, raw } = setup();
+    const created = await items.findOneAndReplace(
+      { _id: "item-u1-new", title: "from filter" },
+      { owner_id: "u1", n: 5 },
+      { upsert: true, returnDocument: "after" },
+    );
+    expect(created).toEqual({ _id: "item-u1-new", owner_id: "u1", n: 5 });
+    expect(raw("items").find((d) => d._id === "item-u1-new")).toEqual(created);
+    expect(
+      await items.findOneAndReplace({ title: "nothing" }, { owner_id: "u1", n: 6 }, { upsert: true }),
+    ).toBeNull();
+    expect(raw("items").filter((d) => d.n === 6)).toHaveLength(1);
+  });
+
+  it("an upsert that would create someone else's document is refused", async () => {
+    const { items, raw } = setup();
+    expect(
+      await guardErrorCode(items.findOneAndReplace({ title: "x" }, { owner_id: "u2" }, { upsert: true })),
+    ).toBe("PERMISSION_DENIED");
+    expect(
+      await guardErrorCode(
+        items.findOneAndReplace({ owner_id: "u2", title: "x" }, { title: "x" }, { upsert: true }),
+      ),
+    ).toBe("PERMISSION_DENIED");
+    expect(raw("items")).toHaveLength(9);
+  });
+
+  it("refuses changing _id, update documents, pipelines and unknown options", async () => {
+    const { items, raw } = setup();
+    const stored = JSON.stringify(raw("items"));
+    const attempts: Promise<unknown>[] = [
+      items.findOneAndReplace({ _id: "item-u1-0" }, { _id: "item-u2-0", owner_id: "u1" }),
+      items.findOneAndReplace({ _id: "a" }, { _id: "b", owner_id: "u1" }, { upsert: true }),
+      items.findOneAndReplace({ _id: "item-u1-0" }, { $set: { owner_id: "u1" } }),
+      items.findOneAndReplace({ _id: "item-u1-0" }, [{ $set: { owner_id: "u1" } }] as never),
+      items.findOneAndReplace({ _id: "item-u1-0" }, { owner_id: "u1", x: { $gt: "" } }),
+      items.findOneAndReplace({ _id: "item-u1-0" }, { owner_id: "u1" }, { returnDocument: "later" } as never),
+      items.findOneAndReplace({ _id: "item-u1-0" }, { owner_id: "u1" }, {
+        includeResultMetadata: true,
+      } as never),
+      items.findOneAndReplace({ _id: "item-u1-0" }, { owner_id: "u1" }, { let: { a: 1 } } as never),
+      items.findOneAndReplace({ _id: "item-u1-0" }, { owner_id: "u1" }, { hint: "_id_" } as never),
+      items.findOneAndReplace({ _id: "item-u1-0" }, { owner_id: "u1" }, {
+        bypassDocumentValidation: true,
+      } as never),
+    ];
+    for (const [index, attempt] of attempts.entries())
+      expect(await guardErrorCode(attempt), `attempt ${index}`).toBe("OPERATION_REFUSED");
+    expect(JSON.stringify(raw("items"))).toBe(stored);
+  });
+
+  it("returns only the fields the role may read, and checks field write permissions", async () => {
+    const rules = defineAppRules({
+      "mongodb-atlas": {
+        collections: {
+          "app.posts": {
+            roles: [
+              { name: "author", apply_when: { author: "%%user.id" }, read: true, write: true },
+              {
+                name: "liker",
+                apply_when: {},
+                fields: { title: { read: true }, likes: { write: true } },
+              },
+            ],
+          },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    const stored = client.db("app").collection("posts").documents;
+    stored.push({ _id: 1, author: "u2", title: "T", likes: 0, draft: "secret" });
+    const posts = createGuard({ rules, user: realmUser("u1"), client }).collection("app", "posts");
+    const liked = { author: "u2", title: "T", likes: 1, draft: "secret" };
+    expect(await posts.findOneAndReplace({ title: "T" }, liked, { returnDocument: "after" })).toEqual({
+      title: "T",
+      likes: 1,
+    });
+    expect(await posts.findOneAndReplace({ title: "T" }, { ...liked, likes: 2 })).toEqual({
+      title: "T",
+      likes: 1,
+    });
+    expect(
+      await guardErrorCode(posts.findOneAndReplace({ title: "T" }, { ...liked, title: "hijacked" })),
+    ).toBe("PERMISSION_DENIED");
+    expect(await posts.findOneAndDelete({ title: "T" })).toBeNull();
+    expect(stored).toEqual([{ _id: 1, author: "u2", title: "T", likes: 2, draft: "secret" }]);
+  });
+
+  it("a filter's projection hides fields from the returned documents", async () => {
+    const rules = defineAppRules({
+      "mongodb-atlas": {
+        collections: {
+          "app.orders": {
+            roles: [{ name: "all", apply_when: {}, read: true, write: true }],
+            filters: [
+              { name: "mine", apply_when: {}, query: { customer: "%%user.id" }, projection: { internal: 0 } },
+            ],
+          },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    client
+      .db("app")
+      .collection("orders")
+      .documents.push({ _id: 1, customer: "u1", internal: "x" }, { _id: 2, customer: "u2", internal: "y" });
+    const orders = createGuard({ rules, user: realmUser("u1"), client }).collection("app", "orders");
+    expect(
+      await orders.findOneAndReplace({}, { customer: "u1", internal: "z" }, { returnDocument: "after" }),
+    ).toEqual({ _id: 1, customer: "u1" });
+    expect(await orders.findOneAndDelete({})).toEqual({ _id: 1, customer: "u1" });
+    expect(await orders.findOneAndDelete({})).toBeNull();
+    expect(client.db("app").collection("orders").documents).toEqual([
+      { _id: 2, customer: "u2", internal: "y" },
+    ]);
+  });
+});
+
 describe("deletes", () => {
   it("deleteMany removes only the user's own documents", async () => {
     const { notes, raw } = setup();

@@ -89,6 +89,39 @@ describe.skipIf(!uri)(
       expect(await client.db(database).collection("items").countDocuments({})).toBe(6);
     });
 
+    it("findOneAndReplace and findOneAndDelete reach only the user's documents and return what it reads", async () => {
+      expect(
+        await notes().findOneAndReplace(
+          { _id: "note-u1-0" },
+          { owner_id: "u1", text: "replaced" },
+          { returnDocument: "after" },
+        ),
+      ).toEqual({ _id: "note-u1-0", owner_id: "u1", text: "replaced" });
+      expect(await notes().findOneAndReplace({ _id: "note-u2-0" }, { owner_id: "u1" })).toBeNull();
+      await expect(notes().findOneAndReplace({ _id: "note-u1-1" }, { owner_id: "u2" })).rejects.toMatchObject(
+        { code: "PERMISSION_DENIED" },
+      );
+      await expect(
+        notes().findOneAndReplace({ n: 42 }, { owner_id: "u3" }, { upsert: true }),
+      ).rejects.toMatchObject({ code: "PERMISSION_DENIED" });
+      expect(
+        await notes().findOneAndReplace(
+          { _id: "note-u1-new", n: 42 },
+          { owner_id: "u1", n: 7 },
+          { upsert: true, returnDocument: "after" },
+        ),
+      ).toEqual({ _id: "note-u1-new", owner_id: "u1", n: 7 });
+      expect(await notes().findOneAndDelete({ _id: "note-u2-1" })).toBeNull();
+      expect(await notes().findOneAndDelete({}, { sort: { n: -1 }, projection: { n: 1 } })).toEqual({
+        _id: "note-u1-new",
+        n: 7,
+      });
+      expect(await profiles().findOneAndDelete({ _id: "profile-u2" })).toBeNull();
+      const raw = client.db(database).collection("notes");
+      expect(await raw.countDocuments({ owner_id: { $ne: "u1" } })).toBe(6);
+      expect(await raw.findOne({ _id: "note-u1-1" as never })).toMatchObject({ owner_id: "u1" });
+    });
+
     it("aggregate starts with the read filter and guards $lookup and $unionWith", async () => {
       const joined = await notes()
         .aggregate([{ $lookup: { from: "items", localField: "item", foreignField: "_id", as: "item" } }])

@@ -79,6 +79,13 @@ const document = fc
   )
   .map(([ownerId, rest]) => (ownerId === undefined ? rest : { owner_id: ownerId, ...rest }));
 const collection = fc.constantFrom(...COLLECTIONS);
+const sort = fc.option(fc.dictionary(field, fc.constantFrom<1 | -1>(1, -1), { minKeys: 1, maxKeys: 2 }), {
+  nil: undefined,
+});
+const projection = fc.option(
+  fc.constantFrom<Record<string, 0 | 1>>({ owner_id: 1, secret: 1 }, { secret: 0 }, { name: 1 }),
+  { nil: undefined },
+);
 
 const stage = fc.oneof(
   filter.map((f) => ({ $match: f })),
@@ -100,17 +107,10 @@ type Operation = {
 };
 
 const operation: fc.Arbitrary<Operation> = fc.oneof<fc.Arbitrary<Operation>[]>(
-  fc
-    .tuple(
-      filter,
-      fc.option(fc.constantFrom<Record<string, 0 | 1>>({ owner_id: 1, secret: 1 }, { secret: 0 }), {
-        nil: undefined,
-      }),
-    )
-    .map(([f, projection]) => ({
-      name: "find",
-      run: (c) => c.find(f, projection ? { projection } : {}).toArray(),
-    })),
+  fc.tuple(filter, projection).map(([f, projection]) => ({
+    name: "find",
+    run: (c) => c.find(f, projection ? { projection } : {}).toArray(),
+  })),
   filter.map((f) => ({ name: "findOne", run: (c) => c.findOne(f) })),
   filter.map((f) => ({ name: "countDocuments", run: (c) => c.countDocuments(f) })),
   fc.tuple(field, filter).map(([key, f]) => ({ name: "distinct", run: (c) => c.distinct(key, f) })),
@@ -131,7 +131,23 @@ const operation: fc.Arbitrary<Operation> = fc.oneof<fc.Arbitrary<Operation>[]>(
   fc
     .tuple(filter, document, fc.boolean())
     .map(([f, d, upsert]) => ({ name: "replaceOne", run: (c) => c.replaceOne(f, d, { upsert }) })),
+  fc
+    .tuple(filter, document, fc.boolean(), fc.constantFrom("before", "after"), sort, projection)
+    .map(([f, d, upsert, returnDocument, s, p]) => ({
+      name: "findOneAndReplace",
+      run: (c) =>
+        c.findOneAndReplace(f, d, {
+          upsert,
+          returnDocument: returnDocument as "before" | "after",
+          ...(s ? { sort: s } : {}),
+          ...(p ? { projection: p } : {}),
+        }),
+    })),
   filter.map((f) => ({ name: "deleteOne", run: (c) => c.deleteOne(f) })),
+  fc.tuple(filter, sort, projection).map(([f, s, p]) => ({
+    name: "findOneAndDelete",
+    run: (c) => c.findOneAndDelete(f, { ...(s ? { sort: s } : {}), ...(p ? { projection: p } : {}) }),
+  })),
   filter.map((f) => ({ name: "deleteMany", run: (c) => c.deleteMany(f) })),
   fc
     .array(stage, { maxLength: 3 })
@@ -196,8 +212,9 @@ describe("random operations by one user never touch another user's documents", (
 describe("the property is not vacuous", () => {
   it("the same checks catch an unguarded collection leaking or changing other users' documents", async () => {
     let violations = 0;
+    const violationsBy: Record<string, number> = {};
     for (const [user, name, op] of fc.sample(fc.tuple(fc.constantFrom(...USERS), collection, operation), {
-      numRuns: 300,
+      numRuns: 400,
       seed: 7,
     })) {
       const client = seededClient();
@@ -215,9 +232,14 @@ describe("the property is not vacuous", () => {
       if (
         new RegExp(`S-(?!${user}-)u\\d`).test(JSON.stringify(result) ?? "") ||
         othersOf(client, user) !== before
-      )
+      ) {
         violations++;
+        violationsBy[op.name] = (violationsBy[op.name] ?? 0) + 1;
+      }
     }
     expect(violations).toBeGreaterThan(30);
+    // Each write path can fail the property, the new findOneAnd* ones included.
+    for (const name of ["updateMany", "replaceOne", "deleteMany", "findOneAndReplace", "findOneAndDelete"])
+      expect(violationsBy[name] ?? 0, name).toBeGreaterThan(0);
   });
 });

@@ -26,6 +26,22 @@ async function giveAwayItem(id: string, to: string) {
     .updateOne({ _id: id }, { $set: { owner_id: to } });
 }
 
+/** Realm functions that lean on findOneAndReplace and findOneAndDelete, as App Services code often does. */
+async function renameAndPop(id: string, title: string) {
+  const items = context.services.get("mongodb-atlas").db("todo").collection("items");
+  const renamed = await items.findOneAndReplace(
+    { _id: id },
+    { owner_id: context.user.id, title },
+    { returnNewDocument: true, projection: { title: 1 } },
+  );
+  const popped = await items.findOneAndDelete({}, { sort: { n: -1 }, projection: { _id: 1 } });
+  return { renamed, popped };
+}
+
+async function batch() {
+  return context.services.get("mongodb-atlas").db("todo").collection("items").bulkWrite();
+}
+
 async function whoAmI() {
   const region = context.values.get("region");
   const greeting = await context.functions.execute("greet", context.user.data.email);
@@ -147,6 +163,31 @@ describe("Realm functions as Lambda handlers", () => {
     )(event(issuer.idToken("u1"), { arguments: ["item-u1-0", "u2"] }));
     expect(response.statusCode).toBe(403);
     expect(JSON.parse(response.body ?? "").error_code).toBe("PERMISSION_DENIED");
+  });
+
+  it("runs findOneAndReplace and findOneAndDelete within the user's own documents", async () => {
+    // A client of its own: this test deletes documents the other tests read.
+    const handler = realmFunctionHandler(renameAndPop, {
+      ...options,
+      services: { "mongodb-atlas": seededClient() },
+    });
+    const mine = await handler(event(issuer.idToken("u3"), { arguments: ["item-u3-0", "renamed"] }));
+    expect(mine.statusCode).toBe(200);
+    expect(JSON.parse(mine.body ?? "")).toEqual({
+      renamed: { _id: "item-u3-0", title: "renamed" },
+      popped: { _id: "item-u3-2" },
+    });
+    const theirs = await handler(event(issuer.idToken("u3"), { arguments: ["item-u1-1", "stolen"] }));
+    expect(JSON.parse(theirs.body ?? "")).toEqual({ renamed: null, popped: { _id: "item-u3-1" } });
+  });
+
+  it("answers 403 to bulkWrite, naming the single operations to use instead", async () => {
+    const response = await realmFunctionHandler(batch, options)(event(issuer.idToken("u1")));
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body ?? "")).toMatchObject({
+      error_code: "OPERATION_REFUSED",
+      error: expect.stringContaining("updateOne"),
+    });
   });
 
   it("answers 400 to a body that is not {arguments: [...]}", async () => {
