@@ -76,6 +76,25 @@ const cases: Case[] = [
         .updateOne({ _id: `i-${guard.user.id.slice(1)}-${n % DOCS_PER_USER}` }, { $set: { title: `x${n}` } }),
   },
   {
+    name: "findOneAndReplace",
+    raw: (db, id, n) =>
+      db
+        .collection("items")
+        .findOneAndReplace(
+          { _id: `i-${id.slice(1)}-${n % DOCS_PER_USER}`, owner_id: id },
+          { owner_id: id, title: `r${n}`, n },
+          { returnDocument: "after" },
+        ),
+    guarded: (guard, n) =>
+      guard
+        .collection("todo", "items")
+        .findOneAndReplace(
+          { _id: `i-${guard.user.id.slice(1)}-${n % DOCS_PER_USER}` },
+          { owner_id: guard.user.id, title: `r${n}`, n },
+          { returnDocument: "after" },
+        ),
+  },
+  {
     name: "insertOne",
     raw: (db, id, n) => db.collection("notes").insertOne({ owner_id: id, n, text: "hello" }),
     guarded: (guard, n) =>
