@@ -10,6 +10,7 @@ import {
   verifyCommand,
 } from "./commands.js";
 import { type Config, type FlagSettings, loadConfig } from "./config.js";
+import { writeDirectoryFile } from "./directory-file.js";
 import { CliError } from "./errors.js";
 import { registerOperatorCommands } from "./operator/index.js";
 import { formatStatus } from "./status.js";
@@ -288,6 +289,23 @@ export function buildProgram(): Command {
           .join("\n"),
       );
       if (report.differences.length > 0) process.exitCode = 1;
+    });
+
+  program
+    .command("directory")
+    .description(
+      "write the trigger's user directory (USER_SNAPSHOT_FILE) from a snapshot: eligible users sorted by email, searched in place by the trigger's forgot-password path instead of loaded",
+    )
+    .requiredOption("-s, --snapshot <file>", "snapshot file")
+    .requiredOption("-o, --out <file>", "the directory file to write")
+    .action(async (options, command: Command) => {
+      const summary = await writeDirectoryFile(options.snapshot, options.out);
+      print(
+        command,
+        summary,
+        () =>
+          `directory ${summary.file}: ${summary.users} users, ${summary.ambiguous} emails shared by two Realm users (match nobody), ${summary.notEligible} not eligible (pending, disabled, no Realm id), ${summary.badLines} unreadable lines`,
+      );
     });
 
   program

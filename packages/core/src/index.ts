@@ -8,6 +8,17 @@ export {
   toAttributeList,
   toCognitoAttributes,
 } from "./attributes.js";
+export {
+  compareDirectoryKeys,
+  DIRECTORY_FILE_HEADER,
+  type DirectoryEntry,
+  directoryLineKey,
+  formatDirectoryHeader,
+  formatDirectoryLine,
+  isDirectoryEligible,
+  parseDirectoryEntry,
+  toDirectoryEntry,
+} from "./directory-file.js";
 export { cleanEmail, emailKey, isPlausibleEmail, sameEmail } from "./email.js";
 export { InvalidRecordError, MigrationError, type MigrationErrorCode } from "./errors.js";
 export {

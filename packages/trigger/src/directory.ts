@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
-import { emailKey, type SnapshotLine, type SourceUser } from "@realm-to-cognito/core";
+import { emailKey, isDirectoryEligible, type SnapshotLine, type SourceUser } from "@realm-to-cognito/core";
 import { type AdminClient, emailOf } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
+import { isDirectoryFile, SortedDirectoryFile } from "./directory-file.js";
 import { MigrationRefusedError } from "./errors.js";
 import { lazy } from "./lazy.js";
 
@@ -13,7 +14,7 @@ export interface UserDirectory {
 
 /** True for a user allowed into Cognito: confirmed by Realm, not disabled, with a Realm user id. */
 export function isEligible(user: SourceUser): boolean {
-  return user.confirmed && !user.disabled && user.realmUserId !== undefined;
+  return isDirectoryEligible(user);
 }
 
 /**
@@ -166,6 +167,8 @@ function stripUndefined<T extends object>(value: T): T {
  */
 export class SnapshotDirectory implements UserDirectory {
   private index: Promise<Map<string, SourceUser | null>> | undefined;
+  /** Set at first use when the file is a sorted directory file: then it is searched, not loaded. */
+  private sorted: Promise<SortedDirectoryFile | null> | undefined;
 
   constructor(
     private readonly file: string,
@@ -173,6 +176,8 @@ export class SnapshotDirectory implements UserDirectory {
   ) {}
 
   async findByEmail(email: string): Promise<SourceUser | undefined> {
+    const sorted = await this.sortedFile();
+    if (sorted !== null) return sorted.findByEmail(email);
     if (this.index === undefined) {
       const index = this.load();
       index.catch(() => {
@@ -181,6 +186,24 @@ export class SnapshotDirectory implements UserDirectory {
       this.index = index;
     }
     return (await this.index).get(emailKey(email)) ?? undefined;
+  }
+
+  private sortedFile(): Promise<SortedDirectoryFile | null> {
+    if (this.sorted === undefined) {
+      const sorted = isDirectoryFile(this.file).then(
+        (yes) => (yes ? new SortedDirectoryFile(this.file) : null),
+        (error: unknown) => {
+          throw new MigrationRefusedError("directory-unavailable", "the user snapshot file cannot be read", {
+            cause: error,
+          });
+        },
+      );
+      sorted.catch(() => {
+        if (this.sorted === sorted) this.sorted = undefined;
+      });
+      this.sorted = sorted;
+    }
+    return this.sorted;
   }
 
   private async load(): Promise<Map<string, SourceUser | null>> {

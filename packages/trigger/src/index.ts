@@ -56,3 +56,4 @@ export {
 } from "./reset-requested.js";
 export { createResyncPasswordHandler, type ResyncPasswordServices, type ResyncStatus } from "./resync.js";
 export { buildDirectory, buildRateLimits, buildRealmClient } from "./services.js";
+export { isDirectoryFile, SortedDirectoryFile } from "./directory-file.js";
