@@ -14,6 +14,7 @@ export {
   SnapshotDirectory,
   type UserDirectory,
 } from "./directory.js";
+export { isDirectoryFile, SortedDirectoryFile } from "./directory-file.js";
 export {
   BadRequestError,
   InvalidEventError,
@@ -56,4 +57,3 @@ export {
 } from "./reset-requested.js";
 export { createResyncPasswordHandler, type ResyncPasswordServices, type ResyncStatus } from "./resync.js";
 export { buildDirectory, buildRateLimits, buildRealmClient } from "./services.js";
-export { isDirectoryFile, SortedDirectoryFile } from "./directory-file.js";
