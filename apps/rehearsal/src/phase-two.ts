@@ -15,6 +15,7 @@ import {
   seededState,
   signInToCognito,
   UnexpectedOutcome,
+  USER_MIGRATION_FUNCTION,
 } from "@realm-to-cognito/sandbox";
 import { runCli } from "./run-cli.js";
 
@@ -38,6 +39,8 @@ export interface PhaseTwoFiles {
   snapshot: string;
   userCollection: string;
   ledger: string;
+  /** The trigger's forgot-password directory, written by the CLI from the snapshot. */
+  userDirectory: string;
 }
 
 export function phaseTwoFiles(directory: string): PhaseTwoFiles {
@@ -45,7 +48,39 @@ export function phaseTwoFiles(directory: string): PhaseTwoFiles {
     snapshot: join(directory, "users.ndjson"),
     userCollection: join(directory, "users.mongoexport.json"),
     ledger: join(directory, "migration.ledger.db"),
+    userDirectory: join(directory, "users.directory"),
   };
+}
+
+/** A seeded user in `state`, by email. */
+function firstSeededUser(context: DemoContext, seed: number, state: string): string {
+  for (let index = 1; index <= context.world.seedSummary.count; index++)
+    if (seededState(seed, index) === state) return seededEmail(index);
+  throw new UnexpectedOutcome(`no ${state} user was seeded; seed more users`);
+}
+
+/** What Cognito sends the trigger for a forgot-password of a user it does not know. */
+async function forgotPasswordAnswer(
+  context: DemoContext,
+  email: string,
+): Promise<{ finalUserStatus?: string; userAttributes?: Record<string, string> } | "refused"> {
+  // cognito-local never sends UserMigration_ForgotPassword: the event goes to the Lambda bridge as
+  // Cognito would send it.
+  try {
+    const answer = (await context.world.bridge.invoke(USER_MIGRATION_FUNCTION, {
+      version: "1",
+      triggerSource: "UserMigration_ForgotPassword",
+      region: "us-east-1",
+      userPoolId: context.world.userPoolId,
+      userName: email,
+      callerContext: { awsSdkVersion: "3", clientId: context.world.clientId },
+      request: {},
+      response: {},
+    })) as { response: { finalUserStatus?: string; userAttributes?: Record<string, string> } };
+    return answer.response;
+  } catch {
+    return "refused";
+  }
 }
 
 /** Everyone in the pool, through the CLI's own paginated, throttled listing. */
@@ -58,6 +93,16 @@ async function poolUsers(context: DemoContext): Promise<PoolUser[]> {
   );
   for await (const page of pages) users.push(...page);
   return users;
+}
+
+/** Everyone phase 1 put into Cognito, remembered before the import adds the rest. */
+async function rememberPhaseOneEmails(context: DemoContext): Promise<PoolUser[]> {
+  const inPool = await poolUsers(context);
+  context.facts.set(
+    "emailsMigratedInPhaseOne",
+    new Set(inPool.map((user) => (user.email ?? "").toLowerCase())),
+  );
+  return inPool;
 }
 
 function ledgerCounts(files: PhaseTwoFiles): Record<string, number> {
@@ -106,17 +151,43 @@ export function phaseTwoSteps(files: PhaseTwoFiles, seed: number): DemoStep[] {
       },
     },
     {
+      title: "Switch the trigger to cognito-primary with the CLI's directory file",
+      expected: "a confirmed user not yet in Cognito can start a reset; a pending one cannot",
+      async run(context) {
+        await cli(context, ["directory", "-s", files.snapshot, "-o", files.userDirectory]);
+        await context.world.redeploy({
+          mode: "cognito-primary",
+          userDirectory: "snapshot",
+          snapshotFile: files.userDirectory,
+        });
+        await rememberPhaseOneEmails(context);
+        const lapsed = firstImportedActiveUser(context, seed); // not in Cognito before the import
+        const answer = await forgotPasswordAnswer(context, lapsed.email.toUpperCase());
+        check(answer !== "refused", `the trigger refused ${lapsed.email}'s reset`);
+        check(
+          answer.finalUserStatus === "RESET_REQUIRED" && answer.userAttributes?.email === lapsed.email,
+          `the trigger answered ${JSON.stringify(answer.finalUserStatus)} for ${lapsed.email}`,
+        );
+        check(
+          /^[0-9a-f]{24}$/.test(answer.userAttributes?.["custom:realm_user_id"] ?? ""),
+          "no custom:realm_user_id in the trigger's answer",
+        );
+        const pending = firstSeededUser(context, seed, "pending");
+        check(
+          (await forgotPasswordAnswer(context, pending)) === "refused",
+          `${pending} (pending) got a reset`,
+        );
+        return `${lapsed.email}: RESET_REQUIRED from the directory file; ${pending} (pending): refused`;
+      },
+    },
+    {
       title: "Plan the import against the pool",
       expected:
         "users migrated in phase 1 are already present; disabled and pending are rejected with a reason",
       async run(context) {
         await cli(context, ["plan", "-s", files.snapshot, "--ledger", files.ledger]);
         const counts = ledgerCounts(files);
-        const inPool = await poolUsers(context);
-        context.facts.set(
-          "emailsMigratedInPhaseOne",
-          new Set(inPool.map((user) => (user.email ?? "").toLowerCase())),
-        );
+        const inPool = await rememberPhaseOneEmails(context);
         const migrated = inPool.filter((user) => user.realmUserId !== undefined).length;
         check(
           counts["already-present"] === migrated,

@@ -68,9 +68,19 @@ export interface SandboxWorld {
   api: FunctionUrlGateway;
   userPoolId: string;
   clientId: string;
-  mode: MigrationMode;
+  /** The handlers' current mode (see `redeploy`). */
+  readonly mode: MigrationMode;
   /** What seeding put into the emulator (counts by state, demo users). */
   seedSummary: SeedSummary;
+  /**
+   * Redeploys the three handlers with another mode and user directory, as an operator does at the
+   * switch to phase 2 (e.g. cognito-primary with the CLI's directory file).
+   */
+  redeploy(options: {
+    mode: MigrationMode;
+    userDirectory?: UserDirectoryKind;
+    snapshotFile?: string;
+  }): Promise<void>;
   describe(): SandboxDescription;
   stop(): Promise<void>;
 }
@@ -233,21 +243,30 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         userMigrationLambdaArn: functionArn(USER_MIGRATION_FUNCTION),
       }));
 
-    const env = handlerEnvironment({
-      mode,
-      realm,
-      cognito,
-      pool,
-      userDirectory,
-      ...(options.snapshotFile ? { snapshotFile: options.snapshotFile } : {}),
-      logLevel: options.logLevel ?? "warn",
-    });
-    await bridge.register(USER_MIGRATION_FUNCTION, { modulePath: bundles.userMigration, env });
-    await bridge.register(PASSWORD_RESET_REQUESTED_FUNCTION, {
-      modulePath: bundles.passwordResetRequested,
-      env,
-    });
-    await bridge.register(RESYNC_PASSWORD_FUNCTION, { modulePath: bundles.resyncPassword, env });
+    let currentMode = mode;
+    const deploy = async (deployment: {
+      mode: MigrationMode;
+      userDirectory: UserDirectoryKind;
+      snapshotFile?: string | undefined;
+    }) => {
+      const env = handlerEnvironment({
+        mode: deployment.mode,
+        realm,
+        cognito,
+        pool,
+        userDirectory: deployment.userDirectory,
+        ...(deployment.snapshotFile ? { snapshotFile: deployment.snapshotFile } : {}),
+        logLevel: options.logLevel ?? "warn",
+      });
+      await bridge.register(USER_MIGRATION_FUNCTION, { modulePath: bundles.userMigration, env });
+      await bridge.register(PASSWORD_RESET_REQUESTED_FUNCTION, {
+        modulePath: bundles.passwordResetRequested,
+        env,
+      });
+      await bridge.register(RESYNC_PASSWORD_FUNCTION, { modulePath: bundles.resyncPassword, env });
+      currentMode = deployment.mode;
+    };
+    await deploy({ mode, userDirectory, snapshotFile: options.snapshotFile });
 
     const api = await startFunctionUrlGateway({ bridge, routes: MIGRATION_API_ROUTES, port: ports.api });
     stops.push(() => api.stop());
@@ -260,8 +279,17 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       api,
       userPoolId: pool.userPoolId,
       clientId: pool.clientId,
-      mode,
+      get mode() {
+        return currentMode;
+      },
       seedSummary: seeded,
+      redeploy: (deployment) =>
+        deploy({
+          mode: deployment.mode,
+          userDirectory:
+            deployment.userDirectory ?? (deployment.mode === "cognito-primary" ? "admin-api" : "none"),
+          snapshotFile: deployment.snapshotFile,
+        }),
       describe: () => ({
         realm: {
           baseUrl: realm.baseUrl,
