@@ -1,5 +1,5 @@
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { rename } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -10,6 +10,7 @@ import {
   toDirectoryEntry,
 } from "@realm-to-cognito/core";
 import Database from "better-sqlite3";
+import { CliError } from "./errors.js";
 import { readSnapshot } from "./snapshot-file.js";
 
 export interface DirectoryFileSummary {
@@ -30,6 +31,14 @@ export interface DirectoryFileSummary {
  * flat whatever the snapshot's size. The file appears whole or not at all (written aside, then renamed).
  */
 export async function writeDirectoryFile(snapshot: string, out: string): Promise<DirectoryFileSummary> {
+  const partial = `${out}.partial`;
+  await writeFile(partial, "").catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(
+      "OUTPUT",
+      `cannot write ${out} (${error.code ?? error.message}): give a path in a writable folder`,
+      { cause: error },
+    );
+  });
   const dir = mkdtempSync(join(tmpdir(), "r2c-directory-"));
   const db = new Database(join(dir, "directory.db"));
   try {
@@ -57,8 +66,11 @@ export async function writeDirectoryFile(snapshot: string, out: string): Promise
     }
     flush(rows);
     db.exec("CREATE INDEX entries_by_key ON entries (key)");
-    const summary = await writeSorted(db, out);
+    const summary = await writeSorted(db, partial, out);
     return { file: out, ...summary, notEligible, badLines };
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
@@ -67,6 +79,7 @@ export async function writeDirectoryFile(snapshot: string, out: string): Promise
 
 async function writeSorted(
   db: Database.Database,
+  partial: string,
   out: string,
 ): Promise<{ users: number; ambiguous: number }> {
   // The first snapshot line of a key wins (MIN(rowid) picks the bare columns); a key with two
@@ -82,10 +95,18 @@ async function writeSorted(
     )
     .get() ?? { users: 0, ambiguous: 0 };
   const totals = { users: counts.users ?? 0, ambiguous: counts.ambiguous ?? 0 };
-  const partial = `${out}.partial`;
   const stream = createWriteStream(partial);
+  let failure: Error | undefined;
+  stream.on("error", (error) => {
+    failure = error;
+  });
   const write = async (text: string) => {
-    if (!stream.write(`${text}\n`)) await new Promise<void>((resolve) => stream.once("drain", resolve));
+    if (failure) throw failure;
+    if (!stream.write(`${text}\n`))
+      await new Promise<void>((resolve) => {
+        stream.once("drain", resolve);
+        stream.once("error", () => resolve());
+      });
   };
   await write(formatDirectoryHeader(totals));
   for (const group of groups)
@@ -93,6 +114,7 @@ async function writeSorted(
   await new Promise<void>((resolve, reject) =>
     stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
   );
+  if (failure) throw failure;
   await rename(partial, out);
   return totals;
 }

@@ -8,6 +8,7 @@ export type CliErrorCode =
   | "SOURCE"
   | "COGNITO"
   | "IMPORT_JOB"
+  | "OUTPUT"
   | "VERIFY_FAILED";
 
 export type OperatorErrorCode =

@@ -294,7 +294,7 @@ export function buildProgram(): Command {
   program
     .command("directory")
     .description(
-      "write the trigger's user directory (USER_SNAPSHOT_FILE) from a snapshot: eligible users sorted by email, searched in place by the trigger's forgot-password path instead of loaded",
+      "write the trigger's forgot-password directory (USER_SNAPSHOT_FILE) from a snapshot: sorted, searched in place",
     )
     .requiredOption("-s, --snapshot <file>", "snapshot file")
     .requiredOption("-o, --out <file>", "the directory file to write")

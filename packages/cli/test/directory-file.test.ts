@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   DIRECTORY_FILE_HEADER,
@@ -117,5 +117,21 @@ describe("the trigger's sorted user directory file", () => {
     });
     expect(await directory.findByEmail("user30000@example.com")).toBeUndefined();
     expect(await directory.findByEmail(emailKey("0@first.example"))).toBeUndefined();
+  });
+  it("refuses an output it cannot write before reading anything, and leaves no partial file when the snapshot is missing", async () => {
+    const dir = tempDir();
+    const snapshot = join(dir, "s.ndjson");
+    writeFileSync(snapshot, "");
+    await expect(
+      writeDirectoryFile(snapshot, join(dir, "missing-folder", "users.directory")),
+    ).rejects.toMatchObject({
+      code: "OUTPUT",
+      message: expect.stringContaining("give a path in a writable folder"),
+    });
+    const out = join(dir, "users.directory");
+    await expect(writeDirectoryFile(join(dir, "nope.ndjson"), out)).rejects.toMatchObject({
+      code: "SNAPSHOT",
+    });
+    expect(readdirSync(dir).sort()).toEqual(["s.ndjson"]);
   });
 });
