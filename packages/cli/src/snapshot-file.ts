@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { appendFile, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { formatSnapshotLine, parseSnapshotLine, type SnapshotLine } from "@realm-to-cognito/core";
 import { z } from "zod";
@@ -68,12 +68,38 @@ export class SnapshotWriter {
     this.resumedFrom = resumedFrom;
     this.earlierRejects = earlierRejects;
     this.rejectCount = earlierRejects.size;
-    this.out = createWriteStream(paths.snapshot, { flags });
-    this.rejectsOut = createWriteStream(paths.rejects, { flags });
+    this.out = watched(createWriteStream(paths.snapshot, { flags }), (error) => {
+      this.failure ??= error;
+    });
+    this.rejectsOut = watched(createWriteStream(paths.rejects, { flags }), (error) => {
+      this.failure ??= error;
+    });
+  }
+
+  /** A write error (disk full, say) seen on either file; the next write or finish throws it. */
+  private failure: Error | undefined;
+
+  private throwIfFailed(): void {
+    if (this.failure)
+      throw new CliError(
+        "OUTPUT",
+        `cannot write the snapshot ${this.paths.snapshot}: ${this.failure.message}`,
+        {
+          cause: this.failure,
+        },
+      );
   }
 
   static async open(snapshot: string, options: { resume?: boolean } = {}): Promise<SnapshotWriter> {
     const paths = snapshotPaths(snapshot);
+    for (const file of [paths.snapshot, paths.rejects])
+      await appendFile(file, "").catch((error: NodeJS.ErrnoException) => {
+        throw new CliError(
+          "OUTPUT",
+          `cannot write ${file} (${error.code ?? error.message}): give a path in a writable folder`,
+          { cause: error },
+        );
+      });
     if (!options.resume || !existsSync(paths.snapshot)) return new SnapshotWriter(paths, undefined, "w");
     // What is there is hashed and counted again; a line cut by a kill (no newline, or unparsable) and
     // anything after it is dropped, so writing continues after the last whole user.
@@ -95,12 +121,14 @@ export class SnapshotWriter {
 
   /** Appends one user; waits when the disk is behind. */
   async write(user: SnapshotLine): Promise<void> {
+    this.throwIfFailed();
     const text = `${formatSnapshotLine(user)}\n`;
     this.tally.count(user, text);
     if (!this.out.write(text)) await new Promise<void>((resolve) => this.out.once("drain", resolve));
   }
 
   async reject(row: RejectedRow): Promise<void> {
+    this.throwIfFailed();
     const line = JSON.stringify(row);
     if (this.earlierRejects.has(line)) return;
     this.rejectCount++;
@@ -118,7 +146,8 @@ export class SnapshotWriter {
 
   /** Closes the files and writes the manifest. */
   async finish(sources: readonly string[], now: Date = new Date()): Promise<SnapshotManifest> {
-    await Promise.all([closeStream(this.out), closeStream(this.rejectsOut)]);
+    await Promise.all([closeStream(this.out), closeStream(this.rejectsOut)]).catch(() => {});
+    this.throwIfFailed();
     const manifest: SnapshotManifest = {
       format: "realm-to-cognito/snapshot@1",
       createdAt: now.toISOString(),
@@ -161,6 +190,12 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Keeps a stream's error from becoming an uncaught exception; `onError` records it. */
+function watched<T extends NodeJS.EventEmitter>(stream: T, onError: (error: Error) => void): T {
+  stream.on("error", onError);
+  return stream;
 }
 
 class SnapshotTally {

@@ -123,6 +123,17 @@ describe("export from the user collection", () => {
     expect(await checkSnapshot(out)).toEqual([`manifest ${paths.manifest} is not valid`]);
   });
 
+  it("refuses a snapshot path it cannot write with an OUTPUT error instead of crashing on the stream", async () => {
+    const file = write("one.json", canonical(1));
+    await expect(
+      exportSnapshot({
+        out: join(dir, "no-such-folder", "users.ndjson"),
+        collection: { kind: "mongoexport", file },
+        fields: FIELDS,
+      }),
+    ).rejects.toMatchObject({ code: "OUTPUT", message: expect.stringContaining("no-such-folder") });
+  });
+
   it("resumes after the last _id written, cutting a torn last line, and ends with the same bytes as one run", async () => {
     const file = write("resume.json", Array.from({ length: 8 }, (_, i) => canonical(i + 1)).join("\n"));
     const whole = join(dir, "whole.ndjson");
