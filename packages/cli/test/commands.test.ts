@@ -26,6 +26,7 @@ import {
   statusCommand,
   verifyCommand,
 } from "../src/commands.js";
+import { writeDirectoryFile } from "../src/directory-file.js";
 import type { LogEventsSender } from "../src/engines/import-job-log.js";
 import { readSnapshot } from "../src/snapshot-file.js";
 import { runMain } from "./helpers.js";
@@ -175,6 +176,40 @@ describe("plan, import, verify and status against cognito-local", () => {
     expect(status.ledger.created).toBe(importable);
     expect(status.pool.importedAwaitingReset).toBe(importable);
     expect(status.pool.migratedWithPassword).toBe(0);
+  });
+
+  it("goes straight to phase 2 from the app's user collection alone (App Services' APIs gone): export, plan, import, verify, directory", async () => {
+    const mongoexport = join(sandbox.dir, "collection-only.json");
+    await sandbox.realm.exportUserCollection(mongoexport);
+    const snapshot = join(sandbox.dir, "collection-only.ndjson");
+    // Nothing from the Admin API (adminApi: false): only the mongoexport of the collection.
+    await exportCommand(
+      { config: sandbox.config(), quiet: true },
+      { out: snapshot, adminApi: false, mongoexport, collection: false, pending: false, resume: false },
+    );
+    const documents = sandbox.realm.userDocuments().length;
+    const pool = await sandbox.newPool();
+    const config = sandbox.config({
+      userPoolId: pool.userPoolId,
+      ledger: join(sandbox.dir, "collection-only.db"),
+    });
+    const plan = await planCommand({ config }, { snapshot, listPool: true });
+    expect(plan.counts.create).toBe(documents);
+    const imported = await importCommand({ config, quiet: true }, adminCreateImport(snapshot, sandbox.dir));
+    expect(imported.engine === "admin-create" && imported.outcomes.created).toBe(documents);
+    const report = await verifyCommand({ config }, { snapshot, listPool: true });
+    expect(report.differences).toEqual([]);
+    const inPool = await poolUsers(pool.userPoolId);
+    const byEmail = new Map(
+      sandbox.realm.userDocuments().map((doc) => [String(doc.email).toLowerCase(), doc]),
+    );
+    for (const user of inPool) {
+      const doc = byEmail.get(String(user.email).toLowerCase());
+      expect(user["custom:realm_user_id"]).toBe(doc?.user_id);
+      expect(user["custom:mongo_id"]).toBe(String(doc?._id));
+    }
+    const directory = await writeDirectoryFile(snapshot, join(sandbox.dir, "collection-only.directory"));
+    expect(directory).toMatchObject({ users: documents, ambiguous: 0, notEligible: 0, badLines: 0 });
   });
 
   it("leaves an imported user unable to sign in until ForgotPassword and ConfirmForgotPassword set a password", async () => {
