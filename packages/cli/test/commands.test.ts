@@ -28,6 +28,7 @@ import {
 } from "../src/commands.js";
 import { writeDirectoryFile } from "../src/directory-file.js";
 import type { LogEventsSender } from "../src/engines/import-job-log.js";
+import { ImportLedger } from "../src/ledger.js";
 import { readSnapshot } from "../src/snapshot-file.js";
 import { runMain } from "./helpers.js";
 import { adminCreateImport, type CliSandbox, startCliSandbox } from "./sandbox.js";
@@ -420,7 +421,6 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
       const failedEmail = csvLines[failedLine - 1]!.split(",")[1]!;
       expect((await poolUsers(pool.userPoolId)).map((user) => user.email)).not.toContain(failedEmail);
       expect(result.files.users).toBe(csvLines.length - 1);
-      const { ImportLedger } = await import("../src/ledger.js");
       const ledger = ImportLedger.open(config.ledger);
       const failed = ledger
         .usersOfCsvFile(result.files.files[0]!.file)
