@@ -58,7 +58,10 @@ function parseFlags(argv: string[]): SandboxFlags {
         "where the trigger finds users for ForgotPassword (default by mode)",
       ).choices(["admin-api", "snapshot", "none"]),
     )
-    .option("--snapshot-file <file>", "NDJSON user snapshot, for --user-directory snapshot")
+    .option(
+      "--snapshot-file <file>",
+      "for --user-directory snapshot: the CLI's directory file (realm-to-cognito directory) or an export's NDJSON",
+    )
     .addOption(
       new Option("--log-level <level>", "the handlers' LOG_LEVEL (their logs go to stderr)")
         .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
