@@ -44,7 +44,11 @@ function readOwner(file: string): { pid: number; command: string; at: string } |
 }
 
 function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
+  return pid === process.pid || processAlive(pid);
+}
+
+/** Is a process with this id alive on this machine? Signal 0 only checks; EPERM means it runs as another user. */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import { OperatorError } from "../errors.js";
+import { processAlive } from "../run-lock.js";
 
 /**
  * Where a message to one user of one campaign stands.
@@ -119,16 +120,6 @@ function toRecord(row: SendRow): SendRecord {
     attempts: row.attempts,
     at: row.at,
   };
-}
-
-/** Is a process with this id alive on this machine? (signal 0 only checks) */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /**
