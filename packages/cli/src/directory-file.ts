@@ -1,5 +1,5 @@
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -10,7 +10,7 @@ import {
   toDirectoryEntry,
 } from "@realm-to-cognito/core";
 import Database from "better-sqlite3";
-import { CliError } from "./errors.js";
+import { ensureWritable } from "./output-file.js";
 import { readSnapshot } from "./snapshot-file.js";
 
 export interface DirectoryFileSummary {
@@ -32,13 +32,7 @@ export interface DirectoryFileSummary {
  */
 export async function writeDirectoryFile(snapshot: string, out: string): Promise<DirectoryFileSummary> {
   const partial = `${out}.partial`;
-  await writeFile(partial, "").catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(
-      "OUTPUT",
-      `cannot write ${out} (${error.code ?? error.message}): give a path in a writable folder`,
-      { cause: error },
-    );
-  });
+  await ensureWritable(partial, out);
   const dir = mkdtempSync(join(tmpdir(), "r2c-directory-"));
   const db = new Database(join(dir, "directory.db"));
   try {

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { appendFile, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { formatSnapshotLine, parseSnapshotLine, type SnapshotLine } from "@realm-to-cognito/core";
 import { z } from "zod";
 import { CliError } from "./errors.js";
+import { ensureWritable } from "./output-file.js";
 
 /** The files of one snapshot: the NDJSON itself, its manifest and its rejects. */
 export interface SnapshotPaths {
@@ -92,14 +93,7 @@ export class SnapshotWriter {
 
   static async open(snapshot: string, options: { resume?: boolean } = {}): Promise<SnapshotWriter> {
     const paths = snapshotPaths(snapshot);
-    for (const file of [paths.snapshot, paths.rejects])
-      await appendFile(file, "").catch((error: NodeJS.ErrnoException) => {
-        throw new CliError(
-          "OUTPUT",
-          `cannot write ${file} (${error.code ?? error.message}): give a path in a writable folder`,
-          { cause: error },
-        );
-      });
+    for (const file of [paths.snapshot, paths.rejects]) await ensureWritable(file);
     if (!options.resume || !existsSync(paths.snapshot)) return new SnapshotWriter(paths, undefined, "w");
     // What is there is hashed and counted again; a line cut by a kill (no newline, or unparsable) and
     // anything after it is dropped, so writing continues after the last whole user.
