@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { OperatorError } from "../errors.js";
-import type { SendLedger } from "./send-ledger.js";
+import type { SendLedger, SendRecord } from "./send-ledger.js";
 
 /**
  * SES reports what happened to a message after SendEmail answered: bounces, complaints, deliveries,
@@ -123,26 +123,27 @@ function bounceReason(event: SesEvent): string {
   return `SES ${bounce.bounceType.toLowerCase()} bounce (${bounce.bounceSubType ?? "no subtype"})${code ? `: ${code}` : ""}`;
 }
 
-/** Finds our send by SES's message id, or by the Message-ID header an SMTP send recorded. */
-function knownMessageId(ledger: SendLedger, event: SesEvent): string | undefined {
-  const candidates = [event.mail.messageId, event.mail.commonHeaders?.messageId].filter(
-    (id): id is string => id !== undefined && id.length > 0,
-  );
-  return candidates.find((id) => ledger.findByMessageId(id) !== undefined);
+/** Our send the event is about: by SES's message id, or by the Message-ID header an SMTP send recorded. */
+function knownSend(ledger: SendLedger, event: SesEvent): SendRecord | undefined {
+  for (const id of [event.mail.messageId, event.mail.commonHeaders?.messageId]) {
+    const send = id ? ledger.findByMessageId(id) : undefined;
+    if (send) return send;
+  }
+  return undefined;
 }
 
 function applyEvent(ledger: SendLedger, event: SesEvent, where: string, dryRun: boolean): LateOutcomeRecord {
-  const messageId = knownMessageId(ledger, event);
   if (event.kind !== "Bounce" && event.kind !== "Complaint")
     return { where, messageId: event.mail.messageId, outcome: "ignored", detail: event.kind };
-  if (messageId === undefined) return { where, messageId: event.mail.messageId, outcome: "unmatched" };
+  const send = knownSend(ledger, event);
+  if (send?.messageId === undefined) return { where, messageId: event.mail.messageId, outcome: "unmatched" };
+  const { messageId } = send;
   if (event.kind === "Complaint")
     return { where, messageId, outcome: "complaint", detail: "the recipient marked the message as spam" };
   const status = event.bounce!.bounceType === "Permanent" ? "bounced" : "failed";
   const reason = bounceReason(event);
-  const current = ledger.findByMessageId(messageId)!;
   // A permanent bounce stands: a later transient report must not make the address retryable again.
-  if ((current.status === status && current.reason === reason) || current.status === "bounced")
+  if ((send.status === status && send.reason === reason) || send.status === "bounced")
     return { where, messageId, outcome: "already-recorded" };
   if (!dryRun) ledger.recordLateOutcome(messageId, status, reason);
   return { where, messageId, outcome: status, detail: reason };
