@@ -326,7 +326,8 @@ export async function importCommand(context: CommandContext, options: ImportOpti
       const partial = jobsToSettle(jobs);
       if (partial.length > 0) {
         await listPoolIntoLedger(context, ledger);
-        for (const job of partial) settleFromPool(ledger, job, await jobLogOf(context, client, poolId, job));
+        const jobLog = importJobLogReader(context, client, poolId);
+        for (const job of partial) settleFromPool(ledger, job, await jobLog(job));
       }
     }
     return { engine: "csv-job", dryRun: false, planned, files, jobs };
@@ -337,39 +338,44 @@ export async function importCommand(context: CommandContext, options: ImportOpti
 }
 
 /**
- * The job's per-row results from CloudWatch Logs, or undefined (with a word on stderr) when they cannot
- * be read: the pool alone then settles the users, as before.
+ * Reads each finished job's per-row results from CloudWatch Logs (one client and one DescribeUserPool
+ * for all jobs); a job whose log cannot be read gives undefined (with a word on stderr) and the pool
+ * alone settles its users, as before.
  */
-async function jobLogOf(
+function importJobLogReader(
   context: CommandContext,
   cognito: CognitoSender,
   userPoolId: string,
-  job: JobOutcome,
-): Promise<Map<number, ImportJobLogEntry> | undefined> {
+): (job: JobOutcome) => Promise<Map<number, ImportJobLogEntry> | undefined> {
   const logs =
     context.logs ??
     (context.config.cognito.endpoint === undefined
       ? new CloudWatchLogsClient({ region: context.config.cognito.region })
       : undefined);
-  if (logs === undefined) return undefined;
-  try {
-    const pool = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
-    return await readImportJobLog(
-      logs,
-      importJobLogLocation({
-        userPoolId,
-        poolName: pool.UserPool?.Name ?? "",
-        jobId: job.jobId,
-        jobName: importJobName(job.file),
-      }),
-    );
-  } catch (error) {
-    if (!context.quiet)
-      process.stderr.write(
-        `import job ${job.jobId}: its CloudWatch log could not be read (${awsErrorName(error) ?? String(error)}); failed rows name their CSV line instead\n`,
+  let poolName: Promise<string> | undefined;
+  return async (job) => {
+    if (logs === undefined) return undefined;
+    try {
+      poolName ??= cognito
+        .send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }))
+        .then((pool) => pool.UserPool?.Name ?? "");
+      return await readImportJobLog(
+        logs,
+        importJobLogLocation({
+          userPoolId,
+          poolName: await poolName,
+          jobId: job.jobId,
+          jobName: importJobName(job.file),
+        }),
       );
-    return undefined;
-  }
+    } catch (error) {
+      if (!context.quiet)
+        process.stderr.write(
+          `import job ${job.jobId}: its CloudWatch log could not be read (${awsErrorName(error) ?? String(error)}); failed rows name their CSV line instead\n`,
+        );
+      return undefined;
+    }
+  };
 }
 
 /** `verify`: lists the pool and reconciles it with the snapshot and the ledger. */
