@@ -10,6 +10,7 @@ import {
   cognitoVerdict,
   type DemoContext,
   type DemoStep,
+  forgotPasswordMigrationEvent,
   seededEmail,
   seededPassword,
   seededState,
@@ -64,19 +65,15 @@ async function forgotPasswordAnswer(
   context: DemoContext,
   email: string,
 ): Promise<{ finalUserStatus?: string; userAttributes?: Record<string, string> } | "refused"> {
-  // cognito-local never sends UserMigration_ForgotPassword: the event goes to the Lambda bridge as
-  // Cognito would send it.
   try {
-    const answer = (await context.world.bridge.invoke(USER_MIGRATION_FUNCTION, {
-      version: "1",
-      triggerSource: "UserMigration_ForgotPassword",
-      region: "us-east-1",
-      userPoolId: context.world.userPoolId,
-      userName: email,
-      callerContext: { awsSdkVersion: "3", clientId: context.world.clientId },
-      request: {},
-      response: {},
-    })) as { response: { finalUserStatus?: string; userAttributes?: Record<string, string> } };
+    const answer = (await context.world.bridge.invoke(
+      USER_MIGRATION_FUNCTION,
+      forgotPasswordMigrationEvent({
+        userPoolId: context.world.userPoolId,
+        clientId: context.world.clientId,
+        email,
+      }),
+    )) as { response: { finalUserStatus?: string; userAttributes?: Record<string, string> } };
     return answer.response;
   } catch {
     return "refused";

@@ -18,6 +18,7 @@ import {
   type CognitoLocal,
   createProductionShapedPool,
   type FunctionUrlGateway,
+  forgotPasswordMigrationEvent,
   type LambdaBridge,
   startAppServicesEmulator,
   startCognitoLocal,
@@ -361,16 +362,10 @@ describe("POST /resync-password", () => {
 describe("forgot password in cognito-primary with the Admin API key in Secrets Manager", () => {
   // cognito-local never sends UserMigration_ForgotPassword: the event goes to the bridge directly.
   const forgotPassword = (email: string) =>
-    bridge.invoke(USER_MIGRATION_FUNCTION, {
-      version: "1",
-      triggerSource: "UserMigration_ForgotPassword",
-      region: "us-east-1",
-      userPoolId: pool.userPoolId,
-      userName: email,
-      callerContext: { awsSdkVersion: "3", clientId: pool.clientId },
-      request: {},
-      response: {},
-    }) as Promise<{ response: { finalUserStatus: string; userAttributes: Record<string, string> } }>;
+    bridge.invoke(
+      USER_MIGRATION_FUNCTION,
+      forgotPasswordMigrationEvent({ userPoolId: pool.userPoolId, clientId: pool.clientId, email }),
+    ) as Promise<{ response: { finalUserStatus: string; userAttributes: Record<string, string> } }>;
   const SESSION_TOKEN = "lambda-session-token-5e0c";
   const SECRET_ID = "arn:aws:secretsmanager:us-east-1:000000000000:secret:realm-admin-AbCdEf";
   const directoryEnv = (port: number, sessionToken: string) => ({

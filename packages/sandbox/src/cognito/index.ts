@@ -6,6 +6,7 @@ export {
   USER_MIGRATION_FUNCTION,
 } from "./cognito-local.js";
 export { CognitoLocalStartError } from "./errors.js";
+export { forgotPasswordMigrationEvent } from "./migration-event.js";
 export {
   createProductionShapedPool,
   importWithoutPassword,

@@ -10,7 +10,7 @@ import {
 import { AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
 import { buildBundles, type TriggerBundles } from "@realm-to-cognito/trigger/build";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { USER_MIGRATION_FUNCTION } from "../../src/cognito/index.js";
+import { forgotPasswordMigrationEvent, USER_MIGRATION_FUNCTION } from "../../src/cognito/index.js";
 import { type SandboxWorld, startSandboxWorld } from "../../src/world.js";
 
 type DemoUser = ReturnType<SandboxWorld["describe"]>["users"][number];
@@ -173,16 +173,14 @@ describe("the sandbox world in cognito-primary mode", () => {
   it("finds a Realm user for a forgot-password migration through the Admin API directory", async () => {
     // cognito-local never sends UserMigration_ForgotPassword, so the event goes to the bridge directly.
     const ada = userIn(world, "active");
-    const answer = (await world.bridge.invoke(USER_MIGRATION_FUNCTION, {
-      version: "1",
-      triggerSource: "UserMigration_ForgotPassword",
-      region: "us-east-1",
-      userPoolId: world.userPoolId,
-      userName: ada.email,
-      callerContext: { awsSdkVersion: "3", clientId: world.clientId },
-      request: {},
-      response: {},
-    })) as { response: { finalUserStatus: string; userAttributes: Record<string, string> } };
+    const answer = (await world.bridge.invoke(
+      USER_MIGRATION_FUNCTION,
+      forgotPasswordMigrationEvent({
+        userPoolId: world.userPoolId,
+        clientId: world.clientId,
+        email: ada.email,
+      }),
+    )) as { response: { finalUserStatus: string; userAttributes: Record<string, string> } };
     expect(answer.response.finalUserStatus).toBe("RESET_REQUIRED");
     expect(answer.response.userAttributes.email).toBe(ada.email);
   });
