@@ -31,6 +31,19 @@ export interface RealmContextOptions {
   customUserData?: CustomUserDataSource;
 }
 
+/** Realm's options of findOneAndUpdate and findOneAndReplace. */
+export interface RealmFindOneAndModifyOptions {
+  projection?: Projection;
+  sort?: Record<string, 1 | -1>;
+  upsert?: boolean;
+  returnNewDocument?: boolean;
+}
+
+/** Realm's `returnNewDocument` in the driver's words (`returnDocument`), the rest as it is. */
+function driverOptions({ returnNewDocument, ...rest }: RealmFindOneAndModifyOptions = {}) {
+  return { ...rest, returnDocument: returnNewDocument ? ("after" as const) : ("before" as const) };
+}
+
 /** Realm's collection API (`find(query, projection, options)`, `count`, `returnNewDocument`), guarded. */
 export interface RealmCollection {
   find(
@@ -61,12 +74,7 @@ export interface RealmCollection {
   findOneAndUpdate(
     query: Document,
     update: Document,
-    options?: {
-      projection?: Projection;
-      sort?: Record<string, 1 | -1>;
-      upsert?: boolean;
-      returnNewDocument?: boolean;
-    },
+    options?: RealmFindOneAndModifyOptions,
   ): Promise<Document | null>;
   replaceOne(
     query: Document,
@@ -76,12 +84,7 @@ export interface RealmCollection {
   findOneAndReplace(
     query: Document,
     replacement: Document,
-    options?: {
-      projection?: Projection;
-      sort?: Record<string, 1 | -1>;
-      upsert?: boolean;
-      returnNewDocument?: boolean;
-    },
+    options?: RealmFindOneAndModifyOptions,
   ): Promise<Document | null>;
   deleteOne(query?: Document): Promise<{ deletedCount: number }>;
   deleteMany(query?: Document): Promise<{ deletedCount: number }>;
@@ -122,21 +125,11 @@ function realmCollection(collection: GuardedCollection): RealmCollection {
     },
     updateOne: (query, update, options) => collection.updateOne(query, update, options),
     updateMany: (query, update, options) => collection.updateMany(query, update, options),
-    findOneAndUpdate: (query, update, options = {}) => {
-      const { returnNewDocument, ...rest } = options;
-      return collection.findOneAndUpdate(query, update, {
-        ...rest,
-        returnDocument: returnNewDocument ? "after" : "before",
-      });
-    },
+    findOneAndUpdate: (query, update, options) =>
+      collection.findOneAndUpdate(query, update, driverOptions(options)),
     replaceOne: (query, replacement, options) => collection.replaceOne(query, replacement, options),
-    findOneAndReplace: (query, replacement, options = {}) => {
-      const { returnNewDocument, ...rest } = options;
-      return collection.findOneAndReplace(query, replacement, {
-        ...rest,
-        returnDocument: returnNewDocument ? "after" : "before",
-      });
-    },
+    findOneAndReplace: (query, replacement, options) =>
+      collection.findOneAndReplace(query, replacement, driverOptions(options)),
     deleteOne: (query = {}) => collection.deleteOne(query),
     deleteMany: (query = {}) => collection.deleteMany(query),
     findOneAndDelete: (query = {}, options) => collection.findOneAndDelete(query, options),
