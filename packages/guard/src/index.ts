@@ -28,6 +28,7 @@ export {
   type RealmCollection,
   type RealmContext,
   type RealmContextOptions,
+  type RealmFindOneAndModifyOptions,
   type RealmFunction,
   type RealmFunctionHandlerOptions,
   realmContext,
