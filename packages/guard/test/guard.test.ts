@@ -1,7 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { createGuard, defineAppRules } from "../src/index.js";
+import { createGuard, type Document, defineAppRules } from "../src/index.js";
 import { MemoryClient } from "../src/memory.js";
 import { guardErrorCode, realmUser, seededClient, todoRules } from "./fixtures.js";
+
+/** One collection `app.<name>` under `collectionRules`, holding `documents`, guarded for `user`. */
+function guardedCollection(
+  name: string,
+  collectionRules: Record<string, unknown>,
+  documents: Document[],
+  user = realmUser("u1"),
+) {
+  const rules = defineAppRules({ "mongodb-atlas": { collections: { [`app.${name}`]: collectionRules } } });
+  const client = new MemoryClient();
+  const stored = client.db("app").collection(name).documents;
+  stored.push(...documents);
+  return { stored, collection: createGuard({ rules, user, client }).collection("app", name) };
+}
+
+/** Orders anyone may read and write, narrowed to the user's own by a filter that hides `internal`. */
+const ORDERS_MINE_ONLY = {
+  roles: [{ name: "all", apply_when: {}, read: true, write: true }],
+  filters: [{ name: "mine", apply_when: {}, query: { customer: "%%user.id" }, projection: { internal: 0 } }],
+};
 
 function setup(userId = "u1") {
   const client = seededClient();
@@ -384,26 +404,16 @@ describe("findOneAndReplace", () => {
   });
 
   it("returns only the fields the role may read, and checks field write permissions", async () => {
-    const rules = defineAppRules({
-      "mongodb-atlas": {
-        collections: {
-          "app.posts": {
-            roles: [
-              { name: "author", apply_when: { author: "%%user.id" }, read: true, write: true },
-              {
-                name: "liker",
-                apply_when: {},
-                fields: { title: { read: true }, likes: { write: true } },
-              },
-            ],
-          },
-        },
+    const { stored, collection: posts } = guardedCollection(
+      "posts",
+      {
+        roles: [
+          { name: "author", apply_when: { author: "%%user.id" }, read: true, write: true },
+          { name: "liker", apply_when: {}, fields: { title: { read: true }, likes: { write: true } } },
+        ],
       },
-    });
-    const client = new MemoryClient();
-    const stored = client.db("app").collection("posts").documents;
-    stored.push({ _id: 1, author: "u2", title: "T", likes: 0, draft: "secret" });
-    const posts = createGuard({ rules, user: realmUser("u1"), client }).collection("app", "posts");
+      [{ _id: 1, author: "u2", title: "T", likes: 0, draft: "secret" }],
+    );
     const liked = { author: "u2", title: "T", likes: 1, draft: "secret" };
     expect(await posts.findOneAndReplace({ title: "T" }, liked, { returnDocument: "after" })).toEqual({
       title: "T",
@@ -421,32 +431,16 @@ describe("findOneAndReplace", () => {
   });
 
   it("a filter's projection hides fields from the returned documents", async () => {
-    const rules = defineAppRules({
-      "mongodb-atlas": {
-        collections: {
-          "app.orders": {
-            roles: [{ name: "all", apply_when: {}, read: true, write: true }],
-            filters: [
-              { name: "mine", apply_when: {}, query: { customer: "%%user.id" }, projection: { internal: 0 } },
-            ],
-          },
-        },
-      },
-    });
-    const client = new MemoryClient();
-    client
-      .db("app")
-      .collection("orders")
-      .documents.push({ _id: 1, customer: "u1", internal: "x" }, { _id: 2, customer: "u2", internal: "y" });
-    const orders = createGuard({ rules, user: realmUser("u1"), client }).collection("app", "orders");
+    const { stored, collection: orders } = guardedCollection("orders", ORDERS_MINE_ONLY, [
+      { _id: 1, customer: "u1", internal: "x" },
+      { _id: 2, customer: "u2", internal: "y" },
+    ]);
     expect(
       await orders.findOneAndReplace({}, { customer: "u1", internal: "z" }, { returnDocument: "after" }),
     ).toEqual({ _id: 1, customer: "u1" });
     expect(await orders.findOneAndDelete({})).toEqual({ _id: 1, customer: "u1" });
     expect(await orders.findOneAndDelete({})).toBeNull();
-    expect(client.db("app").collection("orders").documents).toEqual([
-      { _id: 2, customer: "u2", internal: "y" },
-    ]);
+    expect(stored).toEqual([{ _id: 2, customer: "u2", internal: "y" }]);
   });
 });
 
@@ -648,24 +642,10 @@ describe("role selection", () => {
   });
 
   it("a filter narrows every operation and hides the fields in its projection", async () => {
-    const rules = defineAppRules({
-      "mongodb-atlas": {
-        collections: {
-          "app.orders": {
-            roles: [{ name: "all", apply_when: {}, read: true, write: true }],
-            filters: [
-              { name: "mine", apply_when: {}, query: { customer: "%%user.id" }, projection: { internal: 0 } },
-            ],
-          },
-        },
-      },
-    });
-    const client = new MemoryClient();
-    client
-      .db("app")
-      .collection("orders")
-      .documents.push({ _id: 1, customer: "u1", internal: "x" }, { _id: 2, customer: "u2" });
-    const orders = createGuard({ rules, user: realmUser("u1"), client }).collection("app", "orders");
+    const { collection: orders } = guardedCollection("orders", ORDERS_MINE_ONLY, [
+      { _id: 1, customer: "u1", internal: "x" },
+      { _id: 2, customer: "u2" },
+    ]);
     expect(await orders.find({}).toArray()).toEqual([{ _id: 1, customer: "u1" }]);
     await expect(orders.updateOne({ _id: 1 }, { $set: { customer: "u2" } })).rejects.toMatchObject({
       code: "PERMISSION_DENIED",
@@ -747,27 +727,21 @@ describe("role selection", () => {
   });
 
   it("field-level write permission lets other users change only the listed fields", async () => {
-    const rules = defineAppRules({
-      "mongodb-atlas": {
-        collections: {
-          "app.posts": {
-            roles: [
-              { name: "author", apply_when: { author: "%%user.id" }, read: true, write: true },
-              {
-                name: "reader",
-                apply_when: {},
-                read: true,
-                fields: { likes: { write: true }, profile: { fields: { bio: { write: true } } } },
-              },
-            ],
+    const { stored, collection: posts } = guardedCollection(
+      "posts",
+      {
+        roles: [
+          { name: "author", apply_when: { author: "%%user.id" }, read: true, write: true },
+          {
+            name: "reader",
+            apply_when: {},
+            read: true,
+            fields: { likes: { write: true }, profile: { fields: { bio: { write: true } } } },
           },
-        },
+        ],
       },
-    });
-    const client = new MemoryClient();
-    const stored = client.db("app").collection("posts").documents;
-    stored.push({ _id: 1, author: "u2", title: "T", likes: 0, profile: { bio: "b", age: 30 } });
-    const posts = createGuard({ rules, user: realmUser("u1"), client }).collection("app", "posts");
+      [{ _id: 1, author: "u2", title: "T", likes: 0, profile: { bio: "b", age: 30 } }],
+    );
     expect((await posts.updateOne({ _id: 1 }, { $inc: { likes: 1 } })).modifiedCount).toBe(1);
     expect((await posts.updateOne({ _id: 1 }, { $set: { "profile.bio": "mine" } })).modifiedCount).toBe(1);
     expect((await posts.updateOne({ _id: 1 }, { $set: { title: "hijacked" } })).matchedCount).toBe(0);
