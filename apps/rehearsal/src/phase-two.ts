@@ -122,6 +122,7 @@ async function cli(context: DemoContext, args: string[]): Promise<string> {
 
 /** Phase 2 through the real `realm-to-cognito` command: export, plan, import (twice), verify, then an imported user resets. */
 export function phaseTwoSteps(files: PhaseTwoFiles, seed: number): DemoStep[] {
+  const importArgs = ["import", "-s", files.snapshot, "--ledger", files.ledger, "--engine", "admin-create"];
   return [
     {
       title: "Export everyone left (Admin API + the app's user collection)",
@@ -201,15 +202,7 @@ export function phaseTwoSteps(files: PhaseTwoFiles, seed: number): DemoStep[] {
       title: "Import without passwords (admin-create engine)",
       expected: "every planned user created, nobody failed",
       async run(context) {
-        await cli(context, [
-          "import",
-          "-s",
-          files.snapshot,
-          "--ledger",
-          files.ledger,
-          "--engine",
-          "admin-create",
-        ]);
+        await cli(context, importArgs);
         const counts = ledgerCounts(files);
         check(
           counts.failed === 0 && counts.planned === 0,
@@ -224,15 +217,7 @@ export function phaseTwoSteps(files: PhaseTwoFiles, seed: number): DemoStep[] {
       expected: "nothing created twice",
       async run(context) {
         const before = (await poolUsers(context)).length;
-        await cli(context, [
-          "import",
-          "-s",
-          files.snapshot,
-          "--ledger",
-          files.ledger,
-          "--engine",
-          "admin-create",
-        ]);
+        await cli(context, importArgs);
         const after = await poolUsers(context);
         const emails = new Set(after.map((user) => (user.email ?? "").toLowerCase()));
         check(after.length === before, `the pool went from ${before} to ${after.length} users`);

@@ -268,23 +268,25 @@ describe("plan, import, verify and status against cognito-local", () => {
   });
 });
 
+/** GetCSVHeader of the sandbox's pool, answered here: cognito-local has no such call. */
+const SANDBOX_POOL_CSV_HEADER = [
+  "cognito:username",
+  "email",
+  "email_verified",
+  "cognito:mfa_enabled",
+  "custom:realm_user_id",
+  "custom:mongo_id",
+];
+
 describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCSVHeader: the header is answered here)", () => {
   it("writes every planned user once into a file with its map, records the lines, and creates no one", async () => {
     const pool = await sandbox.newPool();
     const config = sandbox.config({ userPoolId: pool.userPoolId });
     const real = sandbox.cognito.client();
-    const header = [
-      "cognito:username",
-      "email",
-      "email_verified",
-      "cognito:mfa_enabled",
-      "custom:realm_user_id",
-      "custom:mongo_id",
-    ];
     const cognito = {
       send: (command: { constructor: unknown }) =>
         command instanceof GetCSVHeaderCommand
-          ? Promise.resolve({ CSVHeader: header })
+          ? Promise.resolve({ CSVHeader: SANDBOX_POOL_CSV_HEADER })
           : real.send(command as never),
     } as unknown as CognitoIdentityProviderClient;
     const outDir = join(sandbox.dir, "csv");
@@ -294,7 +296,7 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
     const planned = result.planned!.counts.create;
     expect(result.files.users).toBe(planned);
     const lines = readFileSync(result.files.files[0]!.file, "utf8").trim().split("\n");
-    expect(lines[0]).toBe(header.join(","));
+    expect(lines[0]).toBe(SANDBOX_POOL_CSV_HEADER.join(","));
     expect(lines).toHaveLength(planned + 1);
     expect(
       lines
@@ -328,20 +330,12 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
     });
     await new Promise<void>((resolve) => upload.listen(0, "127.0.0.1", resolve));
     const uploadUrl = `http://127.0.0.1:${(upload.address() as AddressInfo).port}/upload`;
-    const header = [
-      "cognito:username",
-      "email",
-      "email_verified",
-      "cognito:mfa_enabled",
-      "custom:realm_user_id",
-      "custom:mongo_id",
-    ];
     let failedLine = 0;
     // cognito-local has no import jobs: this stand-in "runs" the uploaded file by creating every row's
     // user in cognito-local but the third, which it reports failed, as a real job would log it.
     const cognito = {
       send: async (command: { constructor: unknown; input: Record<string, unknown> }) => {
-        if (command instanceof GetCSVHeaderCommand) return { CSVHeader: header };
+        if (command instanceof GetCSVHeaderCommand) return { CSVHeader: SANDBOX_POOL_CSV_HEADER };
         if (command instanceof CreateUserImportJobCommand)
           return {
             UserImportJob: {
