@@ -12,11 +12,6 @@ export interface UserDirectory {
   findByEmail(email: string, signal?: AbortSignal): Promise<SourceUser | undefined>;
 }
 
-/** True for a user allowed into Cognito: confirmed by Realm, not disabled, with a Realm user id. */
-export function isEligible(user: SourceUser): boolean {
-  return isDirectoryEligible(user);
-}
-
 /**
  * Indexes users by email key. An eligible user wins over ineligible records of the same email (a
  * snapshot may hold a user from several sources); two different eligible users under one key are
@@ -27,8 +22,8 @@ function indexByEmail(users: Iterable<SourceUser>): Map<string, SourceUser | nul
   for (const user of users) {
     const key = emailKey(user.email);
     const known = index.get(key);
-    if (known === undefined || (known !== null && !isEligible(known))) index.set(key, user);
-    else if (known !== null && isEligible(user) && known.realmUserId !== user.realmUserId)
+    if (known === undefined || (known !== null && !isDirectoryEligible(known))) index.set(key, user);
+    else if (known !== null && isDirectoryEligible(user) && known.realmUserId !== user.realmUserId)
       index.set(key, null);
   }
   return index;

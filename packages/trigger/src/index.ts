@@ -9,7 +9,6 @@ export {
 } from "./config.js";
 export {
   AdminApiDirectory,
-  isEligible,
   parseSnapshot,
   SnapshotDirectory,
   type UserDirectory,

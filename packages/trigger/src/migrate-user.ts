@@ -1,5 +1,6 @@
 import {
   type AttributeMapping,
+  isDirectoryEligible,
   type MigrationMode,
   type PasswordPolicy,
   passwordPolicyViolations,
@@ -8,7 +9,7 @@ import {
   toCognitoAttributes,
 } from "@realm-to-cognito/core";
 import type { AuthClient } from "@realm-to-cognito/realm";
-import { isEligible, type UserDirectory } from "./directory.js";
+import type { UserDirectory } from "./directory.js";
 import { MigrationRefusedError, refusalOf, SignInRefused } from "./errors.js";
 import {
   type AuthenticationEvent,
@@ -121,7 +122,7 @@ async function migrateOnForgotPassword(
   );
   if (found === undefined)
     throw new MigrationRefusedError("not-in-directory", "no such user in the directory");
-  if (!isEligible(found)) {
+  if (!isDirectoryEligible(found)) {
     throw new MigrationRefusedError("not-eligible", "the user is unconfirmed, disabled or has no Realm id");
   }
   return answer(found, services.attributeMapping, "RESET_REQUIRED");
