@@ -94,23 +94,26 @@ export class SnapshotWriter {
   static async open(snapshot: string, options: { resume?: boolean } = {}): Promise<SnapshotWriter> {
     const paths = snapshotPaths(snapshot);
     for (const file of [paths.snapshot, paths.rejects]) await ensureWritable(file);
-    if (!options.resume || !existsSync(paths.snapshot)) return new SnapshotWriter(paths, undefined, "w");
+    if (!options.resume) return new SnapshotWriter(paths, undefined, "w");
     // What is there is hashed and counted again; a line cut by a kill (no newline, or unparsable) and
     // anything after it is dropped, so writing continues after the last whole user.
-    const size = (await stat(paths.snapshot)).size;
     const tally = new SnapshotTally();
     let last: SnapshotLine | undefined;
-    let goodBytes = 0;
-    for await (const { text } of readLines(paths.snapshot)) {
-      const end = goodBytes + Buffer.byteLength(text) + 1;
+    await keepWholeLines(paths.snapshot, (text) => {
       const parsed = parseSnapshotLine(text);
-      if (end > size || !parsed.ok) break;
-      goodBytes = end;
+      if (!parsed.ok) return false;
       last = parsed.user;
       tally.count(parsed.user, `${text}\n`);
-    }
-    if (goodBytes < size) await truncate(paths.snapshot, goodBytes);
-    return new SnapshotWriter(paths, last, "a", tally, await keepWholeRejects(paths.rejects));
+      return true;
+    });
+    // The rejects an earlier run wrote, to be written once only.
+    const earlierRejects = new Set<string>();
+    await keepWholeLines(paths.rejects, (text) => {
+      if (!isJson(text)) return false;
+      earlierRejects.add(text);
+      return true;
+    });
+    return new SnapshotWriter(paths, last, "a", tally, earlierRejects);
   }
 
   /** Appends one user; waits when the disk is behind. */
@@ -159,22 +162,18 @@ export class SnapshotWriter {
 }
 
 /**
- * The rejects file as a killed run left it: whole lines are kept (and returned, to be written once
- * only), a line cut by the kill is dropped.
+ * Keeps the whole lines at the start of `file` that `take` accepts and cuts the file after the last
+ * one: a line a kill cut short (no newline), or one `take` refuses, ends it with all that follows.
  */
-async function keepWholeRejects(file: string): Promise<Set<string>> {
-  const kept = new Set<string>();
-  if (!existsSync(file)) return kept;
+async function keepWholeLines(file: string, take: (text: string) => boolean): Promise<void> {
   const size = (await stat(file)).size;
   let goodBytes = 0;
   for await (const { text } of readLines(file)) {
     const end = goodBytes + Buffer.byteLength(text) + 1;
-    if (end > size || !isJson(text)) break;
+    if (end > size || !take(text)) break;
     goodBytes = end;
-    kept.add(text);
   }
   if (goodBytes < size) await truncate(file, goodBytes);
-  return kept;
 }
 
 function isJson(text: string): boolean {
