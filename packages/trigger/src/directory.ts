@@ -4,7 +4,7 @@ import { type AdminClient, emailOf } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
 import { isDirectoryFile, SortedDirectoryFile } from "./directory-file.js";
 import { MigrationRefusedError } from "./errors.js";
-import { lazy } from "./lazy.js";
+import { lazy, lazyUntilRejected } from "./lazy.js";
 
 /** Where the ForgotPassword path finds a user who has no password to prove who they are. */
 export interface UserDirectory {
@@ -37,7 +37,6 @@ function indexByEmail(users: Iterable<SourceUser>): Map<string, SourceUser | nul
  */
 export class AdminApiDirectory implements UserDirectory {
   private index: { built: number; users: Promise<Map<string, SourceUser | null>> } | undefined;
-  private client: Promise<AdminClient> | undefined;
 
   /**
    * @param admin the client, or a function that makes it at first use (e.g. once its key has been read
@@ -66,17 +65,10 @@ export class AdminApiDirectory implements UserDirectory {
     return withSignal(this.index.users, signal);
   }
 
-  private adminClient(signal?: AbortSignal): Promise<AdminClient> {
-    if (typeof this.admin !== "function") return Promise.resolve(this.admin);
-    if (this.client === undefined) {
-      const client = this.admin(signal);
-      client.catch(() => {
-        if (this.client === client) this.client = undefined;
-      });
-      this.client = client;
-    }
-    return this.client;
-  }
+  private readonly adminClient = lazyUntilRejected(
+    (signal?: AbortSignal): Promise<AdminClient> =>
+      typeof this.admin === "function" ? this.admin(signal) : Promise.resolve(this.admin),
+  );
 
   private async load(signal?: AbortSignal): Promise<Map<string, SourceUser | null>> {
     const admin = await this.adminClient(signal);
@@ -161,9 +153,18 @@ function stripUndefined<T extends object>(value: T): T {
  * once per warm container on first use and indexed by email key.
  */
 export class SnapshotDirectory implements UserDirectory {
-  private index: Promise<Map<string, SourceUser | null>> | undefined;
-  /** Set at first use when the file is a sorted directory file: then it is searched, not loaded. */
-  private sorted: Promise<SortedDirectoryFile | null> | undefined;
+  private readonly index = lazyUntilRejected(() => this.load());
+  /** A sorted directory file is searched, not loaded: which kind the file is, found at first use. */
+  private readonly sortedFile = lazyUntilRejected(() =>
+    isDirectoryFile(this.file).then(
+      (yes) => (yes ? new SortedDirectoryFile(this.file) : null),
+      (error: unknown) => {
+        throw new MigrationRefusedError("directory-unavailable", "the user snapshot file cannot be read", {
+          cause: error,
+        });
+      },
+    ),
+  );
 
   constructor(
     private readonly file: string,
@@ -173,32 +174,7 @@ export class SnapshotDirectory implements UserDirectory {
   async findByEmail(email: string): Promise<SourceUser | undefined> {
     const sorted = await this.sortedFile();
     if (sorted !== null) return sorted.findByEmail(email);
-    if (this.index === undefined) {
-      const index = this.load();
-      index.catch(() => {
-        if (this.index === index) this.index = undefined;
-      });
-      this.index = index;
-    }
-    return (await this.index).get(emailKey(email)) ?? undefined;
-  }
-
-  private sortedFile(): Promise<SortedDirectoryFile | null> {
-    if (this.sorted === undefined) {
-      const sorted = isDirectoryFile(this.file).then(
-        (yes) => (yes ? new SortedDirectoryFile(this.file) : null),
-        (error: unknown) => {
-          throw new MigrationRefusedError("directory-unavailable", "the user snapshot file cannot be read", {
-            cause: error,
-          });
-        },
-      );
-      sorted.catch(() => {
-        if (this.sorted === sorted) this.sorted = undefined;
-      });
-      this.sorted = sorted;
-    }
-    return this.sorted;
+    return (await this.index()).get(emailKey(email)) ?? undefined;
   }
 
   private async load(): Promise<Map<string, SourceUser | null>> {

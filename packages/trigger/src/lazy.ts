@@ -11,3 +11,23 @@ export function lazy<T>(build: () => T): () => T {
     return value;
   };
 }
+
+/**
+ * A promise made on first use and kept once made; one that rejects is forgotten, so the next call tries
+ * again (a directory briefly out of reach must not stay broken for the container's life).
+ */
+export function lazyUntilRejected<A extends unknown[], T>(
+  make: (...args: A) => Promise<T>,
+): (...args: A) => Promise<T> {
+  let kept: Promise<T> | undefined;
+  return (...args) => {
+    if (kept === undefined) {
+      const made = make(...args);
+      made.catch(() => {
+        if (kept === made) kept = undefined;
+      });
+      kept = made;
+    }
+    return kept;
+  };
+}
