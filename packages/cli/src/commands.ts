@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync } from "node:fs";
-import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { AdminClient } from "@realm-to-cognito/realm";
 import { type CognitoSender, createCognitoClient } from "./cognito/client.js";
@@ -18,6 +17,7 @@ import {
   settleFromPool,
 } from "./engines/csv-job.js";
 import {
+  createLogsClient,
   type ImportJobLogEntry,
   importJobLogLocation,
   type LogEventsSender,
@@ -350,7 +350,7 @@ function importJobLogReader(
   const logs =
     context.logs ??
     (context.config.cognito.endpoint === undefined
-      ? new CloudWatchLogsClient({ region: context.config.cognito.region })
+      ? createLogsClient({ region: context.config.cognito.region })
       : undefined);
   let poolName: Promise<string> | undefined;
   return async (job) => {

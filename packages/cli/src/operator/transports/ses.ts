@@ -1,4 +1,5 @@
 import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
+import { sdkRequestHandler } from "../../cognito/client.js";
 import type { MailTransport, OutgoingMessage, SendOutcome } from "./transport.js";
 
 export interface SesTransportOptions {
@@ -51,12 +52,7 @@ export function createSesTransport(options: SesTransportOptions): MailTransport 
       region: options.region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
-      // An SES endpoint that never answers would otherwise hold the campaign forever (the SDK only warns).
-      requestHandler: {
-        connectionTimeout: 5_000,
-        requestTimeout: options.timeoutMs ?? 30_000,
-        throwOnRequestTimeout: true,
-      },
+      requestHandler: sdkRequestHandler(options.timeoutMs),
     });
   return {
     name: "ses",
