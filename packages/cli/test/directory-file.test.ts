@@ -134,4 +134,18 @@ describe("the trigger's sorted user directory file", () => {
     });
     expect(readdirSync(dir).sort()).toEqual(["s.ndjson"]);
   });
+  it("refuses a damaged line of the file with a directory error that does not quote it", async () => {
+    const dir = tempDir();
+    const snapshot = join(dir, "users.ndjson");
+    writeFileSync(
+      snapshot,
+      `${formatSnapshotLine({ realmUserId: hex24(1), email: "ada@example.com", confirmed: true, disabled: false, source: "admin-api" })}\n`,
+    );
+    const out = join(dir, "users.directory");
+    await writeDirectoryFile(snapshot, out);
+    writeFileSync(out, readFileSync(out, "utf8").replace('{"realmUserId"', "{realmUserId"));
+    const error = await new SortedDirectoryFile(out).findByEmail("ada@example.com").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "MIGRATION_REFUSED", reason: "directory-unavailable" });
+    expect((error as Error).message).not.toContain("ada@example.com");
+  });
 });

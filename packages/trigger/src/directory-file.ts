@@ -2,6 +2,7 @@ import { type FileHandle, open } from "node:fs/promises";
 import {
   compareDirectoryKeys,
   DIRECTORY_FILE_HEADER,
+  type DirectoryEntry,
   directoryLineKey,
   emailKey,
   parseDirectoryEntry,
@@ -38,13 +39,13 @@ export class SortedDirectoryFile {
   async findByEmail(email: string): Promise<SourceUser | undefined> {
     const key = emailKey(email);
     const line = await this.findLine(key).catch((error: unknown) => {
-      this.opened = undefined;
+      this.forget();
       throw new MigrationRefusedError("directory-unavailable", "the user directory file cannot be read", {
         cause: error,
       });
     });
     if (line === undefined) return undefined;
-    const entry = parseDirectoryEntry(line);
+    const entry = entryOf(line);
     if (entry === null) return undefined; // two Realm users share this email: it matches nobody
     return {
       realmUserId: entry.realmUserId,
@@ -54,6 +55,13 @@ export class SortedDirectoryFile {
       confirmed: true,
       disabled: false,
     };
+  }
+
+  /** Drops the open file (closing it), so that the next lookup opens it afresh. */
+  private forget(): void {
+    const opened = this.opened;
+    this.opened = undefined;
+    opened?.then(({ handle }) => handle.close()).catch(() => {});
   }
 
   private open() {
@@ -85,6 +93,18 @@ export class SortedDirectoryFile {
       else hi = line.start;
     }
     return scan(handle, lo, hi, size, key);
+  }
+}
+
+/** The entry of a found line; a damaged line is refused without quoting it (it holds an email). */
+function entryOf(line: string): DirectoryEntry | null {
+  try {
+    return parseDirectoryEntry(line);
+  } catch {
+    throw new MigrationRefusedError(
+      "directory-unavailable",
+      "a line of the user directory file is damaged: write the file again with realm-to-cognito directory",
+    );
   }
 }
 
