@@ -31,6 +31,11 @@ function user(i: number, overrides: Partial<SnapshotLine> = {}): SnapshotLine {
   return sourceUser(i, { mongoId: `6645b9c4a1e844379111${i.toString(16).padStart(4, "0")}`, ...overrides });
 }
 
+/** User `i` as the pool lists them, created at `createdAt`, with its own or another Realm user id. */
+function pooledUser(i: number, createdAt: string, realmUserId = user(i).realmUserId) {
+  return { username: `sub-${i}`, email: `user${i}@example.com`, realmUserId, enabled: true, createdAt };
+}
+
 describe("CSV files for Cognito's import job", () => {
   it("escapes commas with a backslash, quotes nothing, and keeps backslashes and unicode as they are", () => {
     expect(csvValue("Smith, Jr.")).toBe("Smith\\, Jr.");
@@ -366,27 +371,9 @@ describe("import jobs (aws-sdk-client-mock: cognito-local has no import jobs)", 
     };
     expect(jobsToSettle([outcome, { ...outcome, skipped: 0, failed: 0 }])).toEqual([outcome]);
     ledger.replacePoolUsers("pool", [
-      {
-        username: "sub-1",
-        email: "user1@example.com",
-        realmUserId: user(1).realmUserId,
-        enabled: true,
-        createdAt: "2026-11-27T03:00:05Z",
-      },
-      {
-        username: "sub-2",
-        email: "user2@example.com",
-        realmUserId: user(2).realmUserId,
-        enabled: true,
-        createdAt: "2026-11-01T00:00:00Z",
-      },
-      {
-        username: "sub-3",
-        email: "user3@example.com",
-        realmUserId: "ffffffffffffffffffffffff",
-        enabled: true,
-        createdAt: "2026-11-01T00:00:00Z",
-      },
+      pooledUser(1, "2026-11-27T03:00:05Z"),
+      pooledUser(2, "2026-11-01T00:00:00Z"),
+      pooledUser(3, "2026-11-01T00:00:00Z", "ffffffffffffffffffffffff"),
     ]);
     expect(settleFromPool(ledger, outcome)).toEqual({
       created: 1,
@@ -407,15 +394,7 @@ describe("import jobs (aws-sdk-client-mock: cognito-local has no import jobs)", 
     async function partlyFailedJob() {
       const ledger = ledgerWith([user(1), user(2), user(3), user(4)]);
       const { files } = await writeCsvFiles({ ledger, header: HEADER, outDir: tempDir(), username: "email" });
-      ledger.replacePoolUsers("pool", [
-        {
-          username: "sub-1",
-          email: "user1@example.com",
-          realmUserId: user(1).realmUserId,
-          enabled: true,
-          createdAt: "2026-11-27T03:00:05Z",
-        },
-      ]);
+      ledger.replacePoolUsers("pool", [pooledUser(1, "2026-11-27T03:00:05Z")]);
       const outcome = {
         file: files[0]!.file,
         jobId: "import-7",
