@@ -1,5 +1,6 @@
 // npm run demo: the whole migration rehearsed on the sandbox — phase 1 (Realm primary, users migrate on
 // sign-in), then phase 2 through the real realm-to-cognito command — with a table of what happened.
+import "@realm-to-cognito/sandbox/quiet-sdk";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 export * from "./appservices/index.js";
-export { chromiumLaunchOptions } from "./browser.js";
+export { ChromiumMissingError, chromiumLaunchOptions } from "./browser.js";
 export * from "./cognito/index.js";
 export {
   check,

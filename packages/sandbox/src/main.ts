@@ -1,3 +1,4 @@
+import "./quiet-sdk.js";
 import { MIGRATION_MODES, type MigrationMode } from "@realm-to-cognito/core";
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
