@@ -147,12 +147,16 @@ describe("cognito-primary in the browser", () => {
     await page.close();
   });
 
-  it("answers a reset request for a user not in Cognito like any other (cognito-local runs no ForgotPassword trigger)", async () => {
+  it("resets a Realm user not yet in Cognito: the ForgotPassword trigger creates them, then the code works", async () => {
     const user = t.takeSeeded("active");
+    expect(await t.cognitoUser(user.email)).toBeUndefined();
     const page = await browser.newPage(t.demo.url);
     await fill(page, "#forgot-password", { email: user.email });
     expect(await submit(page, "#forgot-password")).toBe("resetSent");
-    await browser.screenshot(page, "cognito-primary-reset-unknown-user");
+    await browser.screenshot(page, "cognito-primary-reset-user-not-yet-imported");
+    expect((await t.cognitoUser(user.email))?.attributes["custom:realm_user_id"]).toMatch(/^[0-9a-f]{24}$/);
+    await finishReset(page, "Before-Import-9");
+    expect(await signIn(page, user.email, "Before-Import-9")).toBe("signedIn");
     await page.close();
   });
 

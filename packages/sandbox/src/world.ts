@@ -284,7 +284,11 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
     ) as [TriggerBundles, AppServicesEmulator, CognitoLocal];
     // Everything reaches cognito-local through the proxy, on the port the sandbox promises for Cognito.
     const existenceProxy = started(
-      await startUserExistenceProxy({ upstream: cognitoLocal.endpoint, port: ports.cognito }),
+      await startUserExistenceProxy({
+        upstream: cognitoLocal.endpoint,
+        port: ports.cognito,
+        lambdaEndpoint: bridge.endpoint,
+      }),
     );
     const cognito = started(behindProxy(cognitoLocal, existenceProxy.endpoint));
     const seeded = await realm.seed({ count: options.seedUsers ?? 20, seed: options.seed ?? 1 });

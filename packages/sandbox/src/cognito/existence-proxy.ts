@@ -8,8 +8,12 @@
 // - ForgotPassword for a user that does not exist: CodeDeliveryDetails with a simulated delivery medium;
 // - ConfirmForgotPassword for a user that does not exist: CodeMismatchException.
 // Clients with LEGACY (or no) setting get cognito-local's answers unchanged.
+// With `lambdaEndpoint`, it also runs what cognito-local never does: ForgotPassword for a user the pool
+// does not have invokes the pool's User Migration trigger (`UserMigration_ForgotPassword`), and a user
+// the trigger returns is created before the code is sent.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { listen, readBody } from "../http-server.js";
+import { forgotPasswordMigrationEvent } from "./migration-event.js";
 
 const TARGET_PREFIX = "AWSCognitoIdentityProviderService.";
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -30,12 +34,19 @@ export interface UserExistenceProxy {
   endpoint: string;
   /** Answers rewritten so far, by operation (for tests and the demo's figures). */
   rewrites(): Readonly<Record<string, number>>;
+  /** Users the User Migration trigger's ForgotPassword path created so far. */
+  forgotPasswordMigrations(): number;
   stop(): Promise<void>;
 }
 
 export interface UserExistenceProxyOptions {
   /** cognito-local's endpoint. */
   upstream: string;
+  /**
+   * The Lambda Invoke API the pool's User Migration trigger runs on (the bridge). Without it, a
+   * ForgotPassword for a user the pool does not have runs no trigger, as in cognito-local.
+   */
+  lambdaEndpoint?: string;
   /** Default 0: a free port. */
   port?: number;
 }
@@ -68,6 +79,7 @@ export async function startUserExistenceProxy(
   const upstream = options.upstream.replace(/\/$/, "");
   const hidesExistence = clientSettings(upstream);
   const rewritten: Record<string, number> = {};
+  let migrations = 0;
 
   async function forward(request: IncomingMessage, body: Buffer): Promise<UpstreamAnswer> {
     const headers: Record<string, string> = {};
@@ -98,7 +110,16 @@ export async function startUserExistenceProxy(
     const target = String(request.headers["x-amz-target"] ?? "");
     const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : "";
     if (operation === "UpdateUserPoolClient" || operation === "DeleteUserPoolClient") hidesExistence.forget();
-    const answer = await forward(request, body);
+    let answer = await forward(request, body);
+    if (
+      operation === "ForgotPassword" &&
+      options.lambdaEndpoint &&
+      exceptionOf(answer.body) === "UserNotFoundException" &&
+      (await migrateOnForgotPassword(parse(body), options.lambdaEndpoint))
+    ) {
+      migrations++;
+      answer = await forward(request, body);
+    }
     const replacement =
       operation && answer.status >= 400 ? await hiddenAnswer(operation, parse(body), answer) : undefined;
     if (replacement) {
@@ -124,6 +145,63 @@ export async function startUserExistenceProxy(
     return rewrite;
   }
 
+  /**
+   * Cognito's UserMigration_ForgotPassword: asks the pool's trigger about a user it does not have and
+   * creates the user it returns. cognito-local can create a user only CONFIRMED or FORCE_CHANGE_PASSWORD
+   * through its API, so the user gets a random permanent password nobody knows (CONFIRMED) where Cognito
+   * would honour the trigger's `finalUserStatus` (RESET_REQUIRED): either way only the reset gets them in.
+   */
+  async function migrateOnForgotPassword(
+    request: Record<string, unknown>,
+    lambdaEndpoint: string,
+  ): Promise<boolean> {
+    const clientId = typeof request.ClientId === "string" ? request.ClientId : "";
+    const username = typeof request.Username === "string" ? request.Username : "";
+    const userPoolId =
+      clientId && username ? await hidesExistence.poolOf(clientId).catch(() => undefined) : undefined;
+    if (!userPoolId) return false;
+    const { UserPool } = await hidesExistence.call("DescribeUserPool", { UserPoolId: userPoolId });
+    const arn = String(
+      (UserPool as { LambdaConfig?: { UserMigration?: unknown } })?.LambdaConfig?.UserMigration ?? "",
+    );
+    const functionName = /:function:([^:]+)/.exec(arn)?.[1] ?? arn;
+    if (functionName === "") return false;
+    const event = forgotPasswordMigrationEvent({ userPoolId, clientId, email: username });
+    const metadata = request.ClientMetadata;
+    const invoked = await fetch(
+      `${lambdaEndpoint.replace(/\/$/, "")}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-amz-invocation-type": "RequestResponse" },
+        body: JSON.stringify(
+          metadata && typeof metadata === "object"
+            ? { ...event, request: { clientMetadata: metadata } }
+            : event,
+        ),
+      },
+    ).catch(() => undefined);
+    if (!invoked?.ok || invoked.headers.get("x-amz-function-error")) return false;
+    const payload = parse(Buffer.from(await invoked.arrayBuffer()));
+    const attributes = (payload.response as { userAttributes?: unknown } | undefined)?.userAttributes;
+    if (typeof attributes !== "object" || attributes === null) return false;
+    const UserAttributes = Object.entries(attributes)
+      .filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[0] !== "username")
+      .map(([Name, Value]) => ({ Name, Value }));
+    await hidesExistence.call("AdminCreateUser", {
+      UserPoolId: userPoolId,
+      Username: username,
+      MessageAction: "SUPPRESS",
+      UserAttributes,
+    });
+    await hidesExistence.call("AdminSetUserPassword", {
+      UserPoolId: userPoolId,
+      Username: username,
+      Password: `${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url")}aA1!`,
+      Permanent: true,
+    });
+    return true;
+  }
+
   const server = await listen(
     (request, response) => {
       handle(request, response).catch(() => {
@@ -137,6 +215,7 @@ export async function startUserExistenceProxy(
   return {
     endpoint: server.origin,
     rewrites: () => ({ ...rewritten }),
+    forgotPasswordMigrations: () => migrations,
     stop: () => server.close(),
   };
 }
@@ -241,6 +320,8 @@ function clientSettings(upstream: string) {
       return known;
     },
     forget: () => cache.clear(),
+    poolOf,
+    call,
   };
 }
 

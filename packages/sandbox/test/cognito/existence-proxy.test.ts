@@ -14,6 +14,7 @@ import {
   INCORRECT_CREDENTIALS_MESSAGE,
   importWithoutPassword,
   simulatedDelivery,
+  USER_MIGRATION_FUNCTION,
 } from "../../src/cognito/index.js";
 import { type SandboxWorld, startSandboxWorld } from "../../src/world.js";
 
@@ -26,7 +27,7 @@ const csvEngineUser = "csv-engine@example.com";
 const nobody = "nobody-here@example.com";
 
 beforeAll(async () => {
-  world = await startSandboxWorld({ mode: "cognito-primary", seedUsers: 4, handlerOutput: null });
+  world = await startSandboxWorld({ mode: "cognito-primary", seedUsers: 8, handlerOutput: null });
   viaProxy = world.cognito.client();
   raw = cognitoLocalClient(world.cognitoLocalEndpoint);
   const legacy = await viaProxy.send(
@@ -130,6 +131,51 @@ describe("the sandbox pool with user existence hidden (the default)", () => {
     );
     await expect(
       viaProxy.send(new ForgotPasswordCommand({ ClientId: legacyClientId, Username: nobody })),
+    ).rejects.toMatchObject({ name: "UserNotFoundException" });
+  });
+
+  it("runs UserMigration_ForgotPassword for a Realm user not yet in the pool, which cognito-local never does", async () => {
+    const [first, second] = world.describe().users.filter((user) => user.state === "active");
+    if (!first || !second) throw new Error("the seed has fewer than two active demo users");
+    const runs = world.bridge.invocations(USER_MIGRATION_FUNCTION);
+    await expect(
+      raw.send(new ForgotPasswordCommand({ ClientId: world.clientId, Username: second.email })),
+    ).rejects.toMatchObject({ name: "UserNotFoundException" }); // CONTROL: cognito-local alone
+    expect(world.bridge.invocations(USER_MIGRATION_FUNCTION)).toBe(runs);
+
+    const sent = await viaProxy.send(
+      new ForgotPasswordCommand({ ClientId: world.clientId, Username: first.email }),
+    );
+    expect(sent.CodeDeliveryDetails?.DeliveryMedium).toBe("EMAIL");
+    expect(world.bridge.invocations(USER_MIGRATION_FUNCTION)).toBe(runs + 1);
+    expect(world.existenceProxy.forgotPasswordMigrations()).toBe(1);
+    const created = await viaProxy.send(
+      new AdminGetUserCommand({ UserPoolId: world.userPoolId, Username: first.email }),
+    );
+    expect(created.UserAttributes?.find((a) => a.Name === "custom:realm_user_id")?.Value).toMatch(
+      /^[0-9a-f]{24}$/,
+    );
+    const code = await world.cognito.latestCode(world.userPoolId, first.email);
+    await viaProxy.send(
+      new ConfirmForgotPasswordCommand({
+        ClientId: world.clientId,
+        Username: first.email,
+        ConfirmationCode: code ?? "",
+        Password: "Reset-Before-Import-3",
+      }),
+    );
+    expect(await signIn(viaProxy, world.clientId, first.email, "Reset-Before-Import-3")).toBe("signedIn");
+  });
+
+  it("answers a pending Realm user's reset as a stranger's: the trigger refuses, nobody is created", async () => {
+    const pending = world.describe().users.find((user) => user.state === "pending");
+    if (!pending) throw new Error("the seed has no pending demo user");
+    const sent = await viaProxy.send(
+      new ForgotPasswordCommand({ ClientId: world.clientId, Username: pending.email }),
+    );
+    expect(sent.CodeDeliveryDetails).toEqual(simulatedDelivery(pending.email));
+    await expect(
+      viaProxy.send(new AdminGetUserCommand({ UserPoolId: world.userPoolId, Username: pending.email })),
     ).rejects.toMatchObject({ name: "UserNotFoundException" });
   });
 
