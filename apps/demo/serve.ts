@@ -29,7 +29,7 @@ console.log(
   `  Realm (App Services emulator)  ${demo.world.realm.baseUrl}   outbox: ${demo.world.realm.baseUrl}/_sandbox/outbox?to=<email>`,
 );
 console.log(
-  `  Cognito (cognito-local)        ${demo.world.cognito.endpoint}   pool ${demo.world.userPoolId}`,
+  `  Cognito (cognito-local)        ${demo.world.cognito.endpoint}   pool ${demo.world.userPoolId}   user existence ${demo.world.userExistenceErrors}`,
 );
 console.log(`  Migration API                  ${demo.world.api.baseUrl}\n`);
 console.log("Demo users (email / password / state):");
