@@ -1,4 +1,4 @@
-// npm run demo:web [-- --mode cognito-primary] [--port 5173] [--seed-users 12]
+// npm run demo:web [-- --mode cognito-primary] [--port 5173] [--seed-users 12] [--switch-date "1 December 2026"]
 // Starts the sandbox world, serves the demo page against it, and prints where to go and who to be.
 import { parseArgs } from "node:util";
 import { parseMigrationMode } from "@realm-to-cognito/core";
@@ -10,6 +10,7 @@ const { values } = parseArgs({
     port: { type: "string", default: "5173" },
     host: { type: "string", default: "127.0.0.1" },
     "seed-users": { type: "string", default: "12" },
+    "switch-date": { type: "string" },
   },
 });
 
@@ -19,6 +20,7 @@ const demo = await startDemoWorld({
   port: Number(values.port),
   host: values.host,
   seedUsers: Number(values["seed-users"]),
+  ...(values["switch-date"] ? { switchDate: values["switch-date"] } : {}),
 });
 
 const lapsed = new Set(demo.lapsed.map((user) => user.email));
@@ -27,7 +29,7 @@ console.log(
   `  Realm (App Services emulator)  ${demo.world.realm.baseUrl}   outbox: ${demo.world.realm.baseUrl}/_sandbox/outbox?to=<email>`,
 );
 console.log(
-  `  Cognito (cognito-local)        ${demo.world.cognito.endpoint}   pool ${demo.world.userPoolId}`,
+  `  Cognito (cognito-local)        ${demo.world.cognito.endpoint}   pool ${demo.world.userPoolId}   user existence ${demo.world.userExistenceErrors}`,
 );
 console.log(`  Migration API                  ${demo.world.api.baseUrl}\n`);
 console.log("Demo users (email / password / state):");
@@ -38,7 +40,7 @@ for (const user of demo.users) {
 console.log(
   mode === "realm-primary"
     ? "\nSign in with an active user: Realm decides, and the user appears in Cognito. Ctrl-C stops everything."
-    : "\nSign in with an imported user to see the reset flow; other Realm users still migrate on sign-in. Ctrl-C stops everything.",
+    : "\nSign in with an imported user: the pool hides whether an account exists, so the page offers everyone it refuses a reset. Other Realm users still migrate on sign-in. Ctrl-C stops everything.",
 );
 
 let stopping = false;

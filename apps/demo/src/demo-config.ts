@@ -8,8 +8,8 @@ export interface DemoConfig {
   readonly migrationApi: { readonly baseUrl: string };
   /** Sandbox helpers: the emulator's outbox, and the demo server's view of cognito-local's codes. */
   readonly sandbox: { readonly outboxUrl: string; readonly cognitoCodeUrl: string };
-  /** Users imported without a password (phase 2): a Cognito refusal for them means "reset first". */
-  readonly lapsedEmails: readonly string[];
+  /** When phase 2 started, as the page shows it: "if you have not signed in since <switchDate>". */
+  readonly switchDate: string;
 }
 
 export const DEMO_CONFIG_PATH = "/demo-config.json";
@@ -29,7 +29,6 @@ export function readDemoConfig(json: unknown): DemoConfig {
   if (!isRecord(json)) throw new Error("demo config: not an object");
   const mode = json.mode;
   if (!isMigrationMode(mode)) throw new Error(`demo config: unknown mode ${String(mode)}`);
-  const lapsed = Array.isArray(json.lapsedEmails) ? json.lapsedEmails : [];
   return {
     mode,
     realm: { appId: text(json.realm, "appId"), baseUrl: text(json.realm, "baseUrl") },
@@ -43,6 +42,6 @@ export function readDemoConfig(json: unknown): DemoConfig {
       outboxUrl: text(json.sandbox, "outboxUrl"),
       cognitoCodeUrl: text(json.sandbox, "cognitoCodeUrl"),
     },
-    lapsedEmails: lapsed.filter((email): email is string => typeof email === "string"),
+    switchDate: text(json, "switchDate"),
   };
 }

@@ -33,8 +33,6 @@ export interface DemoTargets {
 
 export interface DemoServer {
   readonly url: string;
-  /** Users imported without a password; the page treats a Cognito refusal for them as "reset first". */
-  readonly lapsedEmails: Set<string>;
   stop(): Promise<void>;
 }
 
@@ -56,11 +54,11 @@ export function buildDemoPage(): Promise<string> {
 /** Serves the built demo on `host:port` (default 127.0.0.1 and a free port). */
 export async function startDemoServer(
   targets: DemoTargets,
-  options: { port?: number; host?: string; lapsedEmails?: Iterable<string> } = {},
+  options: { port?: number; host?: string; switchDate?: string } = {},
 ): Promise<DemoServer> {
   const root = await buildDemoPage();
   serving++;
-  const lapsedEmails = new Set(options.lapsedEmails ?? []);
+  const switchDate = options.switchDate ?? longDate(new Date());
   const server = createServer((request, response) => {
     handle(request, response).catch(() => {
       if (!response.headersSent) response.writeHead(500);
@@ -70,7 +68,7 @@ export async function startDemoServer(
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? "/", "http://demo.invalid");
-    if (url.pathname === DEMO_CONFIG_PATH) return sendJson(response, demoConfig(targets, lapsedEmails));
+    if (url.pathname === DEMO_CONFIG_PATH) return sendJson(response, demoConfig(targets, switchDate));
     if (url.pathname === "/_demo/cognito-code") {
       const email = url.searchParams.get("email") ?? "";
       const code = email && targets.cognitoCode ? await targets.cognitoCode(email) : undefined;
@@ -91,7 +89,6 @@ export async function startDemoServer(
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}/`,
-    lapsedEmails,
     async stop() {
       await new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -106,7 +103,12 @@ export async function startDemoServer(
   };
 }
 
-export function demoConfig(targets: DemoTargets, lapsedEmails: Iterable<string> = []): DemoConfig {
+/** "4 December 2026": the default switch date is the day the demo started. */
+export function longDate(date: Date): string {
+  return new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeZone: "UTC" }).format(date);
+}
+
+export function demoConfig(targets: DemoTargets, switchDate: string): DemoConfig {
   return {
     mode: targets.mode,
     realm: { appId: targets.realm.appId, baseUrl: targets.realm.baseUrl },
@@ -117,7 +119,7 @@ export function demoConfig(targets: DemoTargets, lapsedEmails: Iterable<string> 
     },
     migrationApi: { baseUrl: targets.migrationApiBaseUrl },
     sandbox: { outboxUrl: `${targets.realm.baseUrl}/_sandbox/outbox`, cognitoCodeUrl: "/_demo/cognito-code" },
-    lapsedEmails: [...lapsedEmails],
+    switchDate,
   };
 }
 

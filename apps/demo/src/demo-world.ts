@@ -18,7 +18,7 @@ export interface DemoWorld {
   readonly users: readonly DemoUser[];
   /** Users imported into Cognito without their password (cognito-primary): they must reset. */
   readonly lapsed: readonly DemoUser[];
-  /** Imports one user as the CLI's admin-create engine does, and marks them lapsed for the page. */
+  /** Imports one user as the CLI's admin-create engine does (CONFIRMED, a random password nobody knows). */
   importLapsedUser(email: string, attributes?: Record<string, string>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -30,6 +30,8 @@ export interface DemoWorldOptions {
   readonly host?: string;
   /** cognito-primary: how many confirmed Realm users to import without a password (default half). */
   readonly importCount?: number;
+  /** Shown in the refused sign-in's message; default the day the demo starts. */
+  readonly switchDate?: string;
 }
 
 /** Starts the sandbox world in `mode` and serves the demo page against it. */
@@ -61,13 +63,13 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
       {
         ...(options.port !== undefined ? { port: options.port } : {}),
         ...(options.host ? { host: options.host } : {}),
+        ...(options.switchDate ? { switchDate: options.switchDate } : {}),
       },
     );
     const users = world.describe().users;
     const lapsed: DemoUser[] = [];
     const importLapsedUser = async (email: string, attributes: Record<string, string> = {}) => {
       await importWithoutPassword(admin, world.userPoolId, email, attributes);
-      demo.lapsedEmails.add(email.toLowerCase());
     };
     if (options.mode === "cognito-primary") {
       const confirmed = users.filter((user) => user.state === "active" || user.state === "never-logged-in");

@@ -24,6 +24,15 @@ function showStatus(status: string, message: string, reason = ""): void {
   element.dataset.status = status;
   element.dataset.reason = reason;
   element.textContent = message;
+  $("#reset-offer").hidden = true;
+}
+
+/** A refused cognito-primary sign-in: the way into the reset, offered to anyone (it reveals nothing). */
+function offerReset(email: string, message: string, reason: string): void {
+  showStatus("failed", message, reason);
+  const offer = $("#reset-offer");
+  offer.dataset.email = email;
+  offer.hidden = false;
 }
 
 function logEvent(event: MigratingAuthEvent): void {
@@ -118,8 +127,20 @@ function wire(config: DemoConfig, auth: MigratingAuth): void {
         focusForm(confirm);
         return;
       case "failed":
+        if (result.resetSuggested) return offerReset(email, result.message, result.reason);
         showStatus("failed", result.message, result.reason);
     }
+  });
+
+  $("#reset-offer button").addEventListener("click", async () => {
+    const email = $("#reset-offer").dataset.email ?? "";
+    field(forgot, "email").value = email;
+    field(reset, "email").value = email;
+    showStatus("working", "Working…");
+    const sent = await auth.requestPasswordReset(email);
+    if (sent.status === "failed") return showStatus("failed", sent.message, sent.reason);
+    focusForm(reset);
+    showStatus("resetSent", `If ${email} has an account, we sent it a reset code: enter it below.`);
   });
 
   onSubmit(signUp, async () => {
@@ -216,14 +237,13 @@ async function start(): Promise<void> {
   document.body.classList.add(config.mode);
   $("#mode-badge").textContent = config.mode;
   $("#lapsed-banner").hidden = config.mode !== "cognito-primary";
-  const lapsed = new Set(config.lapsedEmails.map((email) => email.toLowerCase()));
   const auth = createMigratingAuth({
     mode: config.mode,
     realm: config.realm,
     cognito: config.cognito,
     migrationApi: config.migrationApi,
-    // A real app would ask its backend; the demo server lists the users it imported without a password.
-    needsPasswordReset: (email) => lapsed.has(email.trim().toLowerCase()),
+    // A refused sign-in offers the reset to anyone: the pool hides who exists, and so does the page.
+    switchDate: config.switchDate,
     onEvent: logEvent,
   });
   wire(config, auth);

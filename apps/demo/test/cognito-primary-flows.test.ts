@@ -9,14 +9,28 @@ let t: TestDemoWorld;
 let browser: Browser;
 let realm: AuthClient;
 
+const SWITCH_DATE = "1 December 2026";
+const OFFER_TEXT = `Wrong email or password — if you have not signed in since ${SWITCH_DATE}, reset your password.`;
+
 beforeAll(async () => {
-  [t, browser] = await Promise.all([startTestDemoWorld("cognito-primary", 30), openBrowser()]);
+  [t, browser] = await Promise.all([
+    startTestDemoWorld("cognito-primary", 30, { switchDate: SWITCH_DATE }),
+    openBrowser(),
+  ]);
   realm = new AuthClient({ appId: t.world.realm.appId, baseUrl: t.world.realm.baseUrl });
 }, 90_000);
 afterAll(async () => {
   await browser?.close();
   await t?.stop();
 });
+
+/** A refused sign-in: the page shows the one message and offers the reset; the offer sends the code. */
+async function takeResetOffer(page: Page): Promise<void> {
+  expect(await page.textContent("#status")).toBe(OFFER_TEXT);
+  expect(await page.isVisible("#reset-offer button")).toBe(true);
+  await page.click("#reset-offer button");
+  await statusAfter(page, "resetSent");
+}
 
 /** From "reset required" to a new password: the code comes from cognito-local, as a user's mail would. */
 async function finishReset(page: Page, newPassword: string): Promise<void> {
@@ -52,16 +66,18 @@ describe("cognito-primary in the browser", () => {
     await page.close();
   });
 
-  it("leads an imported user into the reset under the banner, then signs them in with the new password", async () => {
+  it("leads an admin-create-engine user, refused as a stranger is, into the reset, then signs them in", async () => {
+    expect(t.world.userExistenceErrors).toBe("hidden");
     const user = t.takeSeeded("active");
     const realmUserId = (await realm.login(user.email, user.password)).userId;
     await t.importLapsedUser(user.email, { "custom:realm_user_id": realmUserId });
     const page = await browser.newPage(t.demo.url);
     await browser.screenshot(page, "cognito-primary-lapsed-banner");
 
-    expect(await signIn(page, user.email, user.password)).toBe("resetRequired");
-    expect(await page.textContent("#status")).toContain("reset your password");
-    expect(await eventTypes(page)).toEqual(["resetRequired", "resetRequested"]);
+    expect(await signIn(page, user.email, user.password)).toBe("failed");
+    await browser.screenshot(page, "cognito-primary-hidden-existence-reset-offer");
+    await takeResetOffer(page);
+    expect(await eventTypes(page)).toEqual(["resetSuggested", "resetRequested"]);
     const newPassword = "After-Import-6";
     await finishReset(page, newPassword);
     await browser.screenshot(page, "cognito-primary-imported-user-reset");
@@ -74,6 +90,35 @@ describe("cognito-primary in the browser", () => {
     await page.close();
   });
 
+  it("leads a CSV-engine user (RESET_REQUIRED) into the reset the same way, then signs them in", async () => {
+    const user = t.takeSeeded("active");
+    await t.world.importAsCsvJob([{ email: user.email, attributes: { "custom:mongo_id": "csv-row-1" } }]);
+    expect((await t.cognitoUser(user.email))?.status).toBe("RESET_REQUIRED");
+    const page = await browser.newPage(t.demo.url);
+
+    expect(await signIn(page, user.email, user.password)).toBe("failed");
+    await takeResetOffer(page);
+    await finishReset(page, "After-Csv-Import-8");
+    expect(await signIn(page, user.email, "After-Csv-Import-8")).toBe("signedIn");
+    expect(await t.cognitoUser(user.email)).toMatchObject({
+      status: "CONFIRMED",
+      attributes: { "custom:mongo_id": "csv-row-1" },
+    });
+    await page.close();
+  });
+
+  it("shows a stranger the same page and the same offer, which sends nothing anywhere", async () => {
+    const page = await browser.newPage(t.demo.url);
+    const stranger = freshEmail("page-stranger");
+    expect(await signIn(page, stranger, "Some-Password-1")).toBe("failed");
+    await takeResetOffer(page);
+    expect(await page.textContent("#status")).toBe(
+      `If ${stranger} has an account, we sent it a reset code: enter it below.`,
+    );
+    expect(await t.cognitoUser(stranger)).toBeUndefined();
+    await page.close();
+  });
+
   it("migrates a Realm user whose password fails the pool's policy as RESET_REQUIRED and leads them into the reset", async () => {
     const email = freshEmail("weak-realm-page");
     await realm.register(email, "weakpass");
@@ -82,8 +127,9 @@ describe("cognito-primary in the browser", () => {
     await realm.confirm(mail.token, mail.tokenId);
     const page = await browser.newPage(t.demo.url);
 
-    expect(await signIn(page, email, "weakpass")).toBe("resetRequired");
+    expect(await signIn(page, email, "weakpass")).toBe("failed");
     expect((await t.cognitoUser(email))?.status).toBe("RESET_REQUIRED");
+    await takeResetOffer(page);
     await finishReset(page, "Strong-Enough-7");
     await browser.screenshot(page, "cognito-primary-policy-reset");
     expect(await signIn(page, email, "Strong-Enough-7")).toBe("signedIn");
@@ -101,23 +147,28 @@ describe("cognito-primary in the browser", () => {
     await page.close();
   });
 
-  it("answers a reset request for a user not in Cognito like any other (cognito-local runs no ForgotPassword trigger)", async () => {
+  it("resets a Realm user not yet in Cognito: the ForgotPassword trigger creates them, then the code works", async () => {
     const user = t.takeSeeded("active");
+    expect(await t.cognitoUser(user.email)).toBeUndefined();
     const page = await browser.newPage(t.demo.url);
     await fill(page, "#forgot-password", { email: user.email });
     expect(await submit(page, "#forgot-password")).toBe("resetSent");
-    await browser.screenshot(page, "cognito-primary-reset-unknown-user");
+    await browser.screenshot(page, "cognito-primary-reset-user-not-yet-imported");
+    expect((await t.cognitoUser(user.email))?.attributes["custom:realm_user_id"]).toMatch(/^[0-9a-f]{24}$/);
+    await finishReset(page, "Before-Import-9");
+    expect(await signIn(page, user.email, "Before-Import-9")).toBe("signedIn");
     await page.close();
   });
 
-  it("refuses a wrong password for a migrated user without saying more", async () => {
+  it("refuses a wrong password for a migrated user as it refuses anyone, with the reset offer", async () => {
     const user = t.takeSeeded("active");
     const page = await browser.newPage(t.demo.url);
     expect(await signIn(page, user.email, user.password)).toBe("signedIn");
     await page.click("#sign-out");
     await statusAfter(page, "signedOut");
     expect(await signIn(page, user.email, "Wrong-Password-9")).toBe("failed");
-    expect(await page.textContent("#status")).toBe("Wrong email or password.");
+    expect(await page.textContent("#status")).toBe(OFFER_TEXT);
+    expect(await page.isVisible("#reset-offer button")).toBe(true);
     await browser.screenshot(page, "cognito-primary-wrong-password");
     await page.close();
   });

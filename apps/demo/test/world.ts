@@ -14,8 +14,12 @@ export interface TestDemoWorld extends DemoWorld, PoolReaders {
 
 const SEED = 1;
 
-export async function startTestDemoWorld(mode: MigrationMode, seedUsers: number): Promise<TestDemoWorld> {
-  const demo = await startDemoWorld({ mode, seedUsers, importCount: 0 });
+export async function startTestDemoWorld(
+  mode: MigrationMode,
+  seedUsers: number,
+  options: { switchDate?: string } = {},
+): Promise<TestDemoWorld> {
+  const demo = await startDemoWorld({ mode, seedUsers, importCount: 0, ...options });
   const admin = demo.world.cognito.client();
   const seeded = (state: string) => seededUsers(SEED, seedUsers, state);
   const untaken = new Map<string, { email: string; password: string }[]>();

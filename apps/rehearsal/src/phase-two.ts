@@ -1,9 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  ConfirmForgotPasswordCommand,
-  ForgotPasswordCommand,
-} from "@aws-sdk/client-cognito-identity-provider";
 import { ImportLedger, listPoolUsers, type PoolUser, TokenBucket } from "@realm-to-cognito/cli";
 import {
   check,
@@ -14,14 +10,53 @@ import {
   seededEmail,
   seededPassword,
   seededState,
-  signInToCognito,
   UnexpectedOutcome,
   USER_MIGRATION_FUNCTION,
 } from "@realm-to-cognito/sandbox";
+import { createMigratingAuth, type MigratingAuth } from "@realm-to-cognito/web";
 import { runCli } from "./run-cli.js";
 
 // Below Cognito's UserList quota (30 a second), as the CLI's plan does.
 const LIST_USERS_PER_SECOND = 20;
+
+/** The day the rehearsal switches to cognito-primary, as the front end shows it to refused users. */
+export const SWITCH_DATE = "1 December 2026";
+
+/** The front end after the switch: the real web library in cognito-primary against the world's pool. */
+function frontEnd(context: DemoContext): MigratingAuth {
+  const { world } = context;
+  return createMigratingAuth({
+    mode: "cognito-primary",
+    cognito: { endpoint: world.cognito.endpoint, region: world.cognito.region, clientId: world.clientId },
+    switchDate: SWITCH_DATE,
+  });
+}
+
+/**
+ * A user imported without a password signs in with their old Realm password through the web library:
+ * the pool hides user existence, so the answer is the stranger's answer, and it offers the reset; then
+ * ForgotPassword, the code (from cognito-local's store: it sends no mail), a new password, a sign-in.
+ */
+async function refusedThenReset(context: DemoContext, email: string, oldPassword: string): Promise<string> {
+  const auth = frontEnd(context);
+  const refused = await auth.signIn(email, oldPassword);
+  const stranger = await auth.signIn(`stranger-${Date.now()}@example.com`, oldPassword);
+  check(
+    refused.status === "failed" && refused.resetSuggested === true,
+    `the sign-in answered ${refused.status}`,
+  );
+  check(JSON.stringify(refused) === JSON.stringify(stranger), "the answer tells the user from a stranger");
+  const sent = await auth.requestPasswordReset(email);
+  check(sent.status === "resetSent", `the reset request answered ${sent.status}`);
+  const code = await context.world.cognito.latestCode(context.world.userPoolId, email);
+  check(code, "cognito-local holds no reset code");
+  const newPassword = "Brand-New-Passw0rd!";
+  const changed = await auth.confirmPasswordReset({ email, code, newPassword });
+  check(changed.status === "passwordChanged", `the new password was refused (${changed.status})`);
+  const signedIn = await auth.signIn(email, newPassword);
+  check(signedIn.status === "signedIn", `the sign-in with the new password answered ${signedIn.status}`);
+  return `"${refused.message}" (same answer as a stranger's); reset by code; signed in`;
+}
 
 /** An active Realm user who did not sign in during phase 1, so the import created them without a password. */
 function firstImportedActiveUser(context: DemoContext, seed: number): { email: string; password: string } {
@@ -234,29 +269,28 @@ export function phaseTwoSteps(files: PhaseTwoFiles, seed: number): DemoStep[] {
       },
     },
     {
-      title: "An imported user signs in with the old Realm password, then resets",
-      expected: "sign-in refused; ForgotPassword + code; sign-in with the new password",
+      title: "An imported user signs in with the old Realm password (pool hides user existence)",
+      expected: "refused exactly as a stranger, offered the reset; ForgotPassword + code; signed in",
       async run(context) {
+        check(context.world.userExistenceErrors === "hidden", "the sandbox pool reveals user existence");
         const imported = firstImportedActiveUser(context, seed);
-        const refused = (await cognitoVerdict(context, imported.email, imported.password)) !== "accepted";
-        check(refused, "Cognito accepted a password it was never given");
-        await context.cognito.send(
-          new ForgotPasswordCommand({ ClientId: context.world.clientId, Username: imported.email }),
-        );
-        const code = await context.world.cognito.latestCode(context.world.userPoolId, imported.email);
-        check(code, "cognito-local holds no reset code");
-        const newPassword = "Brand-New-Passw0rd!";
-        await context.cognito.send(
-          new ConfirmForgotPasswordCommand({
-            ClientId: context.world.clientId,
-            Username: imported.email,
-            ConfirmationCode: code,
-            Password: newPassword,
-          }),
-        );
-        const tokens = await signInToCognito(context, imported.email, newPassword);
-        check(tokens?.IdToken, "no tokens after the reset");
-        return `${imported.email}: old password refused, reset by code, signed in`;
+        const before = await cognitoVerdict(context, imported.email, imported.password);
+        check(before === "NotAuthorizedException", `Cognito answered ${before}`);
+        return `${imported.email} (admin-create engine): ${await refusedThenReset(context, imported.email, imported.password)}`;
+      },
+    },
+    {
+      title: "A user the CSV import job left RESET_REQUIRED does the same",
+      expected: "refused exactly as a stranger (not PasswordResetRequiredException), reset, signed in",
+      async run(context) {
+        const email = "csv-imported@example.com";
+        // cognito-local has no import jobs: the sandbox creates the user as a job leaves them.
+        await context.world.importAsCsvJob([
+          { email, attributes: { "custom:realm_user_id": "6561f0c2a1b2c3d4e5f6ffff" } },
+        ]);
+        const verdict = await cognitoVerdict(context, email, "Old-Realm-Password-1");
+        check(verdict === "NotAuthorizedException", `Cognito answered ${verdict}`);
+        return `${email}: ${await refusedThenReset(context, email, "Old-Realm-Password-1")}`;
       },
     },
   ];

@@ -27,5 +27,13 @@ describe("npm run demo, the rehearsal of a whole migration", () => {
     expect(rows.find((row) => row.title.startsWith("Import without passwords"))?.outcome).toMatch(
       /^\d+ created in Cognito, 0 failed$/,
     );
+    // The pool hides user existence: imported users of both engines are refused as strangers and led into the reset.
+    const resets = rows.filter((row) => row.outcome.includes("same answer as a stranger's"));
+    expect(resets.map((row) => row.outcome.split(":")[0])).toEqual([
+      expect.stringContaining("(admin-create engine)"),
+      "csv-imported@example.com",
+    ]);
+    for (const row of resets)
+      expect(row.outcome).toContain("if you have not signed in since 1 December 2026, reset your password");
   }, 120_000);
 });

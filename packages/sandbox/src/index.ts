@@ -25,5 +25,7 @@ export {
   type SandboxWorld,
   type SandboxWorldOptions,
   startSandboxWorld,
+  USER_EXISTENCE_ERRORS,
   type UserDirectoryKind,
+  type UserExistenceErrors,
 } from "./world.js";

@@ -6,7 +6,9 @@ import {
   SANDBOX_FUNCTIONS,
   type SandboxWorld,
   startSandboxWorld,
+  USER_EXISTENCE_ERRORS,
   type UserDirectoryKind,
+  type UserExistenceErrors,
 } from "./world.js";
 
 interface SandboxFlags {
@@ -19,6 +21,7 @@ interface SandboxFlags {
   userDirectory?: UserDirectoryKind;
   snapshotFile?: string;
   logLevel: string;
+  userExistenceErrors: UserExistenceErrors;
 }
 
 function wholeNumber(name: string, max: number) {
@@ -64,6 +67,14 @@ function parseFlags(argv: string[]): SandboxFlags {
       "for --user-directory snapshot: the CLI's directory file (realm-to-cognito directory) or an export's NDJSON",
     )
     .addOption(
+      new Option(
+        "--user-existence-errors <how>",
+        "hidden: the app client hides whether a user exists (PreventUserExistenceErrors ENABLED, as the Cognito console and Amplify Gen 2 make it); revealed: LEGACY",
+      )
+        .choices(USER_EXISTENCE_ERRORS)
+        .default("hidden"),
+    )
+    .addOption(
       new Option("--log-level <level>", "the handlers' LOG_LEVEL (their logs go to stderr)")
         .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
         .default("warn"),
@@ -82,6 +93,7 @@ function humanReadable(world: SandboxWorld): string {
     `  App Services   ${realm.baseUrl}   app id ${realm.appId}`,
     `  Admin API      ${realm.adminBaseUrl}/api/admin/v3.0   group ${realm.groupId}   app ${realm.appObjectId}   API key ${realm.apiKey.publicKey}`,
     `  Cognito        ${cognito.endpoint}   region ${cognito.region}   pool ${cognito.userPoolId}   client ${cognito.clientId}   (cognito-local pid ${world.cognito.pid})`,
+    `                 user existence ${world.userExistenceErrors} (PreventUserExistenceErrors ${world.userExistenceErrors === "hidden" ? "ENABLED" : "LEGACY"}; cognito-local itself at ${world.cognitoLocalEndpoint})`,
     `  Lambda         ${lambda.endpoint}   functions ${SANDBOX_FUNCTIONS.join(", ")}`,
     `  Migration API  ${world.api.baseUrl}`,
     ...routes.map((route) => `                 ${route}`),
@@ -101,6 +113,7 @@ async function main(): Promise<void> {
     seed: flags.seed,
     portBase: flags.portBase,
     logLevel: flags.logLevel,
+    userExistenceErrors: flags.userExistenceErrors,
     ...(flags.userDirectory ? { userDirectory: flags.userDirectory } : {}),
     ...(flags.snapshotFile ? { snapshotFile: flags.snapshotFile } : {}),
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
@@ -136,7 +149,7 @@ async function main(): Promise<void> {
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(world.describe())}\n`);
     process.stdout.write(
-      `${JSON.stringify({ migrationApi: { baseUrl: world.api.baseUrl }, mode: world.mode })}\n`,
+      `${JSON.stringify({ migrationApi: { baseUrl: world.api.baseUrl }, mode: world.mode, userExistenceErrors: world.userExistenceErrors })}\n`,
     );
   }
   process.stdout.write(`${humanReadable(world)}\n`);

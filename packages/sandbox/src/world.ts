@@ -5,16 +5,22 @@ import {
   type CognitoIdentityProviderClient,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  UpdateUserPoolClientCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { MigrationMode } from "@realm-to-cognito/core";
 import { buildBundles, type TriggerBundles } from "@realm-to-cognito/trigger/build";
 import { type AppServicesEmulator, type SeedSummary, startAppServicesEmulator } from "./appservices/index.js";
 import {
   type CognitoLocal,
+  type CsvImportedUser,
+  cognitoLocalClient,
   createProductionShapedPool,
+  importAsCsvJob,
   type ProductionShapedPool,
   startCognitoLocal,
+  startUserExistenceProxy,
   USER_MIGRATION_FUNCTION,
+  type UserExistenceProxy,
 } from "./cognito/index.js";
 import {
   type FunctionUrlGateway,
@@ -46,6 +52,14 @@ const POOL_NAME = "realm-to-cognito-sandbox";
 
 export type UserDirectoryKind = "admin-api" | "snapshot" | "none";
 
+/**
+ * How the sandbox pool's app client answers for users it has not got, or cannot sign in:
+ * `hidden` = PreventUserExistenceErrors ENABLED (the Cognito console's and Amplify Gen 2's default, and
+ * the production-shaped pool's), `revealed` = LEGACY (the API's and CDK's default).
+ */
+export type UserExistenceErrors = "hidden" | "revealed";
+export const USER_EXISTENCE_ERRORS: readonly UserExistenceErrors[] = ["hidden", "revealed"];
+
 /** The one JSON line `npm run sandbox -- --json` prints first; tools outside the repo read it. */
 export interface SandboxDescription {
   realm: {
@@ -63,7 +77,17 @@ export interface SandboxDescription {
 
 export interface SandboxWorld {
   realm: AppServicesEmulator;
+  /**
+   * Cognito as clients reach it: `endpoint` and `client()` go through the user-existence proxy, which
+   * answers as Amazon Cognito does for the pool's app client setting; the rest is cognito-local's.
+   */
   cognito: CognitoLocal;
+  /** The proxy in front of cognito-local (its `rewrites()` count the answers it changed). */
+  existenceProxy: UserExistenceProxy;
+  /** cognito-local's own endpoint, behind the proxy: its raw answers, for tests of the emulator itself. */
+  cognitoLocalEndpoint: string;
+  /** The app client's setting (see `SandboxWorldOptions.userExistenceErrors`). */
+  readonly userExistenceErrors: UserExistenceErrors;
   bridge: LambdaBridge;
   api: FunctionUrlGateway;
   userPoolId: string;
@@ -81,6 +105,11 @@ export interface SandboxWorld {
     userDirectory?: UserDirectoryKind;
     snapshotFile?: string;
   }): Promise<void>;
+  /**
+   * Puts users in the pool as Cognito's CSV import job leaves them (`RESET_REQUIRED`, these attributes,
+   * no password). cognito-local has no import jobs: see `importAsCsvJob`. Nothing may sign in meanwhile.
+   */
+  importAsCsvJob(users: readonly CsvImportedUser[]): Promise<void>;
   describe(): SandboxDescription;
   stop(): Promise<void>;
 }
@@ -106,6 +135,8 @@ export interface SandboxWorldOptions {
   handlerOutput?: HandlerOutput;
   /** Bundles built before (e.g. once per test file); default: build them into the data dir. */
   bundles?: TriggerBundles;
+  /** Default `hidden`, as a pool made in the Cognito console or by Amplify Gen 2 answers. */
+  userExistenceErrors?: UserExistenceErrors;
 }
 
 function portsFrom(portBase: number | undefined) {
@@ -128,6 +159,24 @@ async function findSandboxPool(
   );
   const appClient = UserPoolClients[0];
   return appClient?.ClientId ? { userPoolId: pool.Id, clientId: appClient.ClientId } : undefined;
+}
+
+/** cognito-local as seen through the proxy: its endpoint and clients are the proxy's. */
+function behindProxy(cognitoLocal: CognitoLocal, endpoint: string): CognitoLocal {
+  const clients: CognitoIdentityProviderClient[] = [];
+  return {
+    ...cognitoLocal,
+    endpoint,
+    client() {
+      const client = cognitoLocalClient(endpoint);
+      clients.push(client);
+      return client;
+    },
+    async stop() {
+      for (const client of clients) client.destroy();
+      await cognitoLocal.stop();
+    },
+  };
 }
 
 /** The handlers' environment, as contract C and a deployment would set it. */
@@ -223,7 +272,6 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
             : { kind: "memory" },
       }).then(started),
       startCognitoLocal({
-        port: ports.cognito,
         dataDir: join(directory, "cognito"),
         lambdaEndpoint: bridge.endpoint,
         userMigrationFunction: USER_MIGRATION_FUNCTION,
@@ -231,24 +279,48 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
     ]);
     const failure = parts.find((part) => part.status === "rejected");
     if (failure) throw failure.reason;
-    const [bundles, realm, cognito] = parts.map(
+    const [bundles, realm, cognitoLocal] = parts.map(
       (part) => (part as PromiseFulfilledResult<unknown>).value,
     ) as [TriggerBundles, AppServicesEmulator, CognitoLocal];
+    // Everything reaches cognito-local through the proxy, on the port the sandbox promises for Cognito.
+    const existenceProxy = started(
+      await startUserExistenceProxy({
+        upstream: cognitoLocal.endpoint,
+        port: ports.cognito,
+        lambdaEndpoint: bridge.endpoint,
+      }),
+    );
+    const cognito = started(behindProxy(cognitoLocal, existenceProxy.endpoint));
     const seeded = await realm.seed({ count: options.seedUsers ?? 20, seed: options.seed ?? 1 });
     const admin = cognito.client();
+    const userExistenceErrors = options.userExistenceErrors ?? "hidden";
+    const preventUserExistenceErrors = userExistenceErrors === "hidden" ? "ENABLED" : "LEGACY";
+    const kept = await findSandboxPool(admin);
+    if (kept) {
+      await admin.send(
+        new UpdateUserPoolClientCommand({
+          UserPoolId: kept.userPoolId,
+          ClientId: kept.clientId,
+          PreventUserExistenceErrors: preventUserExistenceErrors,
+        }),
+      );
+    }
     const pool =
-      (await findSandboxPool(admin)) ??
+      kept ??
       (await createProductionShapedPool(admin, {
         name: POOL_NAME,
         userMigrationLambdaArn: functionArn(USER_MIGRATION_FUNCTION),
+        preventUserExistenceErrors,
       }));
 
     let currentMode = mode;
-    const deploy = async (deployment: {
+    type Deployment = {
       mode: MigrationMode;
       userDirectory: UserDirectoryKind;
       snapshotFile?: string | undefined;
-    }) => {
+    };
+    let currentDeployment: Deployment | undefined;
+    const deploy = async (deployment: Deployment) => {
       const env = handlerEnvironment({
         mode: deployment.mode,
         realm,
@@ -265,6 +337,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       });
       await bridge.register(RESYNC_PASSWORD_FUNCTION, { modulePath: bundles.resyncPassword, env });
       currentMode = deployment.mode;
+      currentDeployment = deployment;
     };
     await deploy({ mode, userDirectory, snapshotFile: options.snapshotFile });
 
@@ -277,11 +350,25 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       cognito,
       bridge,
       api,
+      existenceProxy,
+      cognitoLocalEndpoint: cognitoLocal.endpoint,
+      userExistenceErrors,
       userPoolId: pool.userPoolId,
       clientId: pool.clientId,
       get mode() {
         return currentMode;
       },
+      importAsCsvJob: (users) =>
+        importAsCsvJob({
+          bridge,
+          triggerFunction: USER_MIGRATION_FUNCTION,
+          restoreTrigger: async () => {
+            if (currentDeployment) await deploy(currentDeployment);
+          },
+          cognitoLocalEndpoint: cognitoLocal.endpoint,
+          clientId: pool.clientId,
+          users,
+        }),
       seedSummary: seeded,
       redeploy: (deployment) =>
         deploy({

@@ -32,6 +32,7 @@ export {
   type PasswordResetRequestResult,
   type PasswordResetResult,
   type RealmLinkTokens,
+  resetSuggestedMessage,
   type SignInResult,
   type SignOutResult,
   type SignUpResult,

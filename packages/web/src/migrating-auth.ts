@@ -15,6 +15,7 @@ import {
   type PasswordResetResult,
   RESET_REQUIRED_MESSAGE,
   type RealmLinkTokens,
+  resetSuggestedMessage,
   type SignInResult,
   type SignOutResult,
   type SignUpResult,
@@ -32,6 +33,12 @@ export interface MigratingAuthConfig {
    * password while the pool hides user-existence errors). Default: nobody is.
    */
   readonly needsPasswordReset?: (email: string) => boolean | Promise<boolean>;
+  /**
+   * In `cognito-primary`, when phase 2 started, for the message of a refused sign-in ("if you have not
+   * signed in since <switchDate>, reset your password"); a string is shown as is. Default: "we moved to
+   * our new sign-in system".
+   */
+  readonly switchDate?: string | Date;
   /** Telemetry hook; an exception thrown here never reaches the caller. */
   readonly onEvent?: (event: MigratingAuthEvent) => void;
 }
@@ -186,7 +193,12 @@ export function createMigratingAuth(
         emit({ type: "resetRequired" });
         return { status: "resetRequired", message: RESET_REQUIRED_MESSAGE };
       }
-      return cognitoFailure(error, "signIn");
+      const refused = cognitoFailure(error, "signIn");
+      if (refused.reason !== "wrongCredentials") return refused;
+      // A pool that hides user existence answers an imported user as it answers a typo or a stranger:
+      // every one of them is offered the reset, with one message that tells none of them apart.
+      emit({ type: "resetSuggested" });
+      return { ...refused, message: resetSuggestedMessage(config.switchDate), resetSuggested: true };
     }
     if (answer.kind === "challenge") return failure("unsupportedChallenge");
     session = { email, mode, cognito: answer.tokens };

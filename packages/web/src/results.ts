@@ -22,6 +22,12 @@ export interface Failure {
   readonly reason: FailureReason;
   /** Safe to show to the user: never a server's raw text. */
   readonly message: string;
+  /**
+   * `cognito-primary` sign-in only, on every `wrongCredentials`: offer the reset flow
+   * (`requestPasswordReset`). Set alike for unknown users, typos and users imported without a password,
+   * so it says nothing about whether the account exists.
+   */
+  readonly resetSuggested?: true;
 }
 
 /** The signed-in user's tokens. Realm's in `realm-primary`; Cognito's whenever the shadow sign-in worked. */
@@ -76,6 +82,8 @@ export type MigratingAuthEvent =
   /** Cognito held a stale password; the backend set the one Realm accepted. */
   | { readonly type: "resynced" }
   | { readonly type: "resetRequired" }
+  /** cognito-primary: Cognito refused the sign-in; the result offers the reset flow. */
+  | { readonly type: "resetSuggested" }
   /** `backendNotified`: realm-primary's `/password-reset-requested` accepted the request (it deletes the migrated user). */
   | { readonly type: "resetRequested"; readonly via: "realm" | "cognito"; readonly backendNotified: boolean }
   | { readonly type: "migrationApiFailed"; readonly route: string; readonly reason: string }
@@ -101,6 +109,21 @@ export const MESSAGES: Record<FailureReason, string> = {
 export const RESET_REQUIRED_MESSAGE =
   "We have moved to a new sign-in system: please reset your password to continue.";
 export const CONFIRMATION_REQUIRED_MESSAGE = "Please confirm your email first: enter the code we sent you.";
+
+/**
+ * The `wrongCredentials` message of a cognito-primary sign-in: a user imported without a password cannot
+ * be told from a typo (nor from an unknown email) when the pool hides user existence, so it names the
+ * way out for both. `switchDate` is shown as given (a string) or as a long date (a Date, in UTC).
+ */
+export function resetSuggestedMessage(switchDate?: string | Date): string {
+  const since =
+    switchDate === undefined
+      ? "we moved to our new sign-in system"
+      : typeof switchDate === "string"
+        ? switchDate
+        : new Intl.DateTimeFormat("en-GB", { dateStyle: "long", timeZone: "UTC" }).format(switchDate);
+  return `Wrong email or password — if you have not signed in since ${since}, reset your password.`;
+}
 
 export function failure(reason: FailureReason): Failure {
   return { status: "failed", reason, message: MESSAGES[reason] };

@@ -47,6 +47,41 @@ describe("Cognito's answers as results", () => {
     expect(real).toMatchObject({ status: "failed", reason: "wrongCredentials" });
   });
 
+  it("offers the reset with every refusal a sign-in can get, and only with those", async () => {
+    const refusals = [
+      "NotAuthorizedException",
+      "UserNotFoundException",
+      "InvalidPasswordException",
+      "UserLambdaValidationException",
+    ];
+    const answers = await Promise.all(
+      refusals.map((exception) => cognitoPrimary(refusing(exception)).signIn("a@example.com", "pw")),
+    );
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    expect(answers[0]).toMatchObject({ status: "failed", reason: "wrongCredentials", resetSuggested: true });
+    for (const exception of [
+      "TooManyRequestsException",
+      "InternalErrorException",
+      "UserNotConfirmedException",
+    ]) {
+      const answer = await cognitoPrimary(refusing(exception)).signIn("a@example.com", "pw");
+      expect(answer).not.toHaveProperty("resetSuggested");
+    }
+  });
+
+  it("never offers the reset in realm-primary, where Realm decides", async () => {
+    const auth = createMigratingAuth(
+      {
+        mode: "realm-primary",
+        realm: { appId: "app-abcde", baseUrl: "http://127.0.0.1:9" },
+        cognito: { region: "eu-west-1", clientId: "client" },
+        migrationApi: { baseUrl: "http://127.0.0.1:9" },
+      },
+      { cognito: refusing("NotAuthorizedException") },
+    );
+    expect(await auth.signIn("a@example.com", "pw")).not.toHaveProperty("resetSuggested");
+  });
+
   it("reads InvalidPasswordException as the pool's policy at sign-up and reset", async () => {
     const auth = cognitoPrimary(refusing("InvalidPasswordException"));
     expect(await auth.signUp("a@example.com", "short")).toMatchObject({ reason: "weakPassword" });

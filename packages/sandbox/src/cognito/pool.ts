@@ -12,6 +12,11 @@ export interface ProductionShapedPoolOptions {
   name?: string;
   /** Recorded as the pool's `LambdaConfig.UserMigration` (cognito-local calls the function named in its own config). */
   userMigrationLambdaArn?: string;
+  /**
+   * The app client's PreventUserExistenceErrors; default `ENABLED` (user existence hidden), as the
+   * Cognito console and Amplify Gen 2 create clients. The API's own default is `LEGACY`.
+   */
+  preventUserExistenceErrors?: "ENABLED" | "LEGACY";
 }
 
 export interface ProductionShapedPool {
@@ -28,7 +33,8 @@ function schemaName(attribute: string): string {
  * Creates a user pool shaped as the production one should be: email as the username, compared without
  * case; mutable custom attributes `realm_user_id` and `mongo_id`; email auto-verified; one public app
  * client allowing USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, refresh and SRP, with user-existence
- * errors hidden.
+ * errors hidden (unless `preventUserExistenceErrors: "LEGACY"`). cognito-local only stores that setting:
+ * put `startUserExistenceProxy` in front of it to get Cognito's answers.
  * @example
  * const { userPoolId, clientId } = await createProductionShapedPool(cognito.client(), { userMigrationLambdaArn });
  */
@@ -65,7 +71,7 @@ export async function createProductionShapedPool(
         "ALLOW_REFRESH_TOKEN_AUTH",
         "ALLOW_USER_SRP_AUTH",
       ],
-      PreventUserExistenceErrors: "ENABLED",
+      PreventUserExistenceErrors: options.preventUserExistenceErrors ?? "ENABLED",
     }),
   );
   const clientId = appClient.UserPoolClient?.ClientId;

@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
+import { DescribeUserPoolCommand, ForgotPasswordCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { AuthClient } from "@realm-to-cognito/realm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cognitoLocalClient } from "../../src/cognito/index.js";
@@ -63,6 +63,12 @@ describe("the sandbox command (npm run sandbox -- --json)", () => {
       new DescribeUserPoolCommand({ UserPoolId: description.cognito.userPoolId }),
     );
     expect(UserPool?.Id).toBe(description.cognito.userPoolId);
+    // By default the pool hides user existence, as Cognito does for a console-made client.
+    expect(JSON.parse(lines[1] ?? "")).toMatchObject({ userExistenceErrors: "hidden" });
+    const stranger = await cognito.send(
+      new ForgotPasswordCommand({ ClientId: description.cognito.clientId, Username: "nobody@example.com" }),
+    );
+    expect(stranger.CodeDeliveryDetails?.DeliveryMedium).toBe("EMAIL");
     cognito.destroy();
   });
 
