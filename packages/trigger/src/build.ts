@@ -37,7 +37,7 @@ export async function buildBundles(options: { outDir?: string } = {}): Promise<T
     (Object.entries(ENTRIES) as [keyof TriggerBundles, string][]).map(async ([key, name]) => {
       const outfile = path.join(outDir, `${name}.mjs`);
       await build({
-        entryPoints: [path.join(SOURCE_DIR, `${name}.ts`)],
+        entryPoints: [path.join(SOURCE_DIR, "handlers", `${name}.ts`)],
         outfile,
         bundle: true,
         platform: "node",

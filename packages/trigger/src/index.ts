@@ -32,6 +32,11 @@ export {
   type UserMigrationResponse,
 } from "./events.js";
 export {
+  createResyncPasswordHandler,
+  type ResyncPasswordServices,
+  type ResyncStatus,
+} from "./heal-stale-password.js";
+export {
   createLogger,
   isRedactedKey,
   LEVEL_NUMBERS,
@@ -47,12 +52,11 @@ export {
   createUserMigrationHandler,
   type UserMigrationHandler,
   type UserMigrationServices,
-} from "./migrate-user.js";
+} from "./migrate-from-realm.js";
 export { RateLimiter } from "./rate-limit.js";
 export { type RealmVerdict, verifyWithRealm } from "./realm-check.js";
+export { buildDirectory, buildRateLimits, buildRealmClient } from "./services.js";
 export {
   createPasswordResetRequestedHandler,
   type PasswordResetRequestedServices,
-} from "./reset-requested.js";
-export { createResyncPasswordHandler, type ResyncPasswordServices, type ResyncStatus } from "./resync.js";
-export { buildDirectory, buildRateLimits, buildRealmClient } from "./services.js";
+} from "./stale-on-reset.js";

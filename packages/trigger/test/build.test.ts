@@ -55,7 +55,9 @@ describe("buildBundles", () => {
 
   it("keeps the AWS SDK out of the trigger bundle", async () => {
     const sources = await sourcesOf(bundles.userMigration);
-    expect(sources.some((source) => source.includes("packages/trigger/src/migrate-user.ts"))).toBe(true);
+    expect(sources.some((source) => source.includes("packages/trigger/src/migrate-from-realm.ts"))).toBe(
+      true,
+    );
     expect(sources.filter((source) => /@aws-sdk|@smithy|@aws-crypto/.test(source))).toEqual([]);
     expect(await readFile(bundles.userMigration, "utf8")).not.toMatch(
       /CognitoIdentityProvider|AWS4-HMAC-SHA256/,

@@ -1,9 +1,9 @@
 import { AuthClient } from "@realm-to-cognito/realm";
 import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createResyncPasswordHandler } from "../src/heal-stale-password.js";
 import { RateLimiter } from "../src/rate-limit.js";
-import { createPasswordResetRequestedHandler } from "../src/reset-requested.js";
-import { createResyncPasswordHandler } from "../src/resync.js";
+import { createPasswordResetRequestedHandler } from "../src/stale-on-reset.js";
 import { captureLog, emulatorAdmin, httpEvent, MemoryPool } from "./support.js";
 
 const ADA = { email: "ada@example.com", password: "Ada-pass-1!" };

@@ -5,11 +5,11 @@ import { AuthClient, type FetchFunction } from "@realm-to-cognito/realm";
 import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { AdminApiDirectory } from "../src/directory.js";
+import { createResyncPasswordHandler } from "../src/heal-stale-password.js";
 import { createLogger } from "../src/log.js";
-import { createUserMigrationHandler } from "../src/migrate-user.js";
+import { createUserMigrationHandler } from "../src/migrate-from-realm.js";
 import { RateLimiter } from "../src/rate-limit.js";
-import { createPasswordResetRequestedHandler } from "../src/reset-requested.js";
-import { createResyncPasswordHandler } from "../src/resync.js";
+import { createPasswordResetRequestedHandler } from "../src/stale-on-reset.js";
 import {
   closedPortUrl,
   cognitoEvent,

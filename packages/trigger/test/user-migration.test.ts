@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminApiDirectory, SnapshotDirectory, type UserDirectory } from "../src/directory.js";
 import { SIGN_IN_REFUSED_MESSAGE } from "../src/errors.js";
-import { createUserMigrationHandler, type UserMigrationServices } from "../src/migrate-user.js";
+import { createUserMigrationHandler, type UserMigrationServices } from "../src/migrate-from-realm.js";
 import {
   captureLog,
   closedPortUrl,

@@ -1,9 +1,9 @@
 // Composition root of the POST /resync-password bundle (API Gateway HTTP API or Function URL).
-import { buildPoolUsers } from "./cognito-client.js";
-import { loadTriggerConfig } from "./config.js";
-import { createLogger } from "./log.js";
-import { createResyncPasswordHandler } from "./resync.js";
-import { buildRateLimits, buildRealmClient } from "./services.js";
+import { buildPoolUsers } from "../cognito-client.js";
+import { loadTriggerConfig } from "../config.js";
+import { createResyncPasswordHandler } from "../heal-stale-password.js";
+import { createLogger } from "../log.js";
+import { buildRateLimits, buildRealmClient } from "../services.js";
 
 const config = loadTriggerConfig(process.env);
 
