@@ -1,16 +1,31 @@
 import { type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
+import type { AuthClient } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
 import type { PoolUsers } from "./cognito-users.js";
-import { emailField, readEndpointRequest } from "./endpoint-request.js";
+import type { ResetAction } from "./config.js";
+import {
+  answerAfter,
+  type EndpointTiming,
+  emailField,
+  GONE_AFTER_SWITCH,
+  readEndpointRequest,
+} from "./endpoint-request.js";
 import { type HttpResult, jsonResult } from "./events.js";
 import { lazy } from "./lazy.js";
 import { type Logger, type LogOutcome, userRef } from "./log.js";
+import { isPhaseOneUser } from "./migration-state.js";
 import { type EndpointLimits, withinLimits } from "./rate-limit.js";
 
 export interface PasswordResetRequestedServices {
   readonly mode: MigrationMode;
+  /** Realm's client: the endpoint makes the reset request itself. */
+  readonly realm: AuthClient;
   readonly pool: PoolUsers;
   readonly limits: EndpointLimits;
+  /** `scramble` (default) keeps the Cognito user; `delete` is the seed's behaviour. */
+  readonly onResetRequest: ResetAction;
+  /** When answers are sent (padded) and when the work is cut off. */
+  readonly timing: EndpointTiming;
   readonly log: Logger;
 }
 
@@ -19,15 +34,24 @@ export const resetRequestedBodySchema = lazy(() => z.strictObject({ email: email
 const ACCEPTED = { status: "accepted" } as const;
 
 /**
- * `POST /password-reset-requested {email}`: in realm-primary mode, the front end calls this when the
- * user asks Realm for a reset, and the migrated Cognito user is deleted so no stale password survives
- * (the next sign-in migrates the user again with the new password). Users who signed up in Cognito
- * (no `custom:realm_user_id`) are never touched. Always 202 with the same body, whatever happened.
+ * `POST /password-reset-requested {email}` (realm-primary): the front end's "forgot password" in
+ * phase 1. The endpoint is no stronger than what any anonymous caller can do: it makes Realm's own
+ * reset request (`reset/send`), and only when Realm accepts it does it act in Cognito, and only on a
+ * user the phase-1 trigger created (`custom:migration_state` `realm-password`): by default it sets a
+ * random password, signs the user out everywhere and marks them `stale`, keeping `sub`, groups and
+ * attributes; the next sign-in heals through re-sync, which Realm verifies. No one can sign in to
+ * Cognito with the password Realm is replacing. `ON_RESET_REQUEST=delete` deletes the user instead.
+ * Every answer is the same 202, sent after the same padded time. In cognito-primary it answers 410.
  */
 export function createPasswordResetRequestedHandler(
   services: PasswordResetRequestedServices,
 ): (event: unknown) => Promise<HttpResult> {
   return async (rawEvent) => {
+    const started = performance.now();
+    if (services.mode !== "realm-primary") {
+      services.log.info({ outcome: "ignored-in-cognito-primary" }, "reset notice handled");
+      return jsonResult(410, GONE_AFTER_SWITCH);
+    }
     const request = readEndpointRequest(
       rawEvent,
       resetRequestedBodySchema(),
@@ -38,7 +62,9 @@ export function createPasswordResetRequestedHandler(
     const { address } = request;
     const email = request.body.email.trim();
     const user = userRef(email);
-    const outcome = await forgetMigratedUser(services, email, address).catch((error: unknown) => {
+    const outcome = await answerAfter(services.timing, started, (signal) =>
+      requestReset(services, email, address, signal),
+    ).catch((error: unknown) => {
       services.log.error({ outcome: "failed", user, err: error }, "reset notice failed");
       return "failed" as const;
     });
@@ -47,16 +73,43 @@ export function createPasswordResetRequestedHandler(
   };
 }
 
-async function forgetMigratedUser(
+async function requestReset(
   services: PasswordResetRequestedServices,
   email: string,
   address: string,
+  signal: AbortSignal,
 ): Promise<LogOutcome> {
-  if (services.mode !== "realm-primary") return "ignored-in-cognito-primary";
   if (!withinLimits(services.limits, address, email)) return "rate-limited";
-  const found = await services.pool.findByEmail(email);
+  const accepted = await services.realm.sendResetPasswordEmail(email, { signal }).then(
+    () => true,
+    () => false, // unknown email, a reset function configured, Realm down: Realm did not start a reset
+  );
+  if (!accepted) return "realm-refused-reset";
+  const found = await services.pool.findByEmail(email, signal);
   if (found === undefined) return "not-in-cognito";
-  if (found.attributes[REALM_USER_ID_ATTRIBUTE] === undefined) return "not-migrated-user";
-  await services.pool.delete(found.username);
-  return "deleted";
+  if (found.attributes[REALM_USER_ID_ATTRIBUTE] === undefined || !isPhaseOneUser(found.attributes))
+    return "not-migrated-user"; // signed up in Cognito, imported, or migrated before the marker: not ours
+  if (services.onResetRequest === "delete") {
+    await services.pool.delete(found.username, signal);
+    return "deleted";
+  }
+  return scramble(services.pool, found.username, signal);
+}
+
+/**
+ * Makes the Cognito password unusable, in the order that keeps the guarantee if a step fails: first the
+ * password (no one signs in with the old one), then the sessions, then the marker that lets re-sync heal.
+ * A user already `stale` is scrambled again (the marker may be all that failed last time).
+ */
+async function scramble(pool: PoolUsers, username: string, signal: AbortSignal): Promise<LogOutcome> {
+  if ((await pool.setPermanentPassword(username, unguessablePassword(), signal)) !== "set")
+    throw new Error("the pool refused a random password: check its password policy");
+  await pool.signOutEverywhere(username, signal);
+  await pool.setMigrationState(username, "stale", signal);
+  return "scrambled";
+}
+
+/** 192 random bits, with one character of each class any password policy may require. */
+export function unguessablePassword(): string {
+  return `${Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url")}aA1!`;
 }

@@ -3,7 +3,8 @@ import { buildPoolUsers } from "../cognito-client.js";
 import { loadTriggerConfig } from "../config.js";
 import { createResyncPasswordHandler } from "../heal-stale-password.js";
 import { createLogger } from "../log.js";
-import { buildRateLimits, buildRealmClient } from "../services.js";
+import { buildRateLimits } from "../rate-limit.js";
+import { buildRealmClient } from "../realm-client.js";
 
 const config = loadTriggerConfig(process.env);
 
@@ -14,5 +15,7 @@ export const handler = createResyncPasswordHandler({
   realmTimeoutMs: config.realm.timeoutMs,
   pool: buildPoolUsers(config),
   limits: buildRateLimits(),
+  onResetRequest: config.endpoint.onResetRequest,
+  timing: { responseMs: config.endpoint.responseMs },
   log: createLogger({ level: config.logLevel }),
 });

@@ -3,7 +3,8 @@
 import { loadTriggerConfig } from "../config.js";
 import { createLogger } from "../log.js";
 import { createUserMigrationHandler } from "../migrate-from-realm.js";
-import { buildDirectory, buildRealmClient } from "../services.js";
+import { buildRealmClient } from "../realm-client.js";
+import { buildDirectory } from "../services.js";
 
 const config = loadTriggerConfig(process.env);
 const log = createLogger({ level: config.logLevel });
