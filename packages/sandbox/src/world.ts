@@ -17,10 +17,12 @@ import {
   USER_MIGRATION_FUNCTION,
 } from "./cognito/index.js";
 import {
+  type CognitoAdminShim,
   type FunctionUrlGateway,
   functionArn,
   type HandlerOutput,
   type LambdaBridge,
+  startCognitoAdminShim,
   startFunctionUrlGateway,
   startLambdaBridge,
 } from "./lambda/index.js";
@@ -46,6 +48,15 @@ const POOL_NAME = "realm-to-cognito-sandbox";
 
 export type UserDirectoryKind = "admin-api" | "snapshot" | "none";
 
+/** What the reset endpoint does to a phase-1 user (the endpoint's ON_RESET_REQUEST). */
+export type ResetAction = "scramble" | "delete";
+
+/**
+ * The endpoints' padded answer time in the sandbox (ENDPOINT_RESPONSE_MS): shorter than a deployment's
+ * 3 s default so demos and tests stay quick, long enough for the emulators' calls.
+ */
+const SANDBOX_ENDPOINT_RESPONSE_MS = 800;
+
 /** The one JSON line `npm run sandbox -- --json` prints first; tools outside the repo read it. */
 export interface SandboxDescription {
   realm: {
@@ -66,6 +77,8 @@ export interface SandboxWorld {
   cognito: CognitoLocal;
   bridge: LambdaBridge;
   api: FunctionUrlGateway;
+  /** What the endpoints reach as Cognito: cognito-local plus AdminUserGlobalSignOut (recorded, emulator-only). */
+  cognitoAdmin: CognitoAdminShim;
   userPoolId: string;
   clientId: string;
   /** The handlers' current mode (see `redeploy`). */
@@ -80,6 +93,7 @@ export interface SandboxWorld {
     mode: MigrationMode;
     userDirectory?: UserDirectoryKind;
     snapshotFile?: string;
+    onResetRequest?: ResetAction;
   }): Promise<void>;
   describe(): SandboxDescription;
   stop(): Promise<void>;
@@ -106,6 +120,10 @@ export interface SandboxWorldOptions {
   handlerOutput?: HandlerOutput;
   /** Bundles built before (e.g. once per test file); default: build them into the data dir. */
   bundles?: TriggerBundles;
+  /** The reset endpoint's action; default `scramble` (keep the user, as a deployment's default). */
+  onResetRequest?: ResetAction;
+  /** The endpoints' padded answer time in ms; default 800. */
+  endpointResponseMs?: number;
 }
 
 function portsFrom(portBase: number | undefined) {
@@ -139,6 +157,10 @@ export function handlerEnvironment(input: {
   userDirectory: UserDirectoryKind;
   snapshotFile?: string;
   logLevel: string;
+  /** Where the endpoints reach Cognito; default cognito-local itself. */
+  cognitoEndpoint?: string;
+  onResetRequest?: ResetAction;
+  endpointResponseMs?: number;
 }): Record<string, string> {
   const { realm, cognito, pool } = input;
   const env: Record<string, string> = {
@@ -150,9 +172,12 @@ export function handlerEnvironment(input: {
     COGNITO_USER_POOL_ID: pool.userPoolId,
     COGNITO_CLIENT_ID: pool.clientId,
     COGNITO_REGION: REGION,
-    COGNITO_ENDPOINT: cognito.endpoint,
+    COGNITO_ENDPOINT: input.cognitoEndpoint ?? cognito.endpoint,
+    ON_RESET_REQUEST: input.onResetRequest ?? "scramble",
+    ENDPOINT_RESPONSE_MS: String(input.endpointResponseMs ?? SANDBOX_ENDPOINT_RESPONSE_MS),
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
+    AWS_SESSION_TOKEN: "local",
     LOG_LEVEL: input.logLevel,
   };
   if (input.userDirectory === "admin-api") {
@@ -243,11 +268,13 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         userMigrationLambdaArn: functionArn(USER_MIGRATION_FUNCTION),
       }));
 
+    const cognitoAdmin = started(await startCognitoAdminShim({ cognitoEndpoint: cognito.endpoint }));
     let currentMode = mode;
     const deploy = async (deployment: {
       mode: MigrationMode;
       userDirectory: UserDirectoryKind;
       snapshotFile?: string | undefined;
+      onResetRequest?: ResetAction | undefined;
     }) => {
       const env = handlerEnvironment({
         mode: deployment.mode,
@@ -257,6 +284,9 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         userDirectory: deployment.userDirectory,
         ...(deployment.snapshotFile ? { snapshotFile: deployment.snapshotFile } : {}),
         logLevel: options.logLevel ?? "warn",
+        cognitoEndpoint: cognitoAdmin.endpoint,
+        onResetRequest: deployment.onResetRequest ?? options.onResetRequest ?? "scramble",
+        endpointResponseMs: options.endpointResponseMs ?? SANDBOX_ENDPOINT_RESPONSE_MS,
       });
       await bridge.register(USER_MIGRATION_FUNCTION, { modulePath: bundles.userMigration, env });
       await bridge.register(PASSWORD_RESET_REQUESTED_FUNCTION, {
@@ -277,6 +307,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       cognito,
       bridge,
       api,
+      cognitoAdmin,
       userPoolId: pool.userPoolId,
       clientId: pool.clientId,
       get mode() {
@@ -289,6 +320,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
           userDirectory:
             deployment.userDirectory ?? (deployment.mode === "cognito-primary" ? "admin-api" : "none"),
           snapshotFile: deployment.snapshotFile,
+          onResetRequest: deployment.onResetRequest,
         }),
       describe: () => ({
         realm: {
