@@ -94,6 +94,8 @@ export interface SandboxWorld {
     userDirectory?: UserDirectoryKind;
     snapshotFile?: string;
     onResetRequest?: ResetAction;
+    /** More variables for the handlers, over the world's own. */
+    extraEnv?: Record<string, string>;
   }): Promise<void>;
   describe(): SandboxDescription;
   stop(): Promise<void>;
@@ -124,6 +126,8 @@ export interface SandboxWorldOptions {
   onResetRequest?: ResetAction;
   /** The endpoints' padded answer time in ms; default 800. */
   endpointResponseMs?: number;
+  /** More variables for the three handlers (e.g. RATE_LIMIT_MAX_KEYS), over the world's own. */
+  extraEnv?: Record<string, string>;
 }
 
 function portsFrom(portBase: number | undefined) {
@@ -275,8 +279,9 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       userDirectory: UserDirectoryKind;
       snapshotFile?: string | undefined;
       onResetRequest?: ResetAction | undefined;
+      extraEnv?: Record<string, string> | undefined;
     }) => {
-      const env = handlerEnvironment({
+      const worldEnv = handlerEnvironment({
         mode: deployment.mode,
         realm,
         cognito,
@@ -288,6 +293,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         onResetRequest: deployment.onResetRequest ?? options.onResetRequest ?? "scramble",
         endpointResponseMs: options.endpointResponseMs ?? SANDBOX_ENDPOINT_RESPONSE_MS,
       });
+      const env = { ...worldEnv, ...options.extraEnv, ...deployment.extraEnv };
       await bridge.register(USER_MIGRATION_FUNCTION, { modulePath: bundles.userMigration, env });
       await bridge.register(PASSWORD_RESET_REQUESTED_FUNCTION, {
         modulePath: bundles.passwordResetRequested,
@@ -321,6 +327,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
             deployment.userDirectory ?? (deployment.mode === "cognito-primary" ? "admin-api" : "none"),
           snapshotFile: deployment.snapshotFile,
           onResetRequest: deployment.onResetRequest,
+          extraEnv: deployment.extraEnv,
         }),
       describe: () => ({
         realm: {

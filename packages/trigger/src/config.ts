@@ -57,6 +57,7 @@ export const ENVIRONMENT_VARIABLES = {
   cognitoTimeoutMs: "COGNITO_TIMEOUT_MS",
   onResetRequest: "ON_RESET_REQUEST",
   endpointResponseMs: "ENDPOINT_RESPONSE_MS",
+  rateLimitMaxKeys: "RATE_LIMIT_MAX_KEYS",
   logLevel: "LOG_LEVEL",
 } as const;
 
@@ -96,6 +97,8 @@ export interface EndpointConfig {
   readonly onResetRequest: ResetAction;
   /** Minimum (and target) latency of every answer about a user; the work is cut off before it. */
   readonly responseMs: number;
+  /** Keys each rate limiter holds at most (memory bound per container). */
+  readonly rateLimitMaxKeys: number;
 }
 
 /** Everything the handlers read from the environment, validated once at cold start. */
@@ -156,6 +159,12 @@ function environmentSchema() {
     COGNITO_TIMEOUT_MS: milliseconds(MAX_ENDPOINT_RESPONSE_MS),
     ON_RESET_REQUEST: z.optional(oneOf(RESET_ACTIONS)),
     ENDPOINT_RESPONSE_MS: milliseconds(MAX_ENDPOINT_RESPONSE_MS),
+    RATE_LIMIT_MAX_KEYS: z.optional(
+      z.string().check(
+        z.regex(/^\d+$/, "must be a whole number"),
+        z.refine((keys) => Number(keys) >= 10 && Number(keys) <= 1_000_000, "must be 10..1000000"),
+      ),
+    ),
     LOG_LEVEL: z.optional(oneOf(LOG_LEVELS)),
   });
 }
@@ -219,6 +228,7 @@ export function loadTriggerConfig(env: Readonly<Record<string, string | undefine
     endpoint: {
       onResetRequest: vars.ON_RESET_REQUEST ?? "scramble",
       responseMs: numberOr(vars.ENDPOINT_RESPONSE_MS, DEFAULT_ENDPOINT_RESPONSE_MS),
+      rateLimitMaxKeys: numberOr(vars.RATE_LIMIT_MAX_KEYS, 10_000),
     },
     logLevel: vars.LOG_LEVEL ?? "info",
   };

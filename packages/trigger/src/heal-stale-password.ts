@@ -14,7 +14,7 @@ import { MigrationRefusedError, refusalOf } from "./errors.js";
 import { type HttpResult, jsonResult } from "./events.js";
 import { lazy } from "./lazy.js";
 import { type Logger, userRef } from "./log.js";
-import { isPhaseOneUser, MIGRATION_STATE_ATTRIBUTE } from "./migration-state.js";
+import { isPhaseOneAccount, MIGRATION_STATE_ATTRIBUTE } from "./migration-state.js";
 import { type EndpointLimits, withinLimits } from "./rate-limit.js";
 import { verifyWithRealm } from "./realm-check.js";
 
@@ -93,10 +93,7 @@ async function resync(
   const verdict = await verifyWithRealm(services.realm, email, password, services.realmTimeoutMs, signal);
   const found = await services.pool.findByEmail(email, signal);
   if (found === undefined) return "not-migrated";
-  if (
-    found.attributes[REALM_USER_ID_ATTRIBUTE] !== verdict.realmUserId ||
-    !isPhaseOneUser(found.attributes)
-  ) {
+  if (found.attributes[REALM_USER_ID_ATTRIBUTE] !== verdict.realmUserId || !isPhaseOneAccount(found)) {
     // Signed up in Cognito, imported, another Realm user's email, or migrated before the marker: the
     // Cognito password may be one the user set there, and Realm's must not overwrite it.
     throw new MigrationRefusedError("not-eligible", "the Cognito user's password is not Realm's to set");

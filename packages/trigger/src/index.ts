@@ -61,6 +61,7 @@ export {
   type UserMigrationServices,
 } from "./migrate-from-realm.js";
 export {
+  isPhaseOneAccount,
   isPhaseOneUser,
   MIGRATION_STATE_ATTRIBUTE,
   MIGRATION_STATES,

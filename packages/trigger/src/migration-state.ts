@@ -16,3 +16,19 @@ export function isPhaseOneUser(attributes: Readonly<Record<string, string | unde
   const state = attributes[MIGRATION_STATE_ATTRIBUTE];
   return state === "realm-password" || state === "stale";
 }
+
+/**
+ * True for a Cognito account the phase-1 endpoints may act on: marked by phase 1, confirmed, with its
+ * email verified. A self-registered account (a sign-up squat) is UNCONFIRMED until the mailbox's owner
+ * confirms it, so it is never touched, even if an app client let the squatter write the marker.
+ */
+export function isPhaseOneAccount(user: {
+  readonly status: string | undefined;
+  readonly attributes: Readonly<Record<string, string | undefined>>;
+}): boolean {
+  return (
+    isPhaseOneUser(user.attributes) &&
+    user.status === "CONFIRMED" &&
+    user.attributes.email_verified === "true"
+  );
+}

@@ -65,27 +65,37 @@ export class RateLimiter {
   }
 }
 
-/** The two limits each migration endpoint charges: one per caller address, one per email. */
+/** The limits each migration endpoint charges, in this order. */
 export interface EndpointLimits {
+  /** Per caller address: one caller cannot spread requests over many accounts. */
   readonly perAddress: RateLimiter;
+  /** Per caller address and account: one caller cannot spend an account's budget alone. */
+  readonly perAddressAndEmail?: RateLimiter;
+  /** Per account, all callers together: many callers cannot pile on one account. */
   readonly perEmail: RateLimiter;
 }
 
 /**
- * The source is checked first, and a refused source charges no account: a third party over its own
- * limit cannot drain a user's budget. A source within its limit then charges the account, so one caller
- * cannot spread requests over many accounts faster than its own limit, nor many callers pile on one
- * account beyond the account's. True when both allowed.
+ * The source is checked first, and a refused source charges nothing more; then the source's own
+ * allowance for this account, then the account's. A caller can therefore spend at most its own share
+ * of an account's budget (5 a minute against the account's 10): draining a user takes several
+ * addresses, and the gateway's global limit bounds how many. True when every stage allowed.
  */
 export function withinLimits(limits: EndpointLimits, address: string, email: string): boolean {
+  const key = emailKey(email);
   if (!limits.perAddress.take(address)) return false;
-  return limits.perEmail.take(emailKey(email));
+  if (limits.perAddressAndEmail && !limits.perAddressAndEmail.take(`${address} ${key}`)) return false;
+  return limits.perEmail.take(key);
 }
 
-/** Per-container limits of the migration endpoints: 30 a burst then 30 a minute per address (checked first), 5/5 per email. */
-export function buildRateLimits(): EndpointLimits {
+/**
+ * Per-container limits of the migration endpoints: per address 30 a burst then 30 a minute (checked
+ * first), per address and account 5/5, per account 10/10; each holds at most `maxKeys` keys.
+ */
+export function buildRateLimits(maxKeys = 10_000): EndpointLimits {
   return {
-    perEmail: new RateLimiter({ capacity: 5, perMinute: 5 }),
-    perAddress: new RateLimiter({ capacity: 30, perMinute: 30 }),
+    perAddress: new RateLimiter({ capacity: 30, perMinute: 30, maxKeys }),
+    perAddressAndEmail: new RateLimiter({ capacity: 5, perMinute: 5, maxKeys }),
+    perEmail: new RateLimiter({ capacity: 10, perMinute: 10, maxKeys }),
   };
 }

@@ -13,7 +13,7 @@ import {
 import { type HttpResult, jsonResult } from "./events.js";
 import { lazy } from "./lazy.js";
 import { type Logger, type LogOutcome, userRef } from "./log.js";
-import { isPhaseOneUser } from "./migration-state.js";
+import { isPhaseOneAccount } from "./migration-state.js";
 import { type EndpointLimits, withinLimits } from "./rate-limit.js";
 
 export interface PasswordResetRequestedServices {
@@ -87,7 +87,7 @@ async function requestReset(
   if (!accepted) return "realm-refused-reset";
   const found = await services.pool.findByEmail(email, signal);
   if (found === undefined) return "not-in-cognito";
-  if (found.attributes[REALM_USER_ID_ATTRIBUTE] === undefined || !isPhaseOneUser(found.attributes))
+  if (found.attributes[REALM_USER_ID_ATTRIBUTE] === undefined || !isPhaseOneAccount(found))
     return "not-migrated-user"; // signed up in Cognito, imported, or migrated before the marker: not ours
   if (services.onResetRequest === "delete") {
     await services.pool.delete(found.username, signal);

@@ -15,14 +15,12 @@ beforeAll(async () => {
     request.on("end", () => {
       seen.push({ headers: request.headers, body: Buffer.concat(chunks).toString("utf8") });
       if (String(request.headers["x-amz-target"]).endsWith("AdminGetUser"))
-        return void response
-          .writeHead(400, { "content-type": "application/x-amz-json-1.1" })
-          .end(
-            JSON.stringify({
-              __type: "com.amazonaws.cognito#UserNotFoundException",
-              message: "User does not exist.",
-            }),
-          );
+        return void response.writeHead(400, { "content-type": "application/x-amz-json-1.1" }).end(
+          JSON.stringify({
+            __type: "com.amazonaws.cognito#UserNotFoundException",
+            message: "User does not exist.",
+          }),
+        );
       response.writeHead(200, { "content-type": "application/x-amz-json-1.1" }).end("{}");
     });
   });

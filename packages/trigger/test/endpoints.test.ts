@@ -126,9 +126,23 @@ describe("password-reset-requested", () => {
         const { handler, logs } = resetEndpoint(pool, { onResetRequest });
         expect(await handler(httpEvent({ email: ADA.email }))).toMatchObject(ACCEPTED);
         expect(pool.user(ADA.email)).toMatchObject({ password: ADA.password, sessions: 1 });
-        expect(pool.user(ADA.email)?.attributes).toEqual({ email: ADA.email, ...attributes });
+        expect(pool.user(ADA.email)?.attributes).toEqual({
+          email: ADA.email,
+          email_verified: "true",
+          ...attributes,
+        });
         expect(logs.lines().map((line) => line.outcome)).toEqual(["not-migrated-user"]);
       }
+    }
+  });
+
+  it("never touches an unconfirmed account, even one carrying a forged marker (a sign-up squat)", async () => {
+    for (const endpoint of [resetEndpoint, resyncEndpoint]) {
+      const pool = new MemoryPool();
+      pool.add(ADA.email, migrated(adaId), "Squatter-pass-1!", "UNCONFIRMED");
+      await endpoint(pool).handler(httpEvent(ADA));
+      expect(pool.user(ADA.email)).toMatchObject({ password: "Squatter-pass-1!", sessions: 1 });
+      expect(pool.user(ADA.email)?.attributes["custom:migration_state"]).toBe("realm-password");
     }
   });
 

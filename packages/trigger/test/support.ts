@@ -203,7 +203,13 @@ export async function closedPortUrl(): Promise<string> {
 export class MemoryPool implements PoolUsers {
   readonly users = new Map<
     string,
-    { username: string; attributes: Record<string, string>; password: string; sessions: number }
+    {
+      username: string;
+      attributes: Record<string, string>;
+      password: string;
+      sessions: number;
+      status: string;
+    }
   >();
   failWith: Error | undefined;
   policyMinimumLength = 8;
@@ -211,12 +217,13 @@ export class MemoryPool implements PoolUsers {
   delayMs = 0;
   readonly calls: string[] = [];
 
-  add(email: string, attributes: Record<string, string>, password: string): void {
+  add(email: string, attributes: Record<string, string>, password: string, status = "CONFIRMED"): void {
     this.users.set(email.toLowerCase(), {
       username: `uuid-${this.users.size + 1}`,
-      attributes: { email, ...attributes },
+      attributes: { email, email_verified: "true", ...attributes },
       password,
       sessions: 1,
+      status,
     });
   }
 
@@ -245,7 +252,7 @@ export class MemoryPool implements PoolUsers {
   async findByEmail(email: string, signal?: AbortSignal): Promise<PoolUser | undefined> {
     await this.step("findByEmail", signal);
     const user = this.users.get(email.toLowerCase());
-    return user && { username: user.username, attributes: { ...user.attributes }, status: "CONFIRMED" };
+    return user && { username: user.username, attributes: { ...user.attributes }, status: user.status };
   }
 
   async delete(username: string, signal?: AbortSignal): Promise<void> {

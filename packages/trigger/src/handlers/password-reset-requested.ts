@@ -13,7 +13,7 @@ export const handler = createPasswordResetRequestedHandler({
   mode: config.mode,
   realm: buildRealmClient(config),
   pool: buildPoolUsers(config),
-  limits: buildRateLimits(),
+  limits: buildRateLimits(config.endpoint.rateLimitMaxKeys),
   onResetRequest: config.endpoint.onResetRequest,
   timing: { responseMs: config.endpoint.responseMs },
   log: createLogger({ level: config.logLevel }),

@@ -14,7 +14,7 @@ export const handler = createResyncPasswordHandler({
   realm: buildRealmClient(config),
   realmTimeoutMs: config.realm.timeoutMs,
   pool: buildPoolUsers(config),
-  limits: buildRateLimits(),
+  limits: buildRateLimits(config.endpoint.rateLimitMaxKeys),
   onResetRequest: config.endpoint.onResetRequest,
   timing: { responseMs: config.endpoint.responseMs },
   log: createLogger({ level: config.logLevel }),
