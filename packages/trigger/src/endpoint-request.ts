@@ -51,6 +51,14 @@ export interface EndpointTiming {
   readonly deadlineMs?: number;
 }
 
+/** The part of Lambda's context object the endpoints read. */
+export interface LambdaContext {
+  getRemainingTimeInMillis?(): number;
+}
+
+/** Kept between the answer and the function's own timeout. */
+const LAMBDA_MARGIN_MS = 200;
+
 /** Time left before the padded answer, less a margin for writing it; the work's deadline. */
 const ANSWER_MARGIN_MS = 100;
 
@@ -63,9 +71,18 @@ export async function answerAfter<T>(
   timing: EndpointTiming,
   started: number,
   work: (signal: AbortSignal) => Promise<T>,
+  context?: LambdaContext,
 ): Promise<T> {
-  const { responseMs } = timing;
-  const signal = AbortSignal.timeout(timing.deadlineMs ?? Math.max(1, responseMs - ANSWER_MARGIN_MS));
+  // A Lambda timeout set below ENDPOINT_RESPONSE_MS must not turn every answer into a timeout: the
+  // answer then comes just before the function's own end (the padding is shorter, never missing).
+  const remaining = context?.getRemainingTimeInMillis?.();
+  const cap = remaining === undefined ? Number.POSITIVE_INFINITY : remaining - LAMBDA_MARGIN_MS;
+  const responseMs = Math.min(timing.responseMs, cap);
+  const deadlineMs = Math.min(
+    timing.deadlineMs ?? timing.responseMs - ANSWER_MARGIN_MS,
+    cap - ANSWER_MARGIN_MS,
+  );
+  const signal = AbortSignal.timeout(Math.max(1, deadlineMs));
   try {
     return await work(signal);
   } finally {

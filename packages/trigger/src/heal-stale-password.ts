@@ -8,6 +8,7 @@ import {
   type EndpointTiming,
   emailField,
   GONE_AFTER_SWITCH,
+  type LambdaContext,
   readEndpointRequest,
 } from "./endpoint-request.js";
 import { MigrationRefusedError, refusalOf } from "./errors.js";
@@ -54,8 +55,8 @@ const REFUSED = { status: "refused" } as const;
  */
 export function createResyncPasswordHandler(
   services: ResyncPasswordServices,
-): (event: unknown) => Promise<HttpResult> {
-  return async (rawEvent) => {
+): (event: unknown, context?: LambdaContext) => Promise<HttpResult> {
+  return async (rawEvent, context) => {
     const started = performance.now();
     if (services.mode !== "realm-primary") {
       services.log.info({ outcome: "ignored-in-cognito-primary" }, "resync answered");
@@ -68,8 +69,11 @@ export function createResyncPasswordHandler(
     const user = userRef(email);
     const log = services.log.withSecrets([body.password]);
     try {
-      const status = await answerAfter(services.timing, started, (signal) =>
-        resync(services, email, body.password, address, signal),
+      const status = await answerAfter(
+        services.timing,
+        started,
+        (signal) => resync(services, email, body.password, address, signal),
+        context,
       );
       log.info({ outcome: status, user }, "resync answered");
       return jsonResult(200, { status });

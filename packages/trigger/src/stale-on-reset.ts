@@ -8,6 +8,7 @@ import {
   type EndpointTiming,
   emailField,
   GONE_AFTER_SWITCH,
+  type LambdaContext,
   readEndpointRequest,
 } from "./endpoint-request.js";
 import { type HttpResult, jsonResult } from "./events.js";
@@ -45,8 +46,8 @@ const ACCEPTED = { status: "accepted" } as const;
  */
 export function createPasswordResetRequestedHandler(
   services: PasswordResetRequestedServices,
-): (event: unknown) => Promise<HttpResult> {
-  return async (rawEvent) => {
+): (event: unknown, context?: LambdaContext) => Promise<HttpResult> {
+  return async (rawEvent, context) => {
     const started = performance.now();
     if (services.mode !== "realm-primary") {
       services.log.info({ outcome: "ignored-in-cognito-primary" }, "reset notice handled");
@@ -62,8 +63,11 @@ export function createPasswordResetRequestedHandler(
     const { address } = request;
     const email = request.body.email.trim();
     const user = userRef(email);
-    const outcome = await answerAfter(services.timing, started, (signal) =>
-      requestReset(services, email, address, signal),
+    const outcome = await answerAfter(
+      services.timing,
+      started,
+      (signal) => requestReset(services, email, address, signal),
+      context,
     ).catch((error: unknown) => {
       services.log.error({ outcome: "failed", user, err: error }, "reset notice failed");
       return "failed" as const;

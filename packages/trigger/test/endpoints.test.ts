@@ -183,6 +183,19 @@ describe("password-reset-requested", () => {
     expect(logs.lines().map((line) => line.outcome)).toEqual(["failed", "failed"]);
   });
 
+  it("answers before the Lambda's own timeout when it is set below ENDPOINT_RESPONSE_MS", async () => {
+    const pool = new MemoryPool();
+    pool.delayMs = 5000;
+    pool.add(ADA.email, migrated(adaId), ADA.password);
+    const { handler } = resetEndpoint(pool, { responseMs: 3000, deadlineMs: 2900 });
+    const { value, ms } = await timed(() =>
+      handler(httpEvent({ email: ADA.email }), { getRemainingTimeInMillis: () => 600 }),
+    );
+    expect(value).toMatchObject(ACCEPTED);
+    expect(ms).toBeGreaterThanOrEqual(399);
+    expect(ms).toBeLessThan(600);
+  });
+
   it("answers 410 in cognito-primary and touches nobody, not even Realm", async () => {
     const pool = new MemoryPool();
     pool.add(ADA.email, migrated(adaId), ADA.password);
