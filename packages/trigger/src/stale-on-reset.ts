@@ -1,5 +1,5 @@
 import { type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
-import type { AuthClient } from "@realm-to-cognito/realm";
+import { type AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
 import type { PoolUsers } from "./cognito-users.js";
 import type { ResetAction } from "./config.js";
@@ -86,7 +86,12 @@ async function requestReset(
   if (!withinLimits(services.limits, address, email)) return "rate-limited";
   const accepted = await services.realm.sendResetPasswordEmail(email, { signal }).then(
     () => true,
-    () => false, // unknown email, a reset function configured, Realm down: Realm did not start a reset
+    (error: unknown) => {
+      // Realm refusing (unknown email, a reset function configured) is routine; Realm down or slow is
+      // the operator's alarm (the user got no mail), logged as a failure.
+      if (error instanceof RealmRejectedError) return false;
+      throw error;
+    },
   );
   if (!accepted) return "realm-refused-reset";
   const found = await services.pool.findByEmail(email, signal);

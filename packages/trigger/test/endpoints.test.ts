@@ -196,6 +196,24 @@ describe("password-reset-requested", () => {
     expect(ms).toBeLessThan(600);
   });
 
+  it("logs Realm being down as a failure (the user got no mail), still answering 202 and touching nobody", async () => {
+    const pool = new MemoryPool();
+    pool.add(ADA.email, migrated(adaId), ADA.password);
+    const logs = captureLog();
+    const handler = createPasswordResetRequestedHandler({
+      mode: "realm-primary",
+      realm: new AuthClient({ appId: realm.appId, baseUrl: "http://127.0.0.1:9", skipLocation: true }),
+      pool,
+      limits: limits(),
+      onResetRequest: "scramble",
+      timing: { responseMs: 1, deadlineMs: 2000 },
+      log: logs.log,
+    });
+    expect(await handler(httpEvent({ email: ADA.email }))).toMatchObject(ACCEPTED);
+    expect(logs.lines().find((line) => line.outcome === "failed")?.level).toBe(50);
+    expect(pool.calls).toEqual([]);
+  });
+
   it("answers 410 in cognito-primary and touches nobody, not even Realm", async () => {
     const pool = new MemoryPool();
     pool.add(ADA.email, migrated(adaId), ADA.password);
