@@ -21,7 +21,9 @@ import { buildBundles, type TriggerBundles } from "../src/build.js";
 import { RateLimiter } from "../src/rate-limit.js";
 import { emulatorAdmin } from "./support.js";
 
-const RESPONSE_MS = 400;
+// Long enough for five emulator calls while a loaded CI machine runs other suites beside this one (at
+// 400 ms the mass reset ran out of time before its marker step under load).
+const RESPONSE_MS = 1_500;
 let workDir: string;
 let bundles: TriggerBundles;
 let world: SandboxWorld;
