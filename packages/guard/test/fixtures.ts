@@ -1,4 +1,4 @@
-import { defineAppRules, GuardError, type RealmUser } from "../src/index.js";
+import { defineAppRules, GuardError, type PoolInspector, type RealmUser } from "../src/index.js";
 import { MemoryClient } from "../src/memory.js";
 
 /** The users of every fixture; each owns documents in each collection. */
@@ -112,3 +112,11 @@ export async function guardErrorCode(promise: Promise<unknown>): Promise<string>
   }
   return "ACCEPTED";
 }
+
+/** A pool whose every app client lists WriteAttributes without the id attributes (what doctor checks). */
+export const lockedPool: PoolInspector = {
+  appClients: async () => [{ clientId: "web", writeAttributes: ["email", "name", "given_name"] }],
+};
+
+/** The identity source of tests whose pool is locked: the id claim is trusted. */
+export const trustedClaim = { kind: "token-claim", inspector: lockedPool } as const;
