@@ -239,6 +239,8 @@ export function documentPaths(condition: Condition, into: Set<string> = new Set(
 export interface ExpansionSource {
   user: Record<string, unknown>;
   values: Record<string, unknown>;
+  /** See `GuardOptions.userValueArrays`; absent means strict. */
+  userValueArrays?: "strict" | "realm";
 }
 
 /** Where `%%root` / `%%prevRoot` live in the object a bound filter is tested against. */

@@ -45,6 +45,12 @@ export interface GuardOptions {
   service?: string;
   /** `%%values.*`; defaults to the values loaded with the rules. */
   values?: Record<string, unknown>;
+  /**
+   * How a rule comparing a field with a `%%user` value treats an array field. `"strict"` (default): the
+   * field must be that value, not an array holding it, so no user can plant a document that another
+   * sees as their own. `"realm"`: App Services' behaviour (array members match); opt in knowingly.
+   */
+  userValueArrays?: "strict" | "realm";
 }
 
 /** Options of a guarded `find`. */
@@ -132,6 +138,7 @@ export class Guard {
     this.source = {
       user: options.user as unknown as Record<string, unknown>,
       values: options.values ?? options.rules.values,
+      userValueArrays: options.userValueArrays ?? "strict",
     };
   }
 
