@@ -1,5 +1,5 @@
 import { Query } from "mingo";
-import { ExpressionError } from "./errors.js";
+import { ExpressionError, GuardError } from "./errors.js";
 
 /** A MongoDB query document. */
 export type Filter = Record<string, unknown>;
@@ -45,7 +45,14 @@ type DocumentRef = { doc: "root" | "prevRoot"; path: string };
 export type Condition =
   | { kind: "const"; value: boolean }
   | { kind: "and" | "or" | "nor"; items: readonly Condition[] }
-  | { kind: "field"; ref: DocumentRef; op: Operator; value: StaticValue }
+  | {
+      kind: "field";
+      ref: DocumentRef;
+      op: Operator;
+      value: StaticValue;
+      /** `{"%%user.id": {"%in": "%%root.members"}}`: the field is meant to be an array holding the value. */
+      member?: boolean;
+    }
   | { kind: "static"; subject: StaticValue; op: Operator; value: StaticValue };
 
 export const ALWAYS: Condition = { kind: "const", value: true };
@@ -177,7 +184,7 @@ function comparison(subject: Reference, op: Operator, raw: unknown, field: strin
   if (value.kind === "document") {
     // `{"%%user.id": "%%root.owner"}` and `{"%%user.id": {"%in": "%%root.members"}}` read as a match on the field.
     if ((op === "eq" || op === "in") && value.ref.path !== "") {
-      return { kind: "field", ref: value.ref, op: "eq", value: subject.value };
+      return { kind: "field", ref: value.ref, op: "eq", value: subject.value, member: op === "in" };
     }
     throw new ExpressionError(field, "only equality or %in can compare a fixed value with a document field");
   }
@@ -323,19 +330,77 @@ export function bindCondition(condition: Condition, source: ExpansionSource, tar
       }
       const value = resolve(condition.value, source);
       if (value === MISSING || holdsOperatorKeys(value)) return false;
+      const fromUser = mentionsUser(condition.value);
+      // A null user value would match every document lacking the field (`{team: null}`): never.
+      if (mentionsExpansion(condition.value) && holdsNull(value)) return false;
       if ((condition.op === "in" || condition.op === "nin") && !Array.isArray(value)) return false;
-      return { [refPath(condition.ref, target)]: { [`$${condition.op}`]: value } };
+      const path = refPath(condition.ref, target);
+      const test = { [`$${condition.op}`]: value };
+      if (!fromUser || condition.member || source.userValueArrays === "realm") return { [path]: test };
+      if (condition.op !== "eq" && condition.op !== "in") return { [path]: test };
+      return strictMatch(condition.ref, target, test);
     }
     case "static": {
       const subject = resolve(condition.subject, source);
       const value = resolve(condition.value, source);
       if (condition.op === "exists") return (subject !== MISSING) === (value === true);
       if (subject === MISSING || value === MISSING) return false;
+      if (
+        (mentionsExpansion(condition.subject) && holdsNull(subject)) ||
+        (mentionsExpansion(condition.value) && holdsNull(value))
+      )
+        return false;
       if ((condition.op === "in" || condition.op === "nin") && !Array.isArray(value)) return false;
-      return new Query({ v: { [`$${condition.op}`]: value } }).test({ v: subject });
+      return holds({ v: { [`$${condition.op}`]: value } }, { v: subject });
     }
   }
 }
+
+function mentionsUser(value: StaticValue): boolean {
+  switch (value.kind) {
+    case "literal":
+      return false;
+    case "expansion":
+      return value.source === "user";
+    case "array":
+      return value.items.some(mentionsUser);
+    case "object":
+      return value.entries.some(([, item]) => mentionsUser(item));
+  }
+}
+
+function mentionsExpansion(value: StaticValue): boolean {
+  switch (value.kind) {
+    case "literal":
+      return false;
+    case "expansion":
+      return true;
+    case "array":
+      return value.items.some(mentionsExpansion);
+    case "object":
+      return value.entries.some(([, item]) => mentionsExpansion(item));
+  }
+}
+
+function holdsNull(value: unknown): boolean {
+  return value === null || (Array.isArray(value) && value.some((item) => item === null));
+}
+
+/**
+ * `{owner_id: "%%user.id"}` matched strictly: the field (and every field on the way to it) must not
+ * be an array, so a document naming several owners is nobody's own. Realm matched array members.
+ */
+function strictMatch(ref: DocumentRef, target: Target, test: Filter): Filter {
+  const parts = ref.path.split(".");
+  const query: Filter = {};
+  for (let i = 1; i < parts.length; i++) {
+    query[refPath({ doc: ref.doc, path: parts.slice(0, i).join(".") }, target)] = NOT_ARRAY;
+  }
+  query[refPath(ref, target)] = { ...test, ...NOT_ARRAY };
+  return query;
+}
+
+const NOT_ARRAY: Filter = { $not: { $type: "array" } };
 
 /** Conjunction with constant folding. */
 export function and(items: readonly Bound[]): Bound {
@@ -393,12 +458,22 @@ const compiled = new WeakMap<Filter, Query>();
 /** Tests a bound condition against one document in memory, with the same semantics as the server. */
 export function holds(bound: Bound, document: unknown): boolean {
   if (typeof bound === "boolean") return bound;
-  let query = compiled.get(bound);
-  if (!query) {
-    query = new Query(bound);
-    compiled.set(bound, query);
+  try {
+    let query = compiled.get(bound);
+    if (!query) {
+      query = new Query(bound);
+      compiled.set(bound, query);
+    }
+    return query.test(document as Record<string, unknown>);
+  } catch (error) {
+    throw new GuardError(
+      "OPERATION_REFUSED",
+      "Refused: a rule the guard could not evaluate on this document",
+      {
+        cause: error,
+      },
+    );
   }
-  return query.test(document as Record<string, unknown>);
 }
 
 /**
@@ -407,5 +482,16 @@ export function holds(bound: Bound, document: unknown): boolean {
  */
 export function resolveTemplate(value: StaticValue, source: ExpansionSource): unknown {
   const resolved = resolve(value, source, true);
-  return resolved === MISSING ? undefined : resolved;
+  if (resolved === MISSING) return undefined;
+  if (value.kind !== "object") return resolved;
+  const query = resolved as Filter;
+  for (const [key, template] of value.entries) {
+    if (key.startsWith("$") || !mentionsExpansion(template)) continue;
+    const item = query[key];
+    // A null user value would match documents lacking the field; a user value never matches arrays by membership.
+    if (holdsNull(item) && !(isPlainObject(item) && Object.keys(item).length > 0)) return undefined;
+    if (template.kind === "expansion" && template.source === "user" && source.userValueArrays !== "realm")
+      query[key] = { $eq: item, ...NOT_ARRAY };
+  }
+  return query;
 }
