@@ -1,4 +1,5 @@
 import { Query } from "mingo";
+import { ObjectId } from "mongodb";
 import { ExpressionError, GuardError } from "./errors.js";
 
 /** A MongoDB query document. */
@@ -13,7 +14,23 @@ export type Bound = boolean | Filter;
 /** Names that must never be used as a key: they reach the prototype chain of plain objects. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
-type Operator = "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "exists";
+type Operator =
+  | "eq"
+  | "ne"
+  | "gt"
+  | "gte"
+  | "lt"
+  | "lte"
+  | "in"
+  | "nin"
+  | "exists"
+  | "all"
+  | "size"
+  | "type"
+  | "regex"
+  | "mod"
+  | "elemMatch"
+  | "not";
 
 const OPERATORS: Readonly<Record<string, Operator>> = {
   $eq: "eq",
@@ -30,14 +47,82 @@ const OPERATORS: Readonly<Record<string, Operator>> = {
   "%nin": "nin",
   $exists: "exists",
   "%exists": "exists",
+  // MongoDB query operators App Services passes through to the server in document filters and roles.
+  $all: "all",
+  "%all": "all",
+  $size: "size",
+  $type: "type",
+  $regex: "regex",
+  $mod: "mod",
+  $elemMatch: "elemMatch",
+  $not: "not",
 };
+
+/** Operators allowed inside `$elemMatch` and `$not` operands (data comparisons only). */
+const NESTED_OPERATORS: ReadonlySet<string> = new Set([
+  "$eq",
+  "$ne",
+  "$gt",
+  "$gte",
+  "$lt",
+  "$lte",
+  "$in",
+  "$nin",
+  "$exists",
+  "$all",
+  "$size",
+  "$type",
+  "$regex",
+  "$options",
+  "$mod",
+  "$elemMatch",
+  "$not",
+  "$and",
+  "$or",
+  "$nor",
+]);
+
+/** BSON type names and numbers `$type` accepts. */
+const TYPE_NAMES: ReadonlySet<unknown> = new Set([
+  "double",
+  "string",
+  "object",
+  "array",
+  "binData",
+  "objectId",
+  "bool",
+  "date",
+  "null",
+  "regex",
+  "int",
+  "timestamp",
+  "long",
+  "decimal",
+  "number",
+  1,
+  2,
+  3,
+  4,
+  5,
+  7,
+  8,
+  9,
+  10,
+  11,
+  16,
+  17,
+  18,
+  19,
+]);
 
 /** A value known before any document is read. */
 export type StaticValue =
   | { kind: "literal"; value: unknown }
   | { kind: "expansion"; source: "user" | "values"; path: readonly string[] }
   | { kind: "array"; items: readonly StaticValue[] }
-  | { kind: "object"; entries: readonly (readonly [string, StaticValue])[] };
+  | { kind: "object"; entries: readonly (readonly [string, StaticValue])[] }
+  /** `%stringToOid` / `%oidToString` of a literal or an expansion. */
+  | { kind: "convert"; to: "oid" | "string"; of: StaticValue };
 
 type DocumentRef = { doc: "root" | "prevRoot"; path: string };
 
@@ -123,6 +208,8 @@ export function parseStatic(raw: unknown, field: string): StaticValue {
   }
   if (Array.isArray(raw))
     return { kind: "array", items: raw.map((item, i) => parseStatic(item, `${field}[${i}]`)) };
+  const conversion = parseConversion(raw, field);
+  if (conversion) return conversion;
   if (isPlainObject(raw)) {
     const entries = Object.entries(raw).map(([key, value]) => {
       checkKey(key, field);
@@ -138,6 +225,111 @@ export function parseStatic(raw: unknown, field: string): StaticValue {
   throw new ExpressionError(field, "expected a JSON value");
 }
 
+/** `{"%stringToOid": ...}` or `{"%oidToString": ...}`: converts a literal or an expansion, nothing else. */
+export function parseConversion(raw: unknown, field: string): StaticValue | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const keys = Object.keys(raw);
+  if (keys.length !== 1 || (keys[0] !== "%stringToOid" && keys[0] !== "%oidToString")) return undefined;
+  const key = keys[0];
+  const of = parseStatic(raw[key], `${field}.${key}`);
+  if (of.kind !== "literal" && of.kind !== "expansion")
+    throw new ExpressionError(`${field}.${key}`, `${key} takes a literal or an expansion`);
+  return { kind: "convert", to: key === "%stringToOid" ? "oid" : "string", of };
+}
+
+/**
+ * The operand of `$elemMatch` or `$not`: a query over the element, whose keys are field names or
+ * data-comparison operators and whose values are literals or `%%user`/`%%values` expansions.
+ */
+function parseNestedQuery(raw: unknown, field: string): StaticValue {
+  if (raw instanceof RegExp) return { kind: "literal", value: raw };
+  if (!isPlainObject(raw)) throw new ExpressionError(field, "expected a query object");
+  const entries: (readonly [string, StaticValue])[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const where = `${field}.${key}`;
+    checkKey(key, where);
+    if (key.startsWith("%") || (key.startsWith("$") && !NESTED_OPERATORS.has(key)))
+      throw new ExpressionError(where, `the operator "${key}" is not supported inside this operator`);
+    if (key === "$and" || key === "$or" || key === "$nor") {
+      if (!Array.isArray(value) || value.length === 0)
+        throw new ExpressionError(where, "expected a non-empty array");
+      entries.push([
+        key,
+        { kind: "array", items: value.map((item, i) => parseNestedQuery(item, `${where}[${i}]`)) },
+      ]);
+    } else if (
+      key === "$elemMatch" ||
+      key === "$not" ||
+      (!key.startsWith("$") && isPlainObject(value) && Object.keys(value).some((k) => k.startsWith("$")))
+    ) {
+      if (!key.startsWith("$")) splitPath(key, where);
+      entries.push([key, parseNestedQuery(value, where)]);
+    } else {
+      if (!key.startsWith("$")) splitPath(key, where);
+      entries.push([key, parseStatic(value, where)]);
+    }
+  }
+  return { kind: "object", entries };
+}
+
+/** Checks the operand of a MongoDB query operator at load time; refuses shapes the server would reject. */
+function parseOperand(op: Operator, raw: unknown, field: string): Reference {
+  switch (op) {
+    case "elemMatch":
+    case "not":
+      return { kind: "static", value: parseNestedQuery(raw, field) };
+    case "size":
+      if (!(typeof raw === "number" && Number.isInteger(raw) && raw >= 0) && !isExpansionString(raw))
+        throw new ExpressionError(field, "$size takes a non-negative integer");
+      break;
+    case "type":
+      if (
+        !(
+          TYPE_NAMES.has(raw) ||
+          (Array.isArray(raw) && raw.length > 0 && raw.every((t) => TYPE_NAMES.has(t)))
+        )
+      )
+        throw new ExpressionError(field, "$type takes a BSON type name or number");
+      break;
+    case "mod":
+      if (!(Array.isArray(raw) && raw.length === 2 && raw.every((n) => Number.isInteger(n)) && raw[0] !== 0))
+        throw new ExpressionError(field, "$mod takes [divisor, remainder] with a non-zero integer divisor");
+      break;
+    case "all":
+      if (!Array.isArray(raw) && !isExpansionString(raw))
+        throw new ExpressionError(field, "$all takes an array");
+      break;
+    default:
+      break;
+  }
+  return parseReference(raw, field);
+}
+
+/** Any copy of bson's ObjectId (the driver's and the application's may be different module instances). */
+function isObjectId(value: unknown): value is { toHexString(): string } {
+  const type = (value as { _bsontype?: unknown } | null)?._bsontype;
+  return type === "ObjectId" || type === "ObjectID";
+}
+
+function isExpansionString(raw: unknown): boolean {
+  return typeof raw === "string" && raw.startsWith("%%");
+}
+
+/** `{"$regex": "...", "$options": "i"}` as one RegExp literal; only the options JavaScript shares with MongoDB. */
+function regexOperand(raw: Record<string, unknown>, field: string): RegExp {
+  const pattern = raw.$regex;
+  const options = raw.$options ?? "";
+  if (typeof options !== "string" || !/^[ims]*$/.test(options))
+    throw new ExpressionError(`${field}.$options`, "$options may only hold i, m and s");
+  if (pattern instanceof RegExp) return pattern;
+  if (typeof pattern !== "string") throw new ExpressionError(`${field}.$regex`, "$regex takes a string");
+  try {
+    return new RegExp(pattern, options);
+  } catch {
+    throw new ExpressionError(`${field}.$regex`, "not a valid regular expression");
+  }
+}
+
 function isOperatorObject(raw: unknown, field: string): raw is Record<string, unknown> {
   if (!isPlainObject(raw)) return false;
   const keys = Object.keys(raw);
@@ -151,8 +343,24 @@ function isOperatorObject(raw: unknown, field: string): raw is Record<string, un
 
 function parseComparison(subject: Reference, raw: unknown, field: string): Condition {
   const pairs: [Operator, unknown, string][] = [];
-  if (isOperatorObject(raw, field)) {
+  if (parseConversion(raw, field)) {
+    pairs.push(["eq", raw, field]);
+  } else if (isOperatorObject(raw, field)) {
     for (const [key, value] of Object.entries(raw)) {
+      if (key === "$options") {
+        if (!Object.hasOwn(raw, "$regex"))
+          throw new ExpressionError(`${field}.$options`, "$options needs $regex");
+        continue;
+      }
+      if (key === "$regex") {
+        pairs.push(["regex", regexOperand(raw, field), `${field}.$regex`]);
+        continue;
+      }
+      if (key === "%function")
+        throw new ExpressionError(
+          `${field}.${key}`,
+          'the operator "%function" needs the App Services function runtime; the guard cannot evaluate it (rewrite the rule with fields and %%user values)',
+        );
       const op = OPERATORS[key];
       if (!op)
         throw new ExpressionError(`${field}.${key}`, `the operator "${key}" is not supported by the guard`);
@@ -166,7 +374,10 @@ function parseComparison(subject: Reference, raw: unknown, field: string): Condi
 }
 
 function comparison(subject: Reference, op: Operator, raw: unknown, field: string): Condition {
-  const value = parseReference(raw, field);
+  const value =
+    raw instanceof RegExp
+      ? ({ kind: "static", value: { kind: "literal", value: raw } } as const)
+      : parseOperand(op, raw, field);
   if (op === "exists" && !(value.kind === "static" && value.value.kind === "literal")) {
     throw new ExpressionError(field, "%exists takes true or false");
   }
@@ -289,6 +500,14 @@ function resolve(value: StaticValue, source: ExpansionSource, dataOnly = false):
       }
       return object;
     }
+    case "convert": {
+      const resolved = resolve(value.of, source, dataOnly);
+      if (value.to === "oid")
+        return typeof resolved === "string" && /^[0-9a-fA-F]{24}$/.test(resolved)
+          ? new ObjectId(resolved)
+          : MISSING;
+      return isObjectId(resolved) ? resolved.toHexString() : MISSING;
+    }
   }
 }
 
@@ -328,16 +547,22 @@ export function bindCondition(condition: Condition, source: ExpansionSource, tar
         // The stored document exists, whether named %%root or %%prevRoot.
         return resolve(condition.value, source) === true;
       }
-      const value = resolve(condition.value, source);
-      if (value === MISSING || holdsOperatorKeys(value)) return false;
+      const nested = condition.op === "elemMatch" || condition.op === "not";
+      const value = resolve(condition.value, source, true);
+      if (value === MISSING || (!nested && holdsOperatorKeys(value))) return false;
       const fromUser = mentionsUser(condition.value);
       // A null user value would match every document lacking the field (`{team: null}`): never.
       if (mentionsExpansion(condition.value) && holdsNull(value)) return false;
-      if ((condition.op === "in" || condition.op === "nin") && !Array.isArray(value)) return false;
+      if (
+        (condition.op === "in" || condition.op === "nin" || condition.op === "all") &&
+        !Array.isArray(value)
+      )
+        return false;
       const path = refPath(condition.ref, target);
       const test = { [`$${condition.op}`]: value };
       if (!fromUser || condition.member || source.userValueArrays === "realm") return { [path]: test };
-      if (condition.op !== "eq" && condition.op !== "in") return { [path]: test };
+      // Only equality: `$in`/`%in` with a user value is how rules express membership of an array.
+      if (condition.op !== "eq") return { [path]: test };
       return strictMatch(condition.ref, target, test);
     }
     case "static": {
@@ -350,7 +575,11 @@ export function bindCondition(condition: Condition, source: ExpansionSource, tar
         (mentionsExpansion(condition.value) && holdsNull(value))
       )
         return false;
-      if ((condition.op === "in" || condition.op === "nin") && !Array.isArray(value)) return false;
+      if (
+        (condition.op === "in" || condition.op === "nin" || condition.op === "all") &&
+        !Array.isArray(value)
+      )
+        return false;
       return holds({ v: { [`$${condition.op}`]: value } }, { v: subject });
     }
   }
@@ -366,6 +595,8 @@ function mentionsUser(value: StaticValue): boolean {
       return value.items.some(mentionsUser);
     case "object":
       return value.entries.some(([, item]) => mentionsUser(item));
+    case "convert":
+      return mentionsUser(value.of);
   }
 }
 
@@ -379,6 +610,8 @@ function mentionsExpansion(value: StaticValue): boolean {
       return value.items.some(mentionsExpansion);
     case "object":
       return value.entries.some(([, item]) => mentionsExpansion(item));
+    case "convert":
+      return mentionsExpansion(value.of);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Decimal128, Double, Long, ObjectId } from "bson";
+import { Decimal128, Double, Long, ObjectId } from "mongodb";
 import { describe, expect, it } from "vitest";
 import {
   createGuard,
