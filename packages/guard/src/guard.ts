@@ -857,16 +857,20 @@ function isExactScalar(value: unknown): boolean {
 function valueAt(
   document: Document,
   path: string,
-): { found: boolean; value: unknown; throughArray: boolean } {
+): { found: boolean; value: unknown; throughArray: boolean; blocked: boolean } {
   let current: unknown = document;
   for (const part of path.split(".")) {
-    if (Array.isArray(current)) return { found: true, value: undefined, throughArray: true };
-    if (!isPlainObject(current) || !Object.hasOwn(current, part))
-      return { found: false, value: undefined, throughArray: false };
+    if (Array.isArray(current)) return { found: true, value: undefined, throughArray: true, blocked: false };
+    if (!isPlainObject(current))
+      return { found: false, value: undefined, throughArray: false, blocked: true };
+    if (!Object.hasOwn(current, part))
+      return { found: false, value: undefined, throughArray: false, blocked: false };
     current = current[part];
   }
-  return { found: true, value: current, throughArray: false };
+  return { found: true, value: current, throughArray: false, blocked: false };
 }
+
+const ARRAY_OPERATORS: ReadonlySet<string> = new Set(["$push", "$addToSet", "$pull", "$pullAll", "$pop"]);
 
 const BSON_NUMBERS: ReadonlySet<string> = new Set(["Long", "Decimal128", "Double", "Int32"]);
 
@@ -891,6 +895,19 @@ function refuseInexactUpdate(before: Document, update: Document): void {
   for (const [operator, fields] of Object.entries(update)) {
     if (!isPlainObject(fields)) continue;
     for (const [path, operand] of Object.entries(fields)) {
+      // MongoDB refuses these writes (a path through a scalar, an array operator on a non-array);
+      // mingo would compute something, and the guard stores what it computes.
+      if (!path.includes("$")) {
+        const current = valueAt(before, path);
+        if (current.blocked) throw inexact(operator, path);
+        if (
+          ARRAY_OPERATORS.has(operator) &&
+          current.found &&
+          !current.throughArray &&
+          !Array.isArray(current.value)
+        )
+          throw inexact(operator, path);
+      }
       if (operator === "$inc" || operator === "$mul" || operator === "$min" || operator === "$max") {
         const current = valueAt(before, path);
         const arithmetic = operator === "$inc" || operator === "$mul";
