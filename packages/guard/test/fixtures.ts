@@ -53,6 +53,14 @@ const TODO_COLLECTION_RULES: Record<string, unknown> = {
       },
     ],
   },
+  // Whole documents, but a filter keeps each user to their own and hides `secret` from everyone.
+  "todo.vault": {
+    roles: [{ name: "all", apply_when: {}, read: true, write: true }],
+    filters: [
+      { name: "own", apply_when: {}, query: { owner_id: "%%user.id" } },
+      { name: "hide", apply_when: {}, query: {}, projection: { secret: 0 } },
+    ],
+  },
   // Owner reads and writes everything; everyone else reads the name only.
   "todo.profiles": {
     roles: [
@@ -91,6 +99,13 @@ export function seededClient(): MemoryClient {
         secret: `S-${owner}-note-${n}`,
       });
     }
+    db.collection("vault").documents.push({
+      _id: `vault-${owner}`,
+      owner_id: owner,
+      title: "v",
+      n: 1,
+      secret: `H-${owner}-vault`,
+    });
     db.collection("profiles").documents.push({
       _id: `profile-${owner}`,
       owner_id: owner,
