@@ -825,7 +825,14 @@ function sameId(a: unknown, b: unknown): boolean {
 
 /** A filter that matches the document only while it is exactly as the guard read it. */
 function pinned(document: Document): Filter {
-  return { $and: Object.entries(document).map(([key, value]) => ({ [key]: { $eq: value } })) };
+  const fields = Object.entries(document);
+  return {
+    $and: [
+      ...fields.map(([key, value]) => ({ [key]: { $eq: value } })),
+      // No field added since the read either: the replacement would drop it unchecked.
+      { $expr: { $eq: [{ $size: { $objectToArray: "$$ROOT" } }, fields.length] } },
+    ],
+  };
 }
 
 function applyUpdateInMemory(

@@ -335,6 +335,34 @@ describe("write paths: numeric BSON types, key order and ObjectIds", () => {
     });
   }
 
+  it("a field a concurrent writer adds between the check and the write is neither lost nor unchecked", async () => {
+    const { guard, client } = setup();
+    const stored = client.db("app").collection("levels");
+    const find = stored.find.bind(stored);
+    let raced = false;
+    stored.find = (filter, options) => {
+      const cursor = find(filter, options);
+      return {
+        toArray: async () => {
+          const documents = await cursor.toArray();
+          if (!raced && stored.documents[0]) {
+            raced = true;
+            stored.documents[0].added = "by another writer";
+          }
+          return documents;
+        },
+      };
+    };
+    expect(
+      (
+        await guard
+          .collection("app", "levels")
+          .updateOne({ owner_id: "u1" }, { $set: { level: 4, owner_id: "u1" } })
+      ).matchedCount,
+    ).toBe(1);
+    expect(stored.documents[0]).toMatchObject({ level: 4, added: "by another writer" });
+  });
+
   it("ObjectId _ids work in every write path", async () => {
     const { guard, client } = setup();
     const levels = guard.collection("app", "levels");
