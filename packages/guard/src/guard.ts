@@ -408,7 +408,12 @@ export class GuardedCollection {
     if (arrayFilters !== undefined) {
       if (!Array.isArray(arrayFilters)) throw refused("arrayFilters that is not an array");
       for (const item of arrayFilters) checkFilter(item, "arrayFilters");
+      // arrayFilters test the elements of the arrays the update names: reading them must be allowed,
+      // or which elements matched (modifiedCount) would tell their hidden values.
+      for (const path of changed) filterPaths.add(path);
     }
+    // A sort picks which document a findOneAnd* changes: it reads as much as a filter does.
+    if (isPlainObject(checked.sort)) for (const path of Object.keys(checked.sort)) filterPaths.add(path);
     this.refuseFilterHidden([...filterPaths, ...changed], "an update");
     const guarded = [...this.stored.rules.guardedPaths];
     const touchesRules = changed.some((path) => guarded.some((rulePath) => pathsOverlap(path, rulePath)));

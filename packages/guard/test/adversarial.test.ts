@@ -205,6 +205,61 @@ describe("read oracle: a hidden field's value must not change what the attacker 
     }
   }
 
+  it("findOneAndUpdate's sort on a hidden field (which document changes tells the order)", async () => {
+    const control = setup();
+    const first = await control
+      .raw("filtered")
+      .findOneAndUpdate({}, { $set: { n: 2 } }, { sort: { secret: -1 }, returnDocument: "after" });
+    expect(first?.secret).toMatch(/S-u/);
+    const { filtered } = setup();
+    expect(
+      await guardErrorCode(filtered.findOneAndUpdate({}, { $set: { n: 2 } }, { sort: { secret: -1 } })),
+    ).toBe("PERMISSION_DENIED");
+    const { docs } = setup();
+    expect(
+      await docs.findOneAndUpdate({ title: "T-u1" }, { $set: { n: 2 } }, { sort: { secret: -1 } }),
+    ).toBeNull();
+  });
+
+  it("arrayFilters over hidden element fields (modifiedCount tells whether a guess matched)", async () => {
+    const rules2 = defineAppRules({
+      "mongodb-atlas": {
+        collections: {
+          "app.lists": {
+            roles: [
+              {
+                name: "owner",
+                apply_when: { owner_id: "%%user.id" },
+                fields: {
+                  _id: { read: true },
+                  owner_id: { read: true },
+                  items: { fields: { flag: { read: true, write: true } } },
+                },
+              },
+            ],
+          },
+        },
+      },
+    });
+    const client = new MemoryClient();
+    client
+      .db("app")
+      .collection("lists")
+      .documents.push({ _id: 1, owner_id: "u1", items: [{ flag: 0, code: "S-code" }] });
+    const attack = (guess: string): [Document, Document, { arrayFilters: Document[] }] => [
+      { _id: 1 },
+      { $set: { "items.$[x].flag": 1 } },
+      { arrayFilters: [{ "x.code": guess }] },
+    ];
+    const raw = client.db("app").collection("lists");
+    expect((await raw.updateOne(...attack("S-xx"))).modifiedCount).toBe(0);
+    const lists = createGuard({ rules: rules2, user: realmUser("u1"), client }).collection("app", "lists");
+    expect(await outcome(() => lists.updateOne(...attack("S-code")))).toBe(
+      await outcome(() => lists.updateOne(...attack("S-xx"))),
+    );
+    expect((await raw.updateOne(...attack("S-code"))).modifiedCount).toBe(1);
+  });
+
   it("aggregation predicates never see a hidden field ($match, $group, $lookup into it)", async () => {
     const { guard, raw } = setup();
     const pipeline = [
