@@ -3,6 +3,7 @@ import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
 import { GuardError } from "./errors.js";
 import {
+  checkNamespace,
   createGuard,
   type Guard,
   type GuardedCollection,
@@ -189,6 +190,7 @@ async function loadCustomData(
   if (!source) return {};
   const client = options.services[source.service ?? "mongodb-atlas"];
   if (!client) throw new GuardError("INVALID_RULES", `No MongoDB client for the custom user data service`);
+  checkNamespace(source.database, source.collection);
   const [document] = await client
     .db(source.database)
     .collection(source.collection)

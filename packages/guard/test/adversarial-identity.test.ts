@@ -15,8 +15,11 @@ import {
   cognitoPoolInspector,
   createIdentityVerifier,
   type IdentityOptions,
+  realmContext,
+  realmFunctionHandler,
 } from "../src/index.js";
-import { guardErrorCode, trustedClaim } from "./fixtures.js";
+import { MemoryClient } from "../src/memory.js";
+import { guardErrorCode, todoRules, trustedClaim } from "./fixtures.js";
 import { startTokenIssuer } from "./tokens.js";
 
 /**
@@ -241,6 +244,51 @@ describe("identity: claims and configurations", () => {
         return !/^[0-9a-fA-F]{24}$/.test(id);
       }),
     );
+  });
+
+  it("a handler on an open pool answers every request 500 and names the fix to onError only", async () => {
+    const errors: unknown[] = [];
+    const handler = realmFunctionHandler(async () => "never runs", {
+      identity: createIdentityVerifier(
+        options({
+          realmUserId: {
+            kind: "token-claim",
+            inspector: { appClients: async () => [{ clientId: "web", writeAttributes: undefined }] },
+          },
+        }),
+      ),
+      rules: todoRules,
+      services: { "mongodb-atlas": new MemoryClient() },
+      onError: (error) => errors.push(error),
+    });
+    const answer = await handler({
+      headers: { authorization: `Bearer ${issuer.idToken("u1")}` },
+      body: "{}",
+    });
+    expect(answer.statusCode).toBe(500);
+    expect(answer.body).not.toContain("never runs");
+    expect((errors[0] as { code: string }).code).toBe("IDENTITY_UNTRUSTED");
+  });
+
+  it("the handler passes userValueArrays through: strict unless the deployment opts in", async () => {
+    const client = new MemoryClient();
+    client
+      .db("todo")
+      .collection("items")
+      .documents.push({ _id: "planted", owner_id: ["u2", "u1"], secret: "S-planted" });
+    const run = (userValueArrays?: "realm") =>
+      realmFunctionHandler(
+        async () =>
+          realmContext().services.get("mongodb-atlas").db("todo").collection("items").find({}).toArray(),
+        {
+          identity: createIdentityVerifier(options()),
+          rules: todoRules,
+          services: { "mongodb-atlas": client },
+          ...(userValueArrays ? { userValueArrays } : {}),
+        },
+      )({ headers: { authorization: `Bearer ${issuer.idToken("u1")}` }, body: "{}" });
+    expect((await run()).body).toBe("[]");
+    expect((await run("realm")).body).toContain("S-planted");
   });
 
   it("refuses an id claim that poses as a Cognito-only id", async () => {
