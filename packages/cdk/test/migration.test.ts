@@ -191,6 +191,28 @@ describe.each(MIGRATION_MODES)("the example app in %s", (mode) => {
     ).toEqual([]);
   });
 
+  it("lets each function write only to its own log group", () => {
+    const { json } = of(mode);
+    for (const [, fn] of resourcesOfType(json, "AWS::Lambda::Function")) {
+      const logGroup = (fn.Properties!.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      const roleId = (fn.Properties!.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+      const logStatements = resourcesOfType(json, "AWS::IAM::Policy")
+        .filter(([, policy]) => (policy.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === roleId))
+        .flatMap(
+          ([, policy]) =>
+            (policy.Properties!.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] })
+              .Statement,
+        )
+        .filter((statement) => asList(statement.Action).some((action) => action.startsWith("logs:")));
+      expect(logStatements).toEqual([
+        expect.objectContaining({
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: { "Fn::GetAtt": [logGroup, "Arn"] },
+        }),
+      ]);
+    }
+  });
+
   it("keeps every log group for the configured retention", () => {
     const groups = resourcesOfType(of(mode).json, "AWS::Logs::LogGroup");
     expect(groups.length).toBeGreaterThan(0);
