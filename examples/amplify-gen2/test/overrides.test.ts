@@ -1,14 +1,24 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { AmplifyAuth } from "@aws-amplify/auth-construct";
 import { App, aws_cognito as cognito, aws_lambda as lambda, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrationAuthSettings } from "../amplify/auth/resource.js";
 import { applyMigrationOverrides, BACKEND_ONLY_ATTRIBUTES } from "../amplify/migration-overrides.js";
 
 // The recipe applied to Amplify's own auth construct (what defineAuth builds), attached to a stand-in
 // trigger the way defineAuth's `triggers` does (userPool.addTrigger). defineBackend itself needs ampx.
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function amplifyAuthStack(options: { overrides: boolean }) {
-  const stack = new Stack(new App(), "AmplifyAuth");
+  const outdir = mkdtempSync(path.join(tmpdir(), "amplify-recipe-"));
+  outdirs.push(outdir);
+  const stack = new Stack(new App({ outdir }), "AmplifyAuth");
   const auth = new AmplifyAuth(stack, "Auth", {
     loginWith: migrationAuthSettings.loginWith,
     userAttributes: migrationAuthSettings.userAttributes,

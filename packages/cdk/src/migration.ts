@@ -1,5 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { MigrationMode } from "@realm-to-cognito/core";
 import {
@@ -15,6 +14,7 @@ import {
   aws_logs as logs,
   RemovalPolicy,
   Stack,
+  Stage,
   type aws_secretsmanager as secretsmanager,
   Validations,
 } from "aws-cdk-lib";
@@ -233,7 +233,9 @@ export class RealmToCognitoMigration extends Construct {
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       handler: handlerOf(BUNDLE_FILES.userMigration),
-      code: lambda.Code.fromAsset(stageAsset(props.bundleDir, BUNDLE_FILES.userMigration, extraFiles)),
+      code: lambda.Code.fromAsset(
+        stageAsset(this, "Trigger", props.bundleDir, BUNDLE_FILES.userMigration, extraFiles),
+      ),
       timeout: TRIGGER_TIMEOUT,
       memorySize: 256,
       role,
@@ -277,7 +279,7 @@ export class RealmToCognitoMigration extends Construct {
       runtime: RUNTIME,
       architecture: lambda.Architecture.ARM_64,
       handler: handlerOf(bundle),
-      code: lambda.Code.fromAsset(stageAsset(bundleDir, bundle, [])),
+      code: lambda.Code.fromAsset(stageAsset(this, id, bundleDir, bundle, [])),
       timeout: ENDPOINT_TIMEOUT,
       memorySize: 256,
       role,
@@ -431,9 +433,21 @@ function handlerOf(bundle: string): string {
   return `${bundle.replace(/\.mjs$/, "")}.handler`;
 }
 
-/** One bundle (and any data file) per asset, so each function ships only its own code. */
-function stageAsset(bundleDir: string, bundle: string, extraFiles: readonly string[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "realm-to-cognito-asset-"));
+/**
+ * One bundle (and any data file) per asset, so each function ships only its own code. Staged inside the
+ * assembly's output directory (CDK then copies it to `asset.<hash>`), so nothing is left in the system's tmp.
+ */
+function stageAsset(
+  scope: Construct,
+  id: string,
+  bundleDir: string,
+  bundle: string,
+  extraFiles: readonly string[],
+): string {
+  const outdir = Stage.of(scope)?.outdir ?? path.resolve("cdk.out");
+  const dir = path.join(outdir, "realm-to-cognito-staging", `${scope.node.addr}-${id}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   copyFileSync(path.join(bundleDir, bundle), path.join(dir, bundle));
   for (const file of extraFiles) copyFileSync(file, path.join(dir, path.basename(file)));
   return dir;

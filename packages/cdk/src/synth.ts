@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readdir } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -20,6 +20,17 @@ export async function synthesize(options: {
   readonly userDirectoryFile?: string;
 }): Promise<string[]> {
   const work = await mkdtemp(path.join(tmpdir(), "realm-to-cognito-synth-"));
+  try {
+    return await synthesizeIn(work, options);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function synthesizeIn(
+  work: string,
+  options: { readonly mode: MigrationMode; readonly out: string; readonly userDirectoryFile?: string },
+): Promise<string[]> {
   const bundles = await buildBundles({ outDir: path.join(work, "bundles") });
   const { app } = exampleApp({
     mode: options.mode,

@@ -3,12 +3,13 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { MIGRATION_MODES } from "@realm-to-cognito/core";
 import { Match } from "aws-cdk-lib/assertions";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKEND_ONLY_ATTRIBUTES, COGNITO_ACTIONS, LAMBDA_ENV } from "../src/lambda-contract.js";
 import {
   awsSolutionsViolations,
   type CfnTemplate,
   freshBundleDir,
+  removeScratchDirs,
   resourcesOfType,
   type Synthesized,
   synthesizeExample,
@@ -22,6 +23,7 @@ beforeAll(async () => {
   bundleDir = await freshBundleDir();
   for (const mode of MIGRATION_MODES) synthesized.set(mode, synthesizeExample(mode, bundleDir));
 });
+afterAll(removeScratchDirs);
 
 const of = (mode: string): Synthesized => synthesized.get(mode)!;
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -9,16 +9,24 @@ import {
   aws_secretsmanager as secretsmanager,
 } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MigrationConfigError } from "../src/errors.js";
 import { COGNITO_ACTIONS, LAMBDA_ENV } from "../src/lambda-contract.js";
 import { RealmToCognitoMigration, type RealmToCognitoMigrationProps } from "../src/migration.js";
-import { awsSolutionsViolations, type CfnTemplate, freshBundleDir, resourcesOfType } from "./support.js";
+import {
+  awsSolutionsViolations,
+  type CfnTemplate,
+  freshBundleDir,
+  removeScratchDirs,
+  resourcesOfType,
+  scratchDir,
+} from "./support.js";
 
 let bundleDir: string;
 beforeAll(async () => {
   bundleDir = await freshBundleDir();
 });
+afterAll(removeScratchDirs);
 
 const ENDPOINTS = { allowedOrigins: ["https://app.example.com"] };
 
@@ -27,7 +35,10 @@ function stackWith(
   props: Partial<RealmToCognitoMigrationProps> & Pick<RealmToCognitoMigrationProps, "mode">,
   extra?: (stack: Stack) => Partial<RealmToCognitoMigrationProps>,
 ) {
-  const app = new App({ context: { "aws:cdk:enable-asset-metadata": true } });
+  const app = new App({
+    outdir: scratchDir("cdk-test-out-"),
+    context: { "aws:cdk:enable-asset-metadata": true },
+  });
   const stack = new Stack(app, "Variant");
   const migration = new RealmToCognitoMigration(stack, "Migration", {
     realm: { appId: "myapp-abcde" },
@@ -104,7 +115,7 @@ describe("the reset action", () => {
 
 describe("the user directory in cognito-primary", () => {
   it("ships a directory file next to the trigger and points USER_SNAPSHOT_FILE at it", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "cdk-directory-"));
+    const dir = scratchDir("cdk-directory-");
     const file = path.join(dir, "users.directory");
     await writeFile(file, "stand-in directory\n", { mode: 0o600 });
     const { json, app } = stackWith({ mode: "cognito-primary", userDirectory: { kind: "file", path: file } });

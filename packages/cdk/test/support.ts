@@ -1,4 +1,5 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtempSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { MigrationMode } from "@realm-to-cognito/core";
@@ -8,9 +9,23 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { exampleApp } from "../src/example-app.js";
 
+const scratch: string[] = [];
+
+/** A fresh directory under the system's tmp, removed by {@link removeScratchDirs}. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
+/** For afterAll: removes every directory {@link scratchDir} made in this test file. */
+export async function removeScratchDirs(): Promise<void> {
+  await Promise.all(scratch.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
 /** Builds the handler bundles once into a fresh directory and returns it. */
 export async function freshBundleDir(): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), "cdk-test-bundles-"));
+  const dir = scratchDir("cdk-test-bundles-");
   const bundles = await buildBundles({ outDir: dir });
   return path.dirname(bundles.userMigration);
 }
@@ -43,6 +58,7 @@ export function synthesizeExample(
   const { app, stack } = exampleApp({
     mode,
     bundleDir,
+    outdir: scratchDir("cdk-test-out-"),
     ...(userDirectoryFile === undefined ? {} : { userDirectoryFile }),
   });
   const assembly = app.synth();

@@ -1,10 +1,10 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { MIGRATION_MODES } from "@realm-to-cognito/core";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(import.meta.dirname, "..", "..", "..");
@@ -32,6 +32,7 @@ describe("npm run synth -- --mode <mode> --out <dir>", () => {
     "writes the example app's template for %s offline",
     async (mode) => {
       const out = await mkdtemp(path.join(tmpdir(), `cdk-synth-${mode}-`));
+      onTestFinished(() => rm(out, { recursive: true, force: true }));
       await run("npm", ["run", "--silent", "synth", "--", "--mode", mode, "--out", out], {
         cwd: REPO_ROOT,
         env: offlineEnv(),
