@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { MIGRATION_MODES } from "@realm-to-cognito/core";
+import { loadTriggerConfig, requireCognitoPool } from "@realm-to-cognito/trigger";
 import { Match } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BACKEND_ONLY_ATTRIBUTES, COGNITO_ACTIONS, LAMBDA_ENV } from "../src/lambda-contract.js";
@@ -65,6 +67,45 @@ function cognitoActionsOf(json: CfnTemplate, handlerPrefix: string): string[] {
     .filter((action) => action.startsWith("cognito-idp:"))
     .sort();
 }
+
+/** A function's environment with CloudFormation references replaced by plausible resolved values. */
+function resolvedEnv(json: CfnTemplate, handlerPrefix: string): Record<string, string> {
+  const fn = json.Resources[logicalIdOf(json, "AWS::Lambda::Function", handlerPrefix)]!;
+  const variables = (fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+  const resolve = (value: unknown): string => {
+    if (typeof value === "string") return value;
+    const text = JSON.stringify(value);
+    if (text.includes("AWS::Region")) return "eu-west-1";
+    if (text.includes("UserPool")) return "eu-west-1_Example1";
+    return "resolved";
+  };
+  return Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value)]));
+}
+
+describe("the environment the construct gives each function", () => {
+  it("names only variables packages/trigger reads (config.ts), or the phase-1 reset action", () => {
+    const configSource = readFileSync(
+      path.join(import.meta.dirname, "..", "..", "trigger", "src", "config.ts"),
+      "utf8",
+    );
+    const pending = new Set<string>([LAMBDA_ENV.onResetRequest]); // issue 12's endpoints read it
+    for (const name of Object.values(LAMBDA_ENV))
+      if (!pending.has(name)) expect(configSource, name).toContain(`${name}:`);
+  });
+
+  it.each(MIGRATION_MODES)("is accepted by the trigger's own configuration check in %s", (mode) => {
+    const config = loadTriggerConfig(resolvedEnv(of(mode).json, "user-migration"));
+    expect(config.mode).toBe(mode);
+    expect(config.passwordPolicy.minimumLength).toBe(8);
+  });
+
+  it("is accepted by the endpoints' configuration check, pool included", () => {
+    for (const handler of ["password-reset-requested", "resync-password"]) {
+      const config = loadTriggerConfig(resolvedEnv(of("realm-primary").json, handler));
+      expect(requireCognitoPool(config)).toEqual({ userPoolId: "eu-west-1_Example1", region: "eu-west-1" });
+    }
+  });
+});
 
 describe.each(MIGRATION_MODES)("the example app in %s", (mode) => {
   it("creates a pool with email as the username, compared without case", () => {

@@ -1,6 +1,7 @@
 import { readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { loadTriggerConfig } from "@realm-to-cognito/trigger";
 import {
   App,
   aws_cognito as cognito,
@@ -157,6 +158,14 @@ describe("the user directory in cognito-primary", () => {
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: "2773",
     });
     expect(Object.keys(env)).not.toContain("REALM_ADMIN_PRIVATE_KEY");
+    // The trigger's own configuration check reads it as an Admin API directory keyed from Secrets Manager.
+    const resolved = Object.fromEntries(
+      Object.entries(env).map(([name, value]) => [name, typeof value === "string" ? value : "arn:secret"]),
+    );
+    expect(loadTriggerConfig(resolved).directory).toMatchObject({
+      kind: "admin-api",
+      admin: { privateKey: { from: "secrets-manager", secretId: "arn:secret", extensionPort: 2773 } },
+    });
     template.hasResourceProperties("AWS::Lambda::Function", {
       Layers: [Match.anyValue()],
     });
