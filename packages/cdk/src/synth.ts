@@ -68,10 +68,14 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return 2;
   }
+  // `npm run` moves to the repository root; relative paths mean the caller's directory (npm's INIT_CWD).
+  const callerDir = process.env.INIT_CWD ?? process.cwd();
   const written = await synthesize({
     mode: values.mode,
-    out: values.out,
-    ...(values.directory === undefined ? {} : { userDirectoryFile: values.directory }),
+    out: path.resolve(callerDir, values.out),
+    ...(values.directory === undefined
+      ? {}
+      : { userDirectoryFile: path.resolve(callerDir, values.directory) }),
   });
   for (const file of written) console.log(file);
   return 0;
