@@ -24,7 +24,7 @@ export const DEFAULT_COGNITO_TIMEOUT_MS = 2000;
 export const DEFAULT_ENDPOINT_RESPONSE_MS = 3000;
 const MAX_ENDPOINT_RESPONSE_MS = 20_000;
 
-/** What `POST /password-reset-requested` does to a phase-1 Cognito user (DECISIONS.md 3). */
+/** What `POST /password-reset-requested` does to a phase-1 Cognito user: `scramble` by default (keeps `sub`), `delete` as the seed did. */
 export const RESET_ACTIONS = ["scramble", "delete"] as const;
 export type ResetAction = (typeof RESET_ACTIONS)[number];
 

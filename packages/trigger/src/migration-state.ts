@@ -1,5 +1,5 @@
 /**
- * Who may be touched by the phase-1 endpoints (DECISIONS.md 1): a mutable custom attribute written only
+ * Who may be touched by the phase-1 endpoints: a mutable custom attribute written only
  * by the backend (app clients' WriteAttributes exclude it, as they exclude the ids).
  * - `realm-password`: created by the trigger's sign-in path with the user's Realm password;
  * - `stale`: a Realm reset was requested; the Cognito password was replaced by a random one and the
