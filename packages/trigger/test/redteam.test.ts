@@ -11,12 +11,15 @@ import {
   type CognitoIdentityProviderClient,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { COGNITO_DEFAULT_PASSWORD_POLICY, checkAttributeMapping } from "@realm-to-cognito/core";
 import { AuthClient } from "@realm-to-cognito/realm";
 import { type SandboxWorld, startSandboxWorld } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundles, type TriggerBundles } from "../src/build.js";
+import { loadTriggerConfig } from "../src/config.js";
+import { createUserMigrationHandler } from "../src/migrate-from-realm.js";
 import { buildRateLimits, RateLimiter, sourceKey, withinLimits } from "../src/rate-limit.js";
-import { emulatorAdmin } from "./support.js";
+import { captureLog, cognitoEvent, emulatorAdmin } from "./support.js";
 
 describe("an IPv6 caller rotating addresses inside its own /64", () => {
   // One subscriber (a phone, a cheap VPS) holds a whole /64: 2^64 source addresses.
@@ -188,5 +191,50 @@ describe("a case variant of a victim's email registered in Realm before the vict
       (await cognito.send(new AdminGetUserCommand({ UserPoolId: world.userPoolId, Username: email })))
         .Username;
     expect(await usernameOf(squatter.email)).not.toBe(await usernameOf(victim.email));
+  });
+});
+
+describe("an attribute mapping onto the toolkit's own attributes", () => {
+  // The user data document is often the user's own to edit (a profile). A mapping such as
+  // {"custom:realm_user_id": "name"} let the user choose the id the app finds their data by.
+  it("is refused by the configuration, naming the variable", () => {
+    for (const owned of ["custom:realm_user_id", "custom:mongo_id", "custom:migration_state"])
+      expect(() =>
+        loadTriggerConfig({
+          MIGRATION_MODE: "realm-primary",
+          REALM_APP_ID: "myapp-abcde",
+          ATTRIBUTE_MAPPING: JSON.stringify({ [owned]: "name" }),
+        }),
+      ).toThrow(/ATTRIBUTE_MAPPING.*cannot be mapped/);
+  });
+
+  it("control: core's own check lets the ids through (the old configuration accepted them)", () => {
+    expect(checkAttributeMapping({ "custom:realm_user_id": "name", "custom:mongo_id": "name" })).toEqual([]);
+  });
+
+  it("cannot replace the Realm id the trigger returns, even when handed to the handler directly", async () => {
+    const user = { email: "mapped@example.com", password: "Mapped-pass-1!" };
+    const created = await emulatorAdmin(world.realm).createUser(user.email, user.password);
+    // The user's own document, as they could write it through the app's rules.
+    const documentFields = { chosen: "someone-elses-realm-id" };
+    const spied = new AuthClient({ appId: world.realm.appId, baseUrl: world.realm.baseUrl });
+    const decode = spied.decodeAccessToken.bind(spied);
+    spied.decodeAccessToken = (token: string) => {
+      const claims = decode(token);
+      return { ...claims, userData: { ...claims.userData, ...documentFields } };
+    };
+    const answer = (await createUserMigrationHandler({
+      mode: "realm-primary",
+      realm: spied,
+      realmTimeoutMs: 3_000,
+      mongoIdField: "_id",
+      attributeMapping: { "custom:realm_user_id": "chosen" },
+      passwordPolicy: COGNITO_DEFAULT_PASSWORD_POLICY,
+      directory: undefined,
+      log: captureLog().log,
+    })(cognitoEvent({ userName: user.email, password: user.password }))) as {
+      response: { userAttributes: Record<string, string> };
+    };
+    expect(answer.response.userAttributes["custom:realm_user_id"]).toBe(created.id);
   });
 });
