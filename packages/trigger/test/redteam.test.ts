@@ -86,7 +86,11 @@ afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-function post(route: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+function post(
+  route: string,
+  body: unknown,
+  from: { address?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const url = new URL(`${world.api.baseUrl}${route}`);
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
@@ -96,7 +100,12 @@ function post(route: string, body: unknown): Promise<{ status: number; body: Rec
         port: url.port,
         path: url.pathname,
         method: "POST",
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        ...(from.address ? { localAddress: from.address } : {}),
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+          ...from.headers,
+        },
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -236,5 +245,39 @@ describe("an attribute mapping onto the toolkit's own attributes", () => {
       response: { userAttributes: Record<string, string> };
     };
     expect(answer.response.userAttributes["custom:realm_user_id"]).toBe(created.id);
+  });
+});
+
+describe("a caller spoofing its address in headers", () => {
+  // Behind an HTTP API (payload 2.0) or a Function URL the source is requestContext.http.sourceIp, the
+  // TCP peer; X-Forwarded-For and Forwarded are the caller's to write and must not pick the bucket.
+  it("spends its own address's budget whatever X-Forwarded-For / Forwarded say", async () => {
+    const victim = { email: "spoofed@example.com", password: "Spoofed-pass-1!" };
+    await emulatorAdmin(world.realm).createUser(victim.email, victim.password);
+    const attacker = "127.0.0.61";
+    const flood = Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        post(
+          "/resync-password",
+          { email: `junk-${i}@example.com`, password: "Junk-pass-1!" },
+          {
+            address: attacker,
+            headers: { "x-forwarded-for": `198.51.100.${i}`, forwarded: `for=198.51.100.${i}` },
+          },
+        ),
+      ),
+    );
+    // Charged on arrival (answers are padded): ask while the flood is in flight, before any refill.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The same socket address, another spoofed header: still over its limit, refused like a wrong password.
+    const spoofed = await post("/resync-password", victim, {
+      address: attacker,
+      headers: { "x-forwarded-for": "203.0.113.77", forwarded: "for=203.0.113.77" },
+    });
+    expect(spoofed.status).toBe(401);
+    await flood;
+    // Control: the same request from another address goes through (the password is right).
+    const honest = await post("/resync-password", victim, { address: "127.0.0.62" });
+    expect(honest.status).toBe(200);
   });
 });
