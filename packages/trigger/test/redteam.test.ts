@@ -9,6 +9,8 @@ import path from "node:path";
 import {
   AdminGetUserCommand,
   type CognitoIdentityProviderClient,
+  ConfirmForgotPasswordCommand,
+  ForgotPasswordCommand,
   InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { COGNITO_DEFAULT_PASSWORD_POLICY, checkAttributeMapping } from "@realm-to-cognito/core";
@@ -279,5 +281,39 @@ describe("a caller spoofing its address in headers", () => {
     // Control: the same request from another address goes through (the password is right).
     const honest = await post("/resync-password", victim, { address: "127.0.0.62" });
     expect(honest.status).toBe(200);
+  });
+});
+
+describe("a re-sync after the user changed the password in Cognito itself", () => {
+  // Issue 12 item 4: re-sync acts only on a user "migrated in phase 1 and never changed in Cognito since".
+  // Nothing clears `custom:migration_state` when the password changes in Cognito: ForgotPassword and
+  // ConfirmForgotPassword (public, for any app client) or ChangePassword leave it `realm-password`. A
+  // user whose Realm password leaked and who set a new one in Cognito (Hosted UI, another client) gets
+  // the leaked one put back by anyone who re-syncs with it. Not fixed: the pool must tell the backend
+  // (a PostConfirmation trigger on PostConfirmation_ConfirmForgotPassword clearing the marker; nothing
+  // fires on ChangePassword), or re-sync must refuse users whose password changed after the migration.
+  it.fails("leaves the password the user set in Cognito in place", async () => {
+    const victim = { email: "changed-in-cognito@example.com", password: "Leaked-realm-pass-1!" };
+    await emulatorAdmin(world.realm).createUser(victim.email, victim.password);
+    expect(await signIn(victim.email, victim.password)).toBe("accepted"); // migrated, realm-password
+
+    const chosen = "Chosen-in-cognito-2!";
+    await cognito.send(new ForgotPasswordCommand({ ClientId: world.clientId, Username: victim.email }));
+    const code = await world.cognito.latestCode(world.userPoolId, victim.email);
+    await cognito.send(
+      new ConfirmForgotPasswordCommand({
+        ClientId: world.clientId,
+        Username: victim.email,
+        ConfirmationCode: code ?? "",
+        Password: chosen,
+      }),
+    );
+    expect(await signIn(victim.email, chosen)).toBe("accepted");
+
+    // The attacker holds the leaked Realm password (Realm still takes it).
+    const resync = await post("/resync-password", victim, { address: "127.0.0.71" });
+    expect(resync.status).toBe(401);
+    expect(await signIn(victim.email, victim.password)).not.toBe("accepted");
+    expect(await signIn(victim.email, chosen)).toBe("accepted");
   });
 });
