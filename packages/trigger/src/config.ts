@@ -4,10 +4,13 @@ import {
   checkAttributeMapping,
   MIGRATION_MODES,
   type MigrationMode,
+  MONGO_ID_ATTRIBUTE,
   type PasswordPolicy,
+  REALM_USER_ID_ATTRIBUTE,
 } from "@realm-to-cognito/core";
 import * as z from "zod/mini";
 import { TriggerConfigError } from "./errors.js";
+import { MIGRATION_STATE_ATTRIBUTE } from "./migration-state.js";
 import { DEFAULT_EXTENSION_PORT } from "./secrets.js";
 
 /** Cognito gives a trigger 5 s in all; the Realm call must leave room for cold start and the answer. */
@@ -255,6 +258,16 @@ function readJson(variable: string, raw: string): unknown {
   }
 }
 
+/**
+ * The toolkit's own attributes: the app finds a user's data by the ids, and the phase-1 endpoints trust
+ * the marker. A mapping from the user data document (often the user's to edit) must never set them.
+ */
+const BACKEND_OWNED_ATTRIBUTES = new Set([
+  REALM_USER_ID_ATTRIBUTE,
+  MONGO_ID_ATTRIBUTE,
+  MIGRATION_STATE_ATTRIBUTE,
+]);
+
 // An object of non-empty strings under non-empty names.
 const mappingSchema = () =>
   z
@@ -270,7 +283,12 @@ function readAttributeMapping(raw: string | undefined): AttributeMapping {
       'must be a JSON object of Cognito attribute name to user data field, e.g. {"custom:plan":"plan"}',
     );
   }
-  const problems = checkAttributeMapping(parsed.data);
+  const problems = [
+    ...checkAttributeMapping(parsed.data),
+    ...Object.keys(parsed.data)
+      .filter((target) => BACKEND_OWNED_ATTRIBUTES.has(target))
+      .map((target) => `attribute "${target}" is set by the toolkit and cannot be mapped`),
+  ];
   if (problems.length > 0) throw new TriggerConfigError("ATTRIBUTE_MAPPING", problems.join("; "));
   return parsed.data;
 }

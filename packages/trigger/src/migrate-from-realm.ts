@@ -136,8 +136,13 @@ function answer(
   state: MigrationState,
 ): UserMigrationResponse {
   return {
-    // The marker last: a mapping cannot set it (the phase-1 endpoints act on it).
-    userAttributes: { ...toCognitoAttributes(user, mapping), [MIGRATION_STATE_ATTRIBUTE]: state },
+    // The ids and the marker last: a mapping cannot set them (the app finds data by the ids, the
+    // phase-1 endpoints act on the marker).
+    userAttributes: {
+      ...toCognitoAttributes(user, mapping),
+      ...toCognitoAttributes(user),
+      [MIGRATION_STATE_ATTRIBUTE]: state,
+    },
     finalUserStatus,
     messageAction: "SUPPRESS",
     desiredDeliveryMediums: ["EMAIL"],

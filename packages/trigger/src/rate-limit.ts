@@ -83,9 +83,33 @@ export interface EndpointLimits {
  */
 export function withinLimits(limits: EndpointLimits, address: string, email: string): boolean {
   const key = emailKey(email);
-  if (!limits.perAddress.take(address)) return false;
-  if (limits.perAddressAndEmail && !limits.perAddressAndEmail.take(`${address} ${key}`)) return false;
+  const source = sourceKey(address);
+  if (!limits.perAddress.take(source)) return false;
+  if (limits.perAddressAndEmail && !limits.perAddressAndEmail.take(`${source} ${key}`)) return false;
   return limits.perEmail.take(key);
+}
+
+/**
+ * The source a per-address bucket is kept for. An IPv6 caller is charged per /64: one subscriber holds a
+ * whole /64 (2^64 addresses), and a bucket per address would give it a fresh bucket per request. An
+ * IPv4-mapped IPv6 address counts as its IPv4 address.
+ * @example sourceKey("2001:db8:1:2::7") // "2001:db8:1:2::/64"
+ */
+export function sourceKey(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped?.[1]) return mapped[1];
+  if (!address.includes(":")) return address;
+  const [head = "", tail] = address.toLowerCase().split("%")[0]?.split("::") ?? [];
+  const groups = head === "" ? [] : head.split(":");
+  // With "::", the prefix is what precedes it, padded with zero groups; the tail never reaches the /64
+  // unless the head is short, then its groups follow the zeros.
+  if (tail !== undefined) {
+    const rest = tail === "" ? [] : tail.split(":");
+    const zeros = Math.max(0, 8 - groups.length - rest.length);
+    groups.push(...Array.from({ length: zeros }, () => "0"), ...rest);
+  }
+  const prefix = groups.slice(0, 4).map((group) => (Number.parseInt(group, 16) || 0).toString(16));
+  return `${prefix.join(":")}::/64`;
 }
 
 /**

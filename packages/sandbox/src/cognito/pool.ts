@@ -27,6 +27,23 @@ export interface ProductionShapedPool {
 /** Who the phase-1 endpoints may touch (realm-password, stale, imported), written only by the backend. */
 const MIGRATION_STATE_ATTRIBUTE = "custom:migration_state";
 
+/**
+ * What a signed-in user may change about themselves through the app client: standard profile attributes,
+ * none of `custom:realm_user_id`, `custom:mongo_id`, `custom:migration_state` (the app finds the user's
+ * data by the ids; the phase-1 endpoints trust the marker).
+ */
+export const USER_WRITABLE_ATTRIBUTES = [
+  "email",
+  "name",
+  "given_name",
+  "family_name",
+  "nickname",
+  "preferred_username",
+  "picture",
+  "locale",
+  "zoneinfo",
+] as const;
+
 /** `custom:realm_user_id` → `realm_user_id`: CreateUserPool takes schema names without the prefix. */
 function schemaName(attribute: string): string {
   return attribute.replace(/^custom:/, "");
@@ -75,6 +92,9 @@ export async function createProductionShapedPool(
         "ALLOW_USER_SRP_AUTH",
       ],
       PreventUserExistenceErrors: options.preventUserExistenceErrors ?? "ENABLED",
+      // Amazon Cognito lets users write every mutable attribute the list does not leave out (an empty
+      // list means all): the ids and the marker are the backend's, never the user's.
+      WriteAttributes: [...USER_WRITABLE_ATTRIBUTES],
     }),
   );
   const clientId = appClient.UserPoolClient?.ClientId;
