@@ -47,8 +47,30 @@ describe("the packed CLI", () => {
     expect(result.stdout.trim()).toBe(version);
   });
 
+  // A command that builds a Cognito client (the SDK prints its notice then), against a closed port.
+  const doctorEnv = {
+    COGNITO_USER_POOL_ID: "us-east-1_abcdefghi",
+    COGNITO_REGION: "us-east-1",
+    COGNITO_ENDPOINT: "http://127.0.0.1:9",
+    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "example-secret",
+  };
+
   it("keeps the AWS SDK's Node-version notice from the operator", () => {
-    const result = run(["doctor", "--help"]);
-    expect(result.stderr).not.toMatch(/\(node:/);
+    const result = run(["doctor"], doctorEnv);
+    expect(result.stdout).toContain("DescribeUserPool");
+    expect(result.stderr).not.toMatch(/\(node:\d+\)/);
+  });
+
+  it("control: the same command run around the bin prints the notice", () => {
+    const { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _ignored, ...rest } = process.env;
+    const main = join(folder, "node_modules/@realm-to-cognito/cli/dist/main.js");
+    const script = `const m = await import(${JSON.stringify(main)}); await m.runAsCommand(["node", "cli", "doctor"]);`;
+    const result = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
+      cwd: folder,
+      encoding: "utf8",
+      env: { ...rest, ...doctorEnv },
+    });
+    expect(result.stderr).toMatch(/NodeVersionSupportWarning/);
   });
 });
