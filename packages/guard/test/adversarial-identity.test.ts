@@ -73,7 +73,10 @@ describe("identity: a user rewrites their id attribute on a pool whose app clien
     stop = () => cognito.stop();
     endpoint = cognito.endpoint;
     client = cognito.client();
-    ({ userPoolId, clientId } = await createProductionShapedPool(client, { name: "guard-adversarial" }));
+    ({ userPoolId, clientId } = await createProductionShapedPool(client, {
+      name: "guard-adversarial",
+      cognitoDefaultWriteAttributes: true,
+    }));
     await client.send(
       new AdminCreateUserCommand({
         UserPoolId: userPoolId,

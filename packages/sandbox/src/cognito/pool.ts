@@ -17,6 +17,11 @@ export interface ProductionShapedPoolOptions {
    * Cognito console and Amplify Gen 2 create clients. The API's own default is `LEGACY`.
    */
   preventUserExistenceErrors?: "ENABLED" | "LEGACY";
+  /**
+   * Create the app client without a `WriteAttributes` list, as Cognito's API does by default (users
+   * then write every mutable attribute, the ids included): the unsafe pool attacks run against.
+   */
+  cognitoDefaultWriteAttributes?: boolean;
 }
 
 export interface ProductionShapedPool {
@@ -94,7 +99,7 @@ export async function createProductionShapedPool(
       PreventUserExistenceErrors: options.preventUserExistenceErrors ?? "ENABLED",
       // Amazon Cognito lets users write every mutable attribute the list does not leave out (an empty
       // list means all): the ids and the marker are the backend's, never the user's.
-      WriteAttributes: [...USER_WRITABLE_ATTRIBUTES],
+      ...(options.cognitoDefaultWriteAttributes ? {} : { WriteAttributes: [...USER_WRITABLE_ATTRIBUTES] }),
     }),
   );
   const clientId = appClient.UserPoolClient?.ClientId;
