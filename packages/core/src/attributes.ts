@@ -1,3 +1,4 @@
+import { emailVerifiedValue } from "./account-status.js";
 import type { SourceUser } from "./user.js";
 
 export const REALM_USER_ID_ATTRIBUTE = "custom:realm_user_id";
@@ -20,7 +21,7 @@ const FORBIDDEN_TARGETS = new Set(["sub", "cognito:username", "email", "email_ve
 export function toCognitoAttributes(user: SourceUser, mapping: AttributeMapping = {}): CognitoAttributes {
   const attributes: CognitoAttributes = {
     email: user.email,
-    email_verified: user.confirmed ? "true" : "false",
+    email_verified: emailVerifiedValue(user),
   };
   if (user.realmUserId !== undefined) attributes[REALM_USER_ID_ATTRIBUTE] = user.realmUserId;
   if (user.mongoId !== undefined) attributes[MONGO_ID_ATTRIBUTE] = user.mongoId;
