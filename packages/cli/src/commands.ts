@@ -3,6 +3,7 @@ import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provid
 import { AdminClient } from "@realm-to-cognito/realm";
 import { type CognitoSender, createCognitoClient } from "./cognito/client.js";
 import { createFastCognitoSender } from "./cognito/fast-sender.js";
+import { readPoolImportSettings } from "./cognito/import-settings.js";
 import { listPoolUsers } from "./cognito/pool.js";
 import { type Config, required } from "./config.js";
 import { type DoctorReport, runDoctor } from "./doctor.js";
@@ -24,7 +25,7 @@ import {
   readImportJobLog,
 } from "./engines/import-job-log.js";
 import { CliError } from "./errors.js";
-import { type CollectionSource, type ExportResult, exportSnapshot } from "./export.js";
+import { type CollectionSource, type ExportResult, exportSnapshot, type FlowerbaseSource } from "./export.js";
 import { ImportLedger } from "./ledger.js";
 import { type PlanSummary, planImport } from "./plan.js";
 import { startProgress } from "./progress.js";
@@ -101,44 +102,72 @@ export async function exportCommand(
     adminApi: boolean;
     mongoexport?: string;
     collection: boolean;
+    /** A mongoexport of flowerbase's auth_users. */
+    flowerbase?: string;
+    /** flowerbase's auth_users through the driver (MONGODB_URI). */
+    flowerbaseCollection?: boolean;
     pending: boolean;
     resume: boolean;
   },
 ): Promise<ExportResult> {
   const { config } = context;
   let collection: CollectionSource | undefined;
-  let closeMongo = async (): Promise<void> => {};
-  if (options.mongoexport) collection = { kind: "mongoexport", file: options.mongoexport };
-  else if (options.collection) {
+  let flowerbase: FlowerbaseSource | undefined;
+  let mongo: import("mongodb").MongoClient | undefined;
+  const connect = async (): Promise<import("mongodb").MongoClient> => {
+    if (mongo) return mongo;
     const uri = required(
       config.secrets.mongodbUri,
       "MONGODB_URI",
       "set the environment variable MONGODB_URI",
     );
     const { MongoClient } = await import("mongodb");
-    const mongo = new MongoClient(uri);
+    mongo = new MongoClient(uri);
     await mongo.connect();
-    closeMongo = () => mongo.close();
-    const db = mongo.db(config.userCollection.database);
-    collection = {
-      kind: "driver",
-      collection: {
-        find: (filter, findOptions) =>
-          db.collection(config.userCollection.collection).find(filter, findOptions),
-      },
-    };
+    return mongo;
+  };
+  if (options.adminApi && (options.flowerbase || options.flowerbaseCollection))
+    throw new CliError("BAD_USAGE", "export reads users from the Admin API or from flowerbase, not both");
+  try {
+    if (options.mongoexport) collection = { kind: "mongoexport", file: options.mongoexport };
+    else if (options.collection) {
+      const db = (await connect()).db(config.userCollection.database);
+      const name = config.userCollection.collection;
+      collection = {
+        kind: "driver",
+        name: `${db.databaseName}.${name}`,
+        collection: { find: (filter, findOptions) => db.collection(name).find(filter, findOptions) },
+      };
+    }
+    if (options.flowerbase) flowerbase = { kind: "mongoexport", file: options.flowerbase };
+    else if (options.flowerbaseCollection) {
+      const db = (await connect()).db(config.flowerbase.database ?? config.userCollection.database);
+      const name = config.flowerbase.collection;
+      flowerbase = {
+        kind: "driver",
+        name: `${db.databaseName}.${name}`,
+        collection: { find: (filter, findOptions) => db.collection(name).find(filter, findOptions) },
+      };
+    }
+  } catch (error) {
+    await mongo?.close();
+    throw error;
   }
+  const closeMongo = async (): Promise<void> => {
+    await mongo?.close();
+  };
   const admin = options.adminApi ? adminClientOf(config) : undefined;
-  if (!admin && !collection)
+  if (!admin && !collection && !flowerbase)
     throw new CliError(
       "BAD_USAGE",
-      "export needs a source: --admin-api, --mongoexport <file> or --collection",
+      "export needs a source: --admin-api, --flowerbase <file>, --flowerbase-collection, --mongoexport <file> or --collection",
     );
   let reported = 0;
   try {
     return await exportSnapshot({
       out: options.out,
       ...(admin ? { adminApi: admin } : {}),
+      ...(flowerbase ? { flowerbase } : {}),
       ...(collection ? { collection } : {}),
       pending: options.pending,
       resume: options.resume,
@@ -265,7 +294,9 @@ export async function importCommand(context: CommandContext, options: ImportOpti
         total: options.limit === undefined ? todo : Math.min(todo, options.limit),
         ...(context.quiet || options.dryRun ? { quiet: true } : {}),
       });
+      const pool = await readPoolImportSettings(cognitoOf(context), poolId);
       const summary = await importWithAdminCreate({
+        markImported: pool.migrationStateAttribute,
         client: importSenderOf(context),
         ledger,
         userPoolId: poolId,
@@ -303,9 +334,11 @@ export async function importCommand(context: CommandContext, options: ImportOpti
     const client = cognitoOf(context);
     mkdirSync(options.outDir, { recursive: true });
     const header = await poolCsvHeader(client, poolId);
+    const pool = await readPoolImportSettings(client, poolId);
     const files = await writeCsvFiles({
       ledger,
       header,
+      pool,
       outDir: options.outDir,
       username: config.cognito.username,
       mapping: config.mapping,

@@ -3,7 +3,9 @@ import { existsSync } from "node:fs";
 import { AdminClient, AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
 import type { CognitoSender } from "./cognito/client.js";
 import { checkPoolShape, type PoolCheck } from "./cognito/pool.js";
+import { poolReadinessChecks } from "./cognito/pool-readiness.js";
 import type { Config } from "./config.js";
+import { snapshotPaths } from "./snapshot-file.js";
 
 export interface DoctorCheck {
   readonly area: "config" | "realm" | "admin-api" | "pool" | "modes";
@@ -142,6 +144,14 @@ export async function runDoctor(options: {
     try {
       poolChecks = await checkPoolShape(options.cognito, config.cognito.userPoolId, config.cognito.clientId);
       for (const check of poolChecks) add({ area: "pool", ...check });
+      for (const check of await poolReadinessChecks({
+        client: options.cognito,
+        userPoolId: config.cognito.userPoolId,
+        clientId: config.cognito.clientId,
+        snapshotManifest: options.snapshot && snapshotPaths(options.snapshot).manifest,
+        needs: { adminUserPasswordAuth: config.cognito.adminUserPasswordAuth },
+      }))
+        add({ area: "pool", ...check });
     } catch (error) {
       add({
         area: "pool",

@@ -123,16 +123,39 @@ export function buildProgram(): Command {
     .option("--admin-api", "read users and pending registrations through the Admin API")
     .option("--mongoexport <file>", "read the user collection from a mongoexport file (lines or array)")
     .option("--collection", "read the user collection through the MongoDB driver (MONGODB_URI)")
+    .option(
+      "--flowerbase <file>",
+      "read users from a mongoexport of flowerbase's auth_users (instead of the Admin API)",
+    )
+    .option(
+      "--flowerbase-collection",
+      "read users from flowerbase's auth_users through the driver (MONGODB_URI)",
+    )
     .option("--no-pending", "leave out pending registrations")
     .option("--resume", "continue an interrupted export after its last user")
     .option("--user-id-field <field>", "user collection: field holding the Realm user id")
     .option("--email-field <field>", "user collection: field holding the email")
     .option("--mongo-id-field <field>", "user collection: field holding the document id")
+    .option(
+      "--status-field <field>",
+      "user collection alone: field holding the account state (confirmed, pending, disabled; other words in the config file)",
+    )
+    .option("--verified-field <field>", "user collection alone: boolean field saying the email is verified")
+    .option("--disabled-field <field>", "user collection alone: boolean field saying the account is disabled")
+    .option(
+      "--every-document-confirmed",
+      "user collection alone, no status field: state that every document belongs to a confirmed user (else all are pending)",
+    )
     .action(async (options, command: Command) => {
       const config = configOf(command, {
         "userCollection.userIdField": options.userIdField,
         "userCollection.emailField": options.emailField,
         "userCollection.mongoIdField": options.mongoIdField,
+        "userCollection.status.statusField": options.statusField,
+        "userCollection.status.verifiedField": options.verifiedField,
+        "userCollection.status.disabledField": options.disabledField,
+        "userCollection.status.everyDocumentConfirmed":
+          options.everyDocumentConfirmed === true ? true : undefined,
       });
       const result = await exportCommand(
         { config, quiet: command.optsWithGlobals<GlobalOptions>().quiet ?? false },
@@ -141,6 +164,8 @@ export function buildProgram(): Command {
           adminApi: options.adminApi === true,
           mongoexport: options.mongoexport,
           collection: options.collection === true,
+          ...(options.flowerbase ? { flowerbase: options.flowerbase } : {}),
+          flowerbaseCollection: options.flowerbaseCollection === true,
           pending: options.pending !== false,
           resume: options.resume === true,
         },

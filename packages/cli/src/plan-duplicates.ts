@@ -42,7 +42,7 @@ export function duplicateVerdict(
   if (differing.length === 0) {
     const first = all[0]!;
     if (first.line > self.line) return undefined;
-    return { action: "rejected", reason: `repeat of ${whereIs(first)} (the same document exported twice)` };
+    return { action: "rejected", reason: `repeat: the same document as ${whereIs(first)}, exported twice` };
   }
   const parts: string[] = [];
   const keyClash = differing.filter((other) => other.key === self.key);

@@ -2,7 +2,12 @@ import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, existsSync, type WriteStream } from "node:fs";
 import { readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { formatSnapshotLine, parseSnapshotLine, type SnapshotLine } from "@realm-to-cognito/core";
+import {
+  formatSnapshotLine,
+  parseSnapshotLine,
+  type SnapshotLine,
+  type SourcePosition,
+} from "@realm-to-cognito/core";
 import { z } from "zod";
 import { CliError } from "./errors.js";
 import { ensureWritable } from "./output-file.js";
@@ -12,11 +17,18 @@ export interface SnapshotPaths {
   readonly snapshot: string;
   readonly manifest: string;
   readonly rejects: string;
+  /** Users present in one joined source and absent from the other. */
+  readonly unmatched: string;
 }
 
 export function snapshotPaths(snapshot: string): SnapshotPaths {
   const base = snapshot.replace(/\.ndjson$/, "");
-  return { snapshot, manifest: `${base}.manifest.json`, rejects: `${base}.rejects.ndjson` };
+  return {
+    snapshot,
+    manifest: `${base}.manifest.json`,
+    rejects: `${base}.rejects.ndjson`,
+    unmatched: `${base}.unmatched.ndjson`,
+  };
 }
 
 export const manifestSchema = z.object({
@@ -29,6 +41,13 @@ export const manifestSchema = z.object({
   rejects: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().nonnegative(),
+  /** Users one source has and the other lacks, when two were joined (listed in `<base>.unmatched.ndjson`). */
+  unmatched: z
+    .object({
+      withoutUserDocument: z.number().int().nonnegative(),
+      documentWithoutUser: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type SnapshotManifest = z.infer<typeof manifestSchema>;
 
@@ -39,6 +58,8 @@ export interface RejectedRow {
   readonly line?: number;
   /** An id that finds the row in its source (`_id`, Realm user id). */
   readonly ref?: string;
+  /** Where the row is in what the operator gave: their file's line, or the Admin API page and item. */
+  readonly at?: SourcePosition;
   readonly reason: string;
 }
 
@@ -133,6 +154,35 @@ export class SnapshotWriter {
       await new Promise<void>((resolve) => this.rejectsOut.once("drain", resolve));
   }
 
+  private unmatchedOut: WriteStream | undefined;
+  private readonly unmatchedCounts = { withoutUserDocument: 0, documentWithoutUser: 0 };
+  private joined = false;
+
+  /** Says two sources are joined, so the manifest reports who one has and the other lacks. */
+  startJoin(): void {
+    this.joined = true;
+  }
+
+  /**
+   * Records a user one joined source has and the other lacks (`<base>.unmatched.ndjson`): an auth user
+   * without a user document is still exported; a document without a user is also a reject.
+   */
+  async unmatched(
+    kind: "withoutUserDocument" | "documentWithoutUser",
+    row: Omit<RejectedRow, "reason" | "source"> & { readonly email?: string; readonly realmUserId?: string },
+  ): Promise<void> {
+    this.throwIfFailed();
+    this.unmatchedCounts[kind]++;
+    this.unmatchedOut ??= watched(
+      createWriteStream(this.paths.unmatched, { flags: "w", mode: 0o600 }),
+      (error) => {
+        this.failure ??= error;
+      },
+    );
+    if (!this.unmatchedOut.write(`${JSON.stringify({ kind, ...row })}\n`))
+      await new Promise<void>((resolve) => this.unmatchedOut!.once("drain", resolve));
+  }
+
   get written(): number {
     return this.tally.users;
   }
@@ -143,7 +193,11 @@ export class SnapshotWriter {
 
   /** Closes the files and writes the manifest. */
   async finish(sources: readonly string[], now: Date = new Date()): Promise<SnapshotManifest> {
-    await Promise.all([closeStream(this.out), closeStream(this.rejectsOut)]).catch(() => {});
+    await Promise.all(
+      [this.out, this.rejectsOut, this.unmatchedOut]
+        .filter((stream): stream is WriteStream => stream !== undefined)
+        .map(closeStream),
+    ).catch(() => {});
     this.throwIfFailed();
     const manifest: SnapshotManifest = {
       format: "realm-to-cognito/snapshot@1",
@@ -155,6 +209,7 @@ export class SnapshotWriter {
       rejects: this.rejectCount,
       sha256: this.tally.hash.digest("hex"),
       bytes: this.tally.bytes,
+      ...(this.joined ? { unmatched: { ...this.unmatchedCounts } } : {}),
     };
     await writeFile(this.paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;

@@ -183,12 +183,23 @@ describe("plan, import, verify and status against cognito-local", () => {
     const mongoexport = join(sandbox.dir, "collection-only.json");
     await sandbox.realm.exportUserCollection(mongoexport);
     const snapshot = join(sandbox.dir, "collection-only.ndjson");
-    // Nothing from the Admin API (adminApi: false): only the mongoexport of the collection.
-    await exportCommand(
-      { config: sandbox.config(), quiet: true },
-      { out: snapshot, adminApi: false, mongoexport, collection: false, pending: false, resume: false },
-    );
     const documents = sandbox.realm.userDocuments().length;
+    const collectionOnly = { adminApi: false, mongoexport, collection: false, pending: false, resume: false };
+    // The seed's documents hold no status: unless the operator says so, nobody is assumed confirmed.
+    const unstated = await exportCommand(
+      { config: sandbox.config(), quiet: true },
+      { ...collectionOnly, out: snapshot },
+    );
+    expect(unstated.manifest.byState).toEqual({ confirmed: 0, pending: documents, disabled: 0 });
+    // Nothing from the Admin API (adminApi: false): only the mongoexport of the collection, whose
+    // documents the app's login trigger creates, so the operator states they are confirmed users.
+    await exportCommand(
+      {
+        config: sandbox.config({ flags: { "userCollection.status.everyDocumentConfirmed": true } }),
+        quiet: true,
+      },
+      { ...collectionOnly, out: snapshot },
+    );
     const pool = await sandbox.newPool();
     const config = sandbox.config({
       userPoolId: pool.userPoolId,

@@ -41,7 +41,7 @@ describe("duplicates in a snapshot", () => {
     expect(duplicateVerdict(a, [a, b], [a, b])).toBeUndefined();
     expect(duplicateVerdict(b, [a, b], [a, b])).toEqual({
       action: "rejected",
-      reason: "repeat of users.json line 11 (the same document exported twice)",
+      reason: "repeat: the same document as users.json line 11, exported twice",
     });
   });
 

@@ -35,6 +35,11 @@ export interface StatusFieldMapping {
   readonly verifiedField?: string;
   /** Field holding a boolean "disabled" (dotted path), on top of either of the above. */
   readonly disabledField?: string;
+  /**
+   * The operator's statement that every document belongs to a confirmed user (say, documents a login
+   * trigger creates), for a collection with no status or verified field. A named opt-in: never a default.
+   */
+  readonly everyDocumentConfirmed?: boolean;
 }
 
 export const DEFAULT_STATUS_VALUES = {
@@ -84,6 +89,7 @@ export function statusFromDocument(
     if (verified === "invalid") return { ok: false, reason: `${mapping.verifiedField}: not a boolean` };
     return { ok: true, confirmed: verified === true, disabled, known: true };
   }
+  if (mapping.everyDocumentConfirmed === true) return { ok: true, confirmed: true, disabled, known: true };
   return { ok: true, confirmed: false, disabled, known: mapping.disabledField !== undefined };
 }
 

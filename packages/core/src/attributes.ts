@@ -11,7 +11,15 @@ export type CognitoAttributes = Record<string, string>;
 export type AttributeMapping = Readonly<Record<string, string>>;
 
 // Attributes Cognito owns or that would let a source record impersonate another user.
-const FORBIDDEN_TARGETS = new Set(["sub", "cognito:username", "email", "email_verified", "identities"]);
+// `custom:migration_state` says who phase-1 endpoints may touch (DECISIONS.md §1): only the backend writes it.
+const FORBIDDEN_TARGETS = new Set([
+  "sub",
+  "cognito:username",
+  "email",
+  "email_verified",
+  "identities",
+  "custom:migration_state",
+]);
 
 /**
  * Maps a source user to the attributes Cognito should hold. `email_verified` is "true" only for users

@@ -30,7 +30,8 @@ export function bsonIdString(value: unknown): IdResult {
   if (typeof value === "string") return value === "" ? refuse("an empty string") : accept(value);
   if (typeof value === "number") return fromJsonNumber(value);
   if (typeof value === "bigint") return accept(value.toString());
-  if (value === null || value === undefined) return refuse("missing");
+  if (value === undefined) return { ok: false, reason: "missing" };
+  if (value === null) return { ok: false, reason: "null is not an id this toolkit can carry" };
   if (typeof value === "boolean") return refuse("a boolean");
   if (Array.isArray(value)) return refuse("an array");
   if (value instanceof Date) return fromDate(value.getTime());

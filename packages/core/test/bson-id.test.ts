@@ -59,7 +59,7 @@ describe("_id strings from Extended JSON", () => {
     ["an array", [1, 2], /array/],
     ["an embedded document", { tenant: 1, user: 2 }, /embedded document/],
     ["a boolean", true, /boolean/],
-    ["null", null, /missing/],
+    ["null", null, /null/],
     ["missing", undefined, /missing/],
     ["an empty string", "", /empty/],
     ["a regex", { $regularExpression: { pattern: "a", options: "" } }, /\$regularExpression/],

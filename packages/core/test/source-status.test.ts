@@ -35,6 +35,18 @@ describe("account status from a user document", () => {
     expect(result).toEqual({ ok: true, confirmed: false, disabled: false, known: false });
   });
 
+  it("takes the operator's named statement that every document is a confirmed user", () => {
+    expect(statusFromDocument({}, { everyDocumentConfirmed: true })).toMatchObject({
+      ok: true,
+      confirmed: true,
+    });
+    expect(
+      statusFromDocument({ blocked: true }, { everyDocumentConfirmed: true, disabledField: "blocked" }),
+    ).toMatchObject({
+      disabled: true,
+    });
+  });
+
   it("maps a status field with the configured words", () => {
     const mapping = {
       statusField: "account.state",

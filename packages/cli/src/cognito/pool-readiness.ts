@@ -1,4 +1,12 @@
-import type { UserPoolClientType, UserPoolType } from "@aws-sdk/client-cognito-identity-provider";
+import { existsSync, readFileSync } from "node:fs";
+import {
+  DescribeUserPoolClientCommand,
+  DescribeUserPoolCommand,
+  ListUserPoolClientsCommand,
+  type UserPoolClientType,
+  type UserPoolType,
+} from "@aws-sdk/client-cognito-identity-provider";
+import type { CognitoSender } from "./client.js";
 
 /** A doctor finding: `ok` false means something to change before the migration's mail or sign-ins. */
 export interface ReadinessCheck {
@@ -83,4 +91,55 @@ export function checkAuthFlows(
       what: `app client ${id} also allows ALLOW_ADMIN_USER_PASSWORD_AUTH, which nothing of the migration uses: remove it from ExplicitAuthFlows unless a backend of yours signs users in`,
     });
   return checks;
+}
+
+/**
+ * The doctor's delivery and sign-in readiness checks, read from the pool: the email sender against the
+ * audience (the users of `snapshot`, from its manifest, when given) and each app client's auth flows
+ * (the configured one, else every client of the pool).
+ */
+export async function poolReadinessChecks(options: {
+  client: CognitoSender;
+  userPoolId: string;
+  clientId?: string | undefined;
+  snapshotManifest?: string | undefined;
+  needs?: AuthFlowNeeds;
+}): Promise<ReadinessCheck[]> {
+  const { client, userPoolId } = options;
+  const checks: ReadinessCheck[] = [];
+  const { UserPool: pool } = await client.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+  const audience = audienceOf(options.snapshotManifest);
+  checks.push(
+    audience === undefined
+      ? {
+          ok: true,
+          what: `email sender ${pool?.EmailConfiguration?.EmailSendingAccount ?? "COGNITO_DEFAULT"}; give --snapshot to check it against the audience`,
+        }
+      : checkEmailSender(pool, audience),
+  );
+  const ids = options.clientId
+    ? [options.clientId]
+    : (
+        (await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 })))
+          .UserPoolClients ?? []
+      )
+        .map((described) => described.ClientId)
+        .filter((id): id is string => id !== undefined);
+  for (const id of ids) {
+    const { UserPoolClient: appClient } = await client.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: id }),
+    );
+    if (appClient) checks.push(...checkAuthFlows(appClient, options.needs));
+  }
+  return checks;
+}
+
+function audienceOf(manifest: string | undefined): number | undefined {
+  if (manifest === undefined || !existsSync(manifest)) return undefined;
+  try {
+    const users = (JSON.parse(readFileSync(manifest, "utf8")) as { users?: unknown }).users;
+    return typeof users === "number" ? users : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -3,7 +3,7 @@ import { EJSON } from "bson";
 
 /** One document of a mongoexport file, or why it could not be read; `line` is where it starts. */
 export type ExportedDocument =
-  | { line: number; doc: Record<string, unknown> }
+  | { line: number; doc: Record<string, unknown>; raw: Record<string, unknown> }
   | { line: number; error: string };
 
 /**
@@ -24,10 +24,15 @@ function toDocument(
 ): ExportedDocument {
   if ("error" in piece) return piece;
   try {
-    const value = EJSON.parse(piece.text, { relaxed: false }) as unknown;
-    if (typeof value !== "object" || value === null || Array.isArray(value))
+    // `raw` keeps values as the file wrote them: a relaxed integer past 2^53 is seen for what it is.
+    const raw = JSON.parse(piece.text) as unknown;
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
       return { line: piece.line, error: "not a JSON object" };
-    return { line: piece.line, doc: value as Record<string, unknown> };
+    const value = EJSON.deserialize(raw as Record<string, unknown>, { relaxed: false }) as Record<
+      string,
+      unknown
+    >;
+    return { line: piece.line, doc: value, raw: raw as Record<string, unknown> };
   } catch (error) {
     return { line: piece.line, error: `not valid Extended JSON: ${(error as Error).message}` };
   }
