@@ -74,7 +74,7 @@ describe("realm-primary in the browser", () => {
     await page.close();
   });
 
-  it("deletes the Cognito user on a reset request; the Realm reset's new password migrates at next sign-in", async () => {
+  it("keeps the Cognito user, stale, on a reset request; the Realm reset's new password heals it at next sign-in", async () => {
     const user = t.takeSeeded("active");
     const page = await browser.newPage(t.demo.url);
     expect(await signIn(page, user.email, user.password)).toBe("signedIn");
@@ -83,14 +83,15 @@ describe("realm-primary in the browser", () => {
     await fill(page, "#forgot-password", { email: user.email });
     expect(await submit(page, "#forgot-password")).toBe("resetSent");
     await browser.screenshot(page, "realm-primary-reset-requested");
-    expect(await t.cognitoUser(user.email)).toBeUndefined();
+    expect((await t.cognitoUser(user.email))?.attributes["custom:migration_state"]).toBe("stale");
+    expect(await t.cognitoAccepts(user.email, user.password)).toBe(false);
 
     const newPassword = "Reset-In-Page-4";
     await page.click("#reset-password button.sandbox-inbox");
     await statusAfter(page, "inbox");
     await fill(page, "#reset-password", { password: newPassword });
     expect(await submit(page, "#reset-password")).toBe("passwordChanged");
-    expect(await t.cognitoUser(user.email)).toBeUndefined();
+    expect((await t.cognitoUser(user.email))?.attributes["custom:migration_state"]).toBe("stale");
     await browser.screenshot(page, "realm-primary-reset-confirmed");
 
     expect(await signIn(page, user.email, newPassword)).toBe("signedIn");

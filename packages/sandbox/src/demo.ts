@@ -88,7 +88,7 @@ async function cognitoAttributes(context: DemoContext, email: string) {
     const attributes = Object.fromEntries(
       (user.UserAttributes ?? []).map(({ Name, Value }) => [Name, Value]),
     );
-    return { status: user.UserStatus, attributes };
+    return { username: user.Username, status: user.UserStatus, attributes };
   } catch (error) {
     if (error instanceof Error && error.name === "UserNotFoundException") return undefined;
     throw error;
@@ -113,6 +113,8 @@ async function migrateOnFirstSignIn(context: DemoContext, user: DemoUser): Promi
   context.facts.set(`realmUserId:${user.email}`, session.userId);
   return session.userId;
 }
+
+const MIGRATION_STATE = "custom:migration_state";
 
 /** The rehearsal of phase 1 (realm-primary). Add steps here; each runs whatever happened before it. */
 export const demoSteps: DemoStep[] = [
@@ -193,24 +195,37 @@ export const demoSteps: DemoStep[] = [
   },
   {
     title: "Password reset requested by a migrated user",
-    expected: "Realm mails a reset link; the backend deletes the Cognito user (202)",
+    expected:
+      "the backend makes Realm's reset request and keeps the Cognito user (same sub): random password, signed out, marked stale (202)",
     async run(context) {
       const user = context.user("active", 1);
-      await context.realm.sendResetPasswordEmail(user.email);
-      check(context.world.realm.outbox.latest(user.email, "reset"), "Realm sent no reset email");
+      const before = await cognitoAttributes(context, user.email);
+      check(before?.attributes[MIGRATION_STATE] === "realm-password", `${user.email} is not a phase-1 user`);
+      // The front end calls only the endpoint: it makes Realm's own reset request itself.
       const response = await fetch(`${context.world.api.baseUrl}/password-reset-requested`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ email: user.email }),
       });
       check(response.status === 202, `the migration API answered ${response.status}`);
-      check((await cognitoAttributes(context, user.email)) === undefined, "the Cognito user is still there");
-      return `reset mail sent; POST /password-reset-requested → 202; ${user.email} removed from Cognito`;
+      check(context.world.realm.outbox.latest(user.email, "reset"), "Realm sent no reset email");
+      const after = await cognitoAttributes(context, user.email);
+      check(after, "the Cognito user is gone");
+      check(after.username === before.username, "the Cognito user was replaced: its sub changed");
+      check(after.attributes[MIGRATION_STATE] === "stale", `marked ${after.attributes[MIGRATION_STATE]}`);
+      check(
+        context.world.cognitoAdmin.signOuts.includes(`${context.world.userPoolId}/${before.username}`),
+        "the user's sessions were not signed out",
+      );
+      const old = await cognitoVerdict(context, user.email, user.password);
+      check(old !== "accepted", "Cognito still takes the password Realm is replacing");
+      return `POST /password-reset-requested → 202, reset mail sent; ${user.email} kept (same sub), marked stale, signed out; old password refused in Cognito (${old})`;
     },
   },
   {
     title: "Reset completed in Realm, then sign-in with the new password",
-    expected: "the trigger migrates the user again, now with the new password",
+    expected:
+      "Cognito refuses until the front end re-syncs; /resync-password (verified by Realm) heals it, same sub",
     async run(context) {
       const user = context.user("active", 1);
       const mail = context.world.realm.outbox.latest(user.email, "reset");
@@ -218,9 +233,28 @@ export const demoSteps: DemoStep[] = [
       const newPassword = "Brand-New-Passw0rd!";
       await context.realm.resetPassword(mail.token, mail.tokenId, newPassword);
       const oldPassword = await cognitoVerdict(context, user.email, user.password);
-      check(oldPassword === "NotAuthorizedException", `the old password got ${oldPassword}`);
-      await migrateOnFirstSignIn(context, { ...user, password: newPassword });
-      return `old password refused (${oldPassword}); new password migrated ${user.email}`;
+      check(oldPassword !== "accepted", `the old password got ${oldPassword}`);
+      const before = await cognitoAttributes(context, user.email);
+      const stale = await cognitoVerdict(context, user.email, newPassword);
+      check(stale !== "accepted", "Cognito took the new password before any re-sync");
+      const response = await fetch(`${context.world.api.baseUrl}/resync-password`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email: user.email, password: newPassword }),
+      });
+      const body = (await response.json()) as { status?: string };
+      check(
+        response.status === 200 && body.status === "resynced",
+        `resync answered ${response.status} ${body.status}`,
+      );
+      check(
+        (await cognitoVerdict(context, user.email, newPassword)) === "accepted",
+        "no sign-in after the re-sync",
+      );
+      const after = await cognitoAttributes(context, user.email);
+      check(after?.username === before?.username, "the sub changed");
+      check(after?.attributes[MIGRATION_STATE] === "realm-password", "not marked realm-password again");
+      return `old password refused (${oldPassword}); new one refused until /resync-password → resynced; signed in, same sub`;
     },
   },
 ];

@@ -20,6 +20,7 @@ export {
   MIGRATION_API_ROUTES,
   PASSWORD_RESET_REQUESTED_FUNCTION,
   RESYNC_PASSWORD_FUNCTION,
+  type ResetAction,
   SANDBOX_FUNCTIONS,
   type SandboxDescription,
   type SandboxWorld,

@@ -23,10 +23,12 @@ import {
   type UserExistenceProxy,
 } from "./cognito/index.js";
 import {
+  type CognitoAdminShim,
   type FunctionUrlGateway,
   functionArn,
   type HandlerOutput,
   type LambdaBridge,
+  startCognitoAdminShim,
   startFunctionUrlGateway,
   startLambdaBridge,
 } from "./lambda/index.js";
@@ -60,6 +62,15 @@ export type UserDirectoryKind = "admin-api" | "snapshot" | "none";
 export type UserExistenceErrors = "hidden" | "revealed";
 export const USER_EXISTENCE_ERRORS: readonly UserExistenceErrors[] = ["hidden", "revealed"];
 
+/** What the reset endpoint does to a phase-1 user (the endpoint's ON_RESET_REQUEST). */
+export type ResetAction = "scramble" | "delete";
+
+/**
+ * The endpoints' padded answer time in the sandbox (ENDPOINT_RESPONSE_MS): shorter than a deployment's
+ * 3 s default so demos and tests stay quick, long enough for the emulators' calls.
+ */
+const SANDBOX_ENDPOINT_RESPONSE_MS = 800;
+
 /** The one JSON line `npm run sandbox -- --json` prints first; tools outside the repo read it. */
 export interface SandboxDescription {
   realm: {
@@ -90,6 +101,8 @@ export interface SandboxWorld {
   readonly userExistenceErrors: UserExistenceErrors;
   bridge: LambdaBridge;
   api: FunctionUrlGateway;
+  /** What the endpoints reach as Cognito: cognito-local plus AdminUserGlobalSignOut (recorded, emulator-only). */
+  cognitoAdmin: CognitoAdminShim;
   userPoolId: string;
   clientId: string;
   /** The handlers' current mode (see `redeploy`). */
@@ -104,6 +117,9 @@ export interface SandboxWorld {
     mode: MigrationMode;
     userDirectory?: UserDirectoryKind;
     snapshotFile?: string;
+    onResetRequest?: ResetAction;
+    /** More variables for the handlers, over the world's own. */
+    extraEnv?: Record<string, string>;
   }): Promise<void>;
   /**
    * Puts users in the pool as Cognito's CSV import job leaves them (`RESET_REQUIRED`, these attributes,
@@ -137,6 +153,13 @@ export interface SandboxWorldOptions {
   bundles?: TriggerBundles;
   /** Default `hidden`, as a pool made in the Cognito console or by Amplify Gen 2 answers. */
   userExistenceErrors?: UserExistenceErrors;
+
+  /** The reset endpoint's action; default `scramble` (keep the user, as a deployment's default). */
+  onResetRequest?: ResetAction;
+  /** The endpoints' padded answer time in ms; default 800. */
+  endpointResponseMs?: number;
+  /** More variables for the three handlers (e.g. RATE_LIMIT_MAX_KEYS), over the world's own. */
+  extraEnv?: Record<string, string>;
 }
 
 function portsFrom(portBase: number | undefined) {
@@ -188,6 +211,10 @@ export function handlerEnvironment(input: {
   userDirectory: UserDirectoryKind;
   snapshotFile?: string;
   logLevel: string;
+  /** Where the endpoints reach Cognito; default cognito-local itself. */
+  cognitoEndpoint?: string;
+  onResetRequest?: ResetAction;
+  endpointResponseMs?: number;
 }): Record<string, string> {
   const { realm, cognito, pool } = input;
   const env: Record<string, string> = {
@@ -199,9 +226,12 @@ export function handlerEnvironment(input: {
     COGNITO_USER_POOL_ID: pool.userPoolId,
     COGNITO_CLIENT_ID: pool.clientId,
     COGNITO_REGION: REGION,
-    COGNITO_ENDPOINT: cognito.endpoint,
+    COGNITO_ENDPOINT: input.cognitoEndpoint ?? cognito.endpoint,
+    ON_RESET_REQUEST: input.onResetRequest ?? "scramble",
+    ENDPOINT_RESPONSE_MS: String(input.endpointResponseMs ?? SANDBOX_ENDPOINT_RESPONSE_MS),
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
+    AWS_SESSION_TOKEN: "local",
     LOG_LEVEL: input.logLevel,
   };
   if (input.userDirectory === "admin-api") {
@@ -313,15 +343,18 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         preventUserExistenceErrors,
       }));
 
+    const cognitoAdmin = started(await startCognitoAdminShim({ cognitoEndpoint: cognito.endpoint }));
     let currentMode = mode;
     type Deployment = {
       mode: MigrationMode;
       userDirectory: UserDirectoryKind;
       snapshotFile?: string | undefined;
+      onResetRequest?: ResetAction | undefined;
+      extraEnv?: Record<string, string> | undefined;
     };
     let currentDeployment: Deployment | undefined;
     const deploy = async (deployment: Deployment) => {
-      const env = handlerEnvironment({
+      const worldEnv = handlerEnvironment({
         mode: deployment.mode,
         realm,
         cognito,
@@ -329,7 +362,11 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         userDirectory: deployment.userDirectory,
         ...(deployment.snapshotFile ? { snapshotFile: deployment.snapshotFile } : {}),
         logLevel: options.logLevel ?? "warn",
+        cognitoEndpoint: cognitoAdmin.endpoint,
+        onResetRequest: deployment.onResetRequest ?? options.onResetRequest ?? "scramble",
+        endpointResponseMs: options.endpointResponseMs ?? SANDBOX_ENDPOINT_RESPONSE_MS,
       });
+      const env = { ...worldEnv, ...options.extraEnv, ...deployment.extraEnv };
       await bridge.register(USER_MIGRATION_FUNCTION, { modulePath: bundles.userMigration, env });
       await bridge.register(PASSWORD_RESET_REQUESTED_FUNCTION, {
         modulePath: bundles.passwordResetRequested,
@@ -353,6 +390,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       existenceProxy,
       cognitoLocalEndpoint: cognitoLocal.endpoint,
       userExistenceErrors,
+      cognitoAdmin,
       userPoolId: pool.userPoolId,
       clientId: pool.clientId,
       get mode() {
@@ -376,6 +414,8 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
           userDirectory:
             deployment.userDirectory ?? (deployment.mode === "cognito-primary" ? "admin-api" : "none"),
           snapshotFile: deployment.snapshotFile,
+          onResetRequest: deployment.onResetRequest,
+          extraEnv: deployment.extraEnv,
         }),
       describe: () => ({
         realm: {

@@ -1,11 +1,6 @@
-import {
-  AdminDeleteUserCommand,
-  AdminGetUserCommand,
-  AdminInitiateAuthCommand,
-  AdminSetUserPasswordCommand,
-  type CognitoIdentityProviderClient,
-} from "@aws-sdk/client-cognito-identity-provider";
 import { type CognitoAttributes, fromAttributeList } from "@realm-to-cognito/core";
+import { type CognitoApi, CognitoCallError } from "./cognito-api.js";
+import { MIGRATION_STATE_ATTRIBUTE, type MigrationState } from "./migration-state.js";
 
 /** A user as the pool holds it. */
 export interface PoolUser {
@@ -14,84 +9,117 @@ export interface PoolUser {
   readonly status: string | undefined;
 }
 
-/** The few pool operations the migration endpoints need. */
+/** The few pool operations the migration endpoints need; each honours `signal` as its deadline. */
 export interface PoolUsers {
   /** The user whose username or email alias is `email`, or undefined. */
-  findByEmail(email: string): Promise<PoolUser | undefined>;
-  delete(username: string): Promise<void>;
+  findByEmail(email: string, signal?: AbortSignal): Promise<PoolUser | undefined>;
+  delete(username: string, signal?: AbortSignal): Promise<void>;
   /** Sets a permanent password; "rejected" when the pool's policy refuses it. */
-  setPermanentPassword(username: string, password: string): Promise<"set" | "rejected">;
+  setPermanentPassword(username: string, password: string, signal?: AbortSignal): Promise<"set" | "rejected">;
+  /** Revokes every refresh token (and, with token revocation, the access tokens) of the user. */
+  signOutEverywhere(username: string, signal?: AbortSignal): Promise<void>;
+  setMigrationState(username: string, state: MigrationState, signal?: AbortSignal): Promise<void>;
   /** True when the pool already accepts this password; undefined when it cannot tell (no app client). */
-  acceptsPassword(username: string, password: string): Promise<boolean | undefined>;
+  acceptsPassword(username: string, password: string, signal?: AbortSignal): Promise<boolean | undefined>;
 }
 
 /**
- * PoolUsers over the AWS SDK v3. Needs cognito-idp:AdminGetUser, AdminDeleteUser, AdminSetUserPassword
- * (and AdminInitiateAuth when `clientId` is given) on the pool.
+ * PoolUsers over Cognito's API. Needs cognito-idp:AdminGetUser, AdminSetUserPassword,
+ * AdminUserGlobalSignOut, AdminUpdateUserAttributes (AdminDeleteUser with ON_RESET_REQUEST=delete, and
+ * AdminInitiateAuth when `clientId` is given) on the pool.
  */
 export class CognitoPoolUsers implements PoolUsers {
   constructor(
-    private readonly client: CognitoIdentityProviderClient,
+    private readonly api: CognitoApi,
     private readonly userPoolId: string,
     private readonly clientId?: string,
   ) {}
 
-  async findByEmail(email: string): Promise<PoolUser | undefined> {
+  async findByEmail(email: string, signal?: AbortSignal): Promise<PoolUser | undefined> {
     try {
-      const user = await this.client.send(
-        new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: email }),
-      );
+      const user = (await this.api.call(
+        "AdminGetUser",
+        { UserPoolId: this.userPoolId, Username: email },
+        signal,
+      )) as { Username?: string; UserAttributes?: { Name?: string; Value?: string }[]; UserStatus?: string };
       return {
         username: user.Username ?? email,
         attributes: fromAttributeList(user.UserAttributes),
         status: user.UserStatus,
       };
     } catch (error) {
-      if (errorName(error) === "UserNotFoundException") return undefined;
+      if (exception(error) === "UserNotFoundException") return undefined;
       throw error;
     }
   }
 
-  async delete(username: string): Promise<void> {
+  async delete(username: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.client.send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: username }));
+      await this.api.call("AdminDeleteUser", { UserPoolId: this.userPoolId, Username: username }, signal);
     } catch (error) {
-      if (errorName(error) !== "UserNotFoundException") throw error; // already gone is the goal
+      if (exception(error) !== "UserNotFoundException") throw error; // already gone is the goal
     }
   }
 
-  async setPermanentPassword(username: string, password: string): Promise<"set" | "rejected"> {
+  async setPermanentPassword(
+    username: string,
+    password: string,
+    signal?: AbortSignal,
+  ): Promise<"set" | "rejected"> {
     try {
-      await this.client.send(
-        new AdminSetUserPasswordCommand({
-          UserPoolId: this.userPoolId,
-          Username: username,
-          Password: password,
-          Permanent: true,
-        }),
+      await this.api.call(
+        "AdminSetUserPassword",
+        { UserPoolId: this.userPoolId, Username: username, Password: password, Permanent: true },
+        signal,
       );
       return "set";
     } catch (error) {
-      if (errorName(error) === "InvalidPasswordException") return "rejected";
+      if (exception(error) === "InvalidPasswordException") return "rejected";
       throw error;
     }
   }
 
-  async acceptsPassword(username: string, password: string): Promise<boolean | undefined> {
+  async signOutEverywhere(username: string, signal?: AbortSignal): Promise<void> {
+    await this.api.call(
+      "AdminUserGlobalSignOut",
+      { UserPoolId: this.userPoolId, Username: username },
+      signal,
+    );
+  }
+
+  async setMigrationState(username: string, state: MigrationState, signal?: AbortSignal): Promise<void> {
+    await this.api.call(
+      "AdminUpdateUserAttributes",
+      {
+        UserPoolId: this.userPoolId,
+        Username: username,
+        UserAttributes: [{ Name: MIGRATION_STATE_ATTRIBUTE, Value: state }],
+      },
+      signal,
+    );
+  }
+
+  async acceptsPassword(
+    username: string,
+    password: string,
+    signal?: AbortSignal,
+  ): Promise<boolean | undefined> {
     if (this.clientId === undefined) return undefined;
     try {
-      const result = await this.client.send(
-        new AdminInitiateAuthCommand({
+      const result = (await this.api.call(
+        "AdminInitiateAuth",
+        {
           UserPoolId: this.userPoolId,
           ClientId: this.clientId,
           AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
           AuthParameters: { USERNAME: username, PASSWORD: password },
-        }),
-      );
+        },
+        signal,
+      )) as { AuthenticationResult?: unknown };
       // A challenge (e.g. NEW_PASSWORD_REQUIRED) means the user cannot sign in with it as things stand.
       return result.AuthenticationResult !== undefined;
     } catch (error) {
-      const name = errorName(error);
+      const name = exception(error);
       // cognito-local answers a wrong password with InvalidPasswordException, real Cognito NotAuthorized.
       if (name === "NotAuthorizedException" || name === "InvalidPasswordException") return false;
       if (name === "PasswordResetRequiredException") return false;
@@ -100,6 +128,6 @@ export class CognitoPoolUsers implements PoolUsers {
   }
 }
 
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
+function exception(error: unknown): string | undefined {
+  return error instanceof CognitoCallError ? error.name : undefined;
 }

@@ -14,6 +14,53 @@ import { DEFAULT_EXTENSION_PORT } from "./secrets.js";
 export const DEFAULT_REALM_TIMEOUT_MS = 3500;
 const MAX_REALM_TIMEOUT_MS = 4900;
 
+/** Each Cognito call of an endpoint; the whole request is also bounded by ENDPOINT_RESPONSE_MS. */
+export const DEFAULT_COGNITO_TIMEOUT_MS = 2000;
+/**
+ * Every endpoint answer that concerns a user is sent this long after the request arrived, never earlier,
+ * and the work is cut off before it: the answer's timing tells nothing about the user. The endpoint
+ * Lambda's timeout must exceed it (by a second or more).
+ */
+export const DEFAULT_ENDPOINT_RESPONSE_MS = 3000;
+const MAX_ENDPOINT_RESPONSE_MS = 20_000;
+
+/** What `POST /password-reset-requested` does to a phase-1 Cognito user (DECISIONS.md 3). */
+export const RESET_ACTIONS = ["scramble", "delete"] as const;
+export type ResetAction = (typeof RESET_ACTIONS)[number];
+
+/**
+ * Every variable the handlers read, for deployments that set them (packages/cdk): the names are
+ * defined here and nowhere else.
+ */
+export const ENVIRONMENT_VARIABLES = {
+  mode: "MIGRATION_MODE",
+  realmAppId: "REALM_APP_ID",
+  realmBaseUrl: "REALM_BASE_URL",
+  realmSkipLocation: "REALM_SKIP_LOCATION",
+  realmTimeoutMs: "REALM_TIMEOUT_MS",
+  mongoIdField: "MONGO_ID_FIELD",
+  attributeMapping: "ATTRIBUTE_MAPPING",
+  passwordPolicy: "PASSWORD_POLICY",
+  userDirectory: "USER_DIRECTORY",
+  realmAdminBaseUrl: "REALM_ADMIN_BASE_URL",
+  realmGroupId: "REALM_GROUP_ID",
+  realmAppObjectId: "REALM_APP_OBJECT_ID",
+  realmAdminPublicKey: "REALM_ADMIN_PUBLIC_KEY",
+  realmAdminPrivateKey: "REALM_ADMIN_PRIVATE_KEY",
+  realmAdminPrivateKeySecret: "REALM_ADMIN_PRIVATE_KEY_SECRET",
+  secretsExtensionPort: "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
+  userSnapshotFile: "USER_SNAPSHOT_FILE",
+  cognitoUserPoolId: "COGNITO_USER_POOL_ID",
+  cognitoRegion: "COGNITO_REGION",
+  cognitoEndpoint: "COGNITO_ENDPOINT",
+  cognitoClientId: "COGNITO_CLIENT_ID",
+  cognitoTimeoutMs: "COGNITO_TIMEOUT_MS",
+  onResetRequest: "ON_RESET_REQUEST",
+  endpointResponseMs: "ENDPOINT_RESPONSE_MS",
+  rateLimitMaxKeys: "RATE_LIMIT_MAX_KEYS",
+  logLevel: "LOG_LEVEL",
+} as const;
+
 export const USER_DIRECTORIES = ["admin-api", "snapshot", "none"] as const;
 export type UserDirectoryKind = (typeof USER_DIRECTORIES)[number];
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -41,6 +88,17 @@ export interface CognitoConfig {
   readonly endpoint: string | undefined;
   /** When set, resync first tries the password (ADMIN_USER_PASSWORD_AUTH) to answer "unchanged". */
   readonly clientId: string | undefined;
+  /** Deadline of each Cognito call. */
+  readonly timeoutMs: number;
+}
+
+/** The two phase-1 endpoints' own settings. */
+export interface EndpointConfig {
+  readonly onResetRequest: ResetAction;
+  /** Minimum (and target) latency of every answer about a user; the work is cut off before it. */
+  readonly responseMs: number;
+  /** Keys each rate limiter holds at most (memory bound per container). */
+  readonly rateLimitMaxKeys: number;
 }
 
 /** Everything the handlers read from the environment, validated once at cold start. */
@@ -57,6 +115,7 @@ export interface TriggerConfig {
   readonly passwordPolicy: PasswordPolicy;
   readonly directory: DirectoryConfig;
   readonly cognito: CognitoConfig;
+  readonly endpoint: EndpointConfig;
   readonly logLevel: LogLevel;
 }
 
@@ -75,15 +134,7 @@ function environmentSchema() {
     REALM_APP_ID: text,
     REALM_BASE_URL: optionalUrl,
     REALM_SKIP_LOCATION: z.optional(oneOf(["true", "false"], 'must be "true" or "false"')),
-    REALM_TIMEOUT_MS: z.optional(
-      z.string().check(
-        z.regex(/^\d+$/, "must be a whole number of milliseconds"),
-        z.refine(
-          (ms) => Number(ms) >= 1 && Number(ms) <= MAX_REALM_TIMEOUT_MS,
-          `must be 1..${MAX_REALM_TIMEOUT_MS}`,
-        ),
-      ),
-    ),
+    REALM_TIMEOUT_MS: milliseconds(MAX_REALM_TIMEOUT_MS),
     MONGO_ID_FIELD: optionalText,
     ATTRIBUTE_MAPPING: optionalText,
     PASSWORD_POLICY: optionalText,
@@ -105,8 +156,26 @@ function environmentSchema() {
     COGNITO_REGION: optionalText,
     COGNITO_ENDPOINT: optionalUrl,
     COGNITO_CLIENT_ID: optionalText,
+    COGNITO_TIMEOUT_MS: milliseconds(MAX_ENDPOINT_RESPONSE_MS),
+    ON_RESET_REQUEST: z.optional(oneOf(RESET_ACTIONS)),
+    ENDPOINT_RESPONSE_MS: milliseconds(MAX_ENDPOINT_RESPONSE_MS),
+    RATE_LIMIT_MAX_KEYS: z.optional(
+      z.string().check(
+        z.regex(/^\d+$/, "must be a whole number"),
+        z.refine((keys) => Number(keys) >= 10 && Number(keys) <= 1_000_000, "must be 10..1000000"),
+      ),
+    ),
     LOG_LEVEL: z.optional(oneOf(LOG_LEVELS)),
   });
+}
+
+function milliseconds(max: number) {
+  return z.optional(
+    z.string().check(
+      z.regex(/^\d+$/, "must be a whole number of milliseconds"),
+      z.refine((ms) => Number(ms) >= 1 && Number(ms) <= max, `must be 1..${max}`),
+    ),
+  );
 }
 
 function isHttpUrl(value: string): boolean {
@@ -143,8 +212,7 @@ export function loadTriggerConfig(env: Readonly<Record<string, string | undefine
       appId: vars.REALM_APP_ID,
       baseUrl: vars.REALM_BASE_URL,
       skipLocation: vars.REALM_SKIP_LOCATION === "true",
-      timeoutMs:
-        vars.REALM_TIMEOUT_MS === undefined ? DEFAULT_REALM_TIMEOUT_MS : Number(vars.REALM_TIMEOUT_MS),
+      timeoutMs: numberOr(vars.REALM_TIMEOUT_MS, DEFAULT_REALM_TIMEOUT_MS),
     },
     mongoIdField: vars.MONGO_ID_FIELD ?? "_id",
     attributeMapping: readAttributeMapping(vars.ATTRIBUTE_MAPPING),
@@ -155,9 +223,19 @@ export function loadTriggerConfig(env: Readonly<Record<string, string | undefine
       region: vars.COGNITO_REGION,
       endpoint: vars.COGNITO_ENDPOINT,
       clientId: vars.COGNITO_CLIENT_ID,
+      timeoutMs: numberOr(vars.COGNITO_TIMEOUT_MS, DEFAULT_COGNITO_TIMEOUT_MS),
+    },
+    endpoint: {
+      onResetRequest: vars.ON_RESET_REQUEST ?? "scramble",
+      responseMs: numberOr(vars.ENDPOINT_RESPONSE_MS, DEFAULT_ENDPOINT_RESPONSE_MS),
+      rateLimitMaxKeys: numberOr(vars.RATE_LIMIT_MAX_KEYS, 10_000),
     },
     logLevel: vars.LOG_LEVEL ?? "info",
   };
+}
+
+function numberOr(value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : Number(value);
 }
 
 /** The endpoints need a pool; the trigger does not. Fails naming the first missing variable. */

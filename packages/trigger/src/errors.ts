@@ -18,6 +18,7 @@ export type RefusalReason =
   | "user-disabled"
   | "realm-unavailable"
   | "realm-timeout"
+  | "realm-throttled"
   | "realm-protocol"
   | "not-in-directory"
   | "not-eligible"
@@ -53,6 +54,7 @@ export function refusalOf(error: unknown): {
     reason === "unexpected" ||
     reason === "realm-unavailable" ||
     reason === "realm-timeout" ||
+    reason === "realm-throttled" ||
     reason === "directory-unavailable";
   return { reason, level: alarming ? "error" : "info" };
 }

@@ -1,9 +1,16 @@
+export { CognitoApi, type CognitoApiOptions, CognitoCallError } from "./cognito-api.js";
 export { CognitoPoolUsers, type PoolUser, type PoolUsers } from "./cognito-users.js";
 export {
   type CognitoConfig,
+  DEFAULT_COGNITO_TIMEOUT_MS,
+  DEFAULT_ENDPOINT_RESPONSE_MS,
   DEFAULT_REALM_TIMEOUT_MS,
   type DirectoryConfig,
+  ENVIRONMENT_VARIABLES,
+  type EndpointConfig,
   loadTriggerConfig,
+  RESET_ACTIONS,
+  type ResetAction,
   requireCognitoPool,
   type TriggerConfig,
 } from "./config.js";
@@ -32,6 +39,11 @@ export {
   type UserMigrationResponse,
 } from "./events.js";
 export {
+  createResyncPasswordHandler,
+  type ResyncPasswordServices,
+  type ResyncStatus,
+} from "./heal-stale-password.js";
+export {
   createLogger,
   isRedactedKey,
   LEVEL_NUMBERS,
@@ -47,12 +59,18 @@ export {
   createUserMigrationHandler,
   type UserMigrationHandler,
   type UserMigrationServices,
-} from "./migrate-user.js";
-export { RateLimiter } from "./rate-limit.js";
+} from "./migrate-from-realm.js";
+export {
+  isPhaseOneAccount,
+  isPhaseOneUser,
+  MIGRATION_STATE_ATTRIBUTE,
+  MIGRATION_STATES,
+  type MigrationState,
+} from "./migration-state.js";
+export { type EndpointLimits, RateLimiter, withinLimits } from "./rate-limit.js";
 export { type RealmVerdict, verifyWithRealm } from "./realm-check.js";
+export { buildDirectory, buildRateLimits, buildRealmClient } from "./services.js";
 export {
   createPasswordResetRequestedHandler,
   type PasswordResetRequestedServices,
-} from "./reset-requested.js";
-export { createResyncPasswordHandler, type ResyncPasswordServices, type ResyncStatus } from "./resync.js";
-export { buildDirectory, buildRateLimits, buildRealmClient } from "./services.js";
+} from "./stale-on-reset.js";

@@ -19,6 +19,8 @@ export type LogOutcome =
   | "bad-request"
   | "failed"
   | "deleted"
+  | "scrambled"
+  | "realm-refused-reset"
   | "not-in-cognito"
   | "not-migrated-user"
   | "ignored-in-cognito-primary"

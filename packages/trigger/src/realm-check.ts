@@ -24,8 +24,10 @@ export async function verifyWithRealm(
   email: string,
   password: string,
   timeoutMs: number,
+  outer?: AbortSignal,
 ): Promise<RealmVerdict> {
-  const signal = AbortSignal.timeout(timeoutMs);
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const signal = outer ? AbortSignal.any([outer, deadline]) : deadline;
   try {
     const session = await realm.login(email, password, { signal, timeoutMs });
     const claims = realm.decodeAccessToken(session.accessToken);
@@ -40,6 +42,15 @@ function refusalFor(error: unknown, deadlinePassed: boolean, timeoutMs: number):
     return new MigrationRefusedError("realm-timeout", `Realm did not answer within ${timeoutMs} ms`, {
       cause: error,
     });
+  }
+  if (error instanceof RealmUnavailableError && error.status === 429) {
+    // flowerbase limits logins per client address (10 per 15 minutes by default), and every trigger
+    // login comes from Lambda's few addresses: the whole migration stalls until the operator raises it.
+    return new MigrationRefusedError(
+      "realm-throttled",
+      "Realm refused the login with HTTP 429: raise the server's login limit per address (flowerbase: AUTH_LOGIN_MAX_ATTEMPTS)",
+      { cause: error },
+    );
   }
   if (error instanceof RealmRejectedError) {
     const disabled = error.errorCode === "UserDisabled";

@@ -1,19 +1,9 @@
-import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
+// The trigger's forgot-password directory; the endpoints' bundles never import this file.
+import { AdminClient } from "@realm-to-cognito/realm";
 import type { TriggerConfig } from "./config.js";
 import { AdminApiDirectory, SnapshotDirectory, type UserDirectory } from "./directory.js";
 import type { Logger } from "./log.js";
-import { type EndpointLimits, RateLimiter } from "./rate-limit.js";
 import { readPrivateKeySecret } from "./secrets.js";
-
-/** The Realm client every handler uses; built once per container so warm calls reuse the location. */
-export function buildRealmClient(config: TriggerConfig): AuthClient {
-  return new AuthClient({
-    appId: config.realm.appId,
-    ...(config.realm.baseUrl ? { baseUrl: config.realm.baseUrl } : {}),
-    skipLocation: config.realm.skipLocation,
-    timeoutMs: config.realm.timeoutMs,
-  });
-}
 
 /**
  * The ForgotPassword directory the configuration names, or undefined for `none`. `env` gives the
@@ -58,10 +48,5 @@ export function buildDirectory(
   }
 }
 
-/** Per-container limits of the migration endpoints: 5 a burst then 5 a minute per email, 30/30 per address. */
-export function buildRateLimits(): EndpointLimits {
-  return {
-    perEmail: new RateLimiter({ capacity: 5, perMinute: 5 }),
-    perAddress: new RateLimiter({ capacity: 30, perMinute: 30 }),
-  };
-}
+export { buildRateLimits } from "./rate-limit.js";
+export { buildRealmClient } from "./realm-client.js";

@@ -29,6 +29,29 @@ describe("loadTriggerConfig", () => {
     });
   });
 
+  it("defaults the reset to scramble and pads endpoint answers, with every Cognito call under a deadline", () => {
+    expect(loadTriggerConfig(MINIMAL)).toMatchObject({
+      cognito: { timeoutMs: 2000 },
+      endpoint: { onResetRequest: "scramble", responseMs: 3000 },
+    });
+    expect(
+      loadTriggerConfig({
+        ...MINIMAL,
+        ON_RESET_REQUEST: "delete",
+        COGNITO_TIMEOUT_MS: "900",
+        ENDPOINT_RESPONSE_MS: "2500",
+      }),
+    ).toMatchObject({
+      cognito: { timeoutMs: 900 },
+      endpoint: { onResetRequest: "delete", responseMs: 2500 },
+    });
+    expect(configError({ ...MINIMAL, ON_RESET_REQUEST: "wipe" }).message).toBe(
+      "ON_RESET_REQUEST: must be one of scramble, delete",
+    );
+    expect(configError({ ...MINIMAL, ENDPOINT_RESPONSE_MS: "soon" }).variable).toBe("ENDPOINT_RESPONSE_MS");
+    expect(configError({ ...MINIMAL, COGNITO_TIMEOUT_MS: "0" }).variable).toBe("COGNITO_TIMEOUT_MS");
+  });
+
   it("reads every setting", () => {
     const config = loadTriggerConfig({
       ...MINIMAL,

@@ -15,12 +15,14 @@ import { fromAttributeList } from "@realm-to-cognito/core";
 import { AuthClient } from "@realm-to-cognito/realm";
 import {
   type AppServicesEmulator,
+  type CognitoAdminShim,
   type CognitoLocal,
   createProductionShapedPool,
   type FunctionUrlGateway,
   forgotPasswordMigrationEvent,
   type LambdaBridge,
   startAppServicesEmulator,
+  startCognitoAdminShim,
   startCognitoLocal,
   startFunctionUrlGateway,
   startLambdaBridge,
@@ -38,6 +40,7 @@ import {
 
 const KNOWN_TOKEN = "known-bearer-token-6f1d2c";
 const DEADLINE_MS = 800;
+const RESPONSE_MS = 1500;
 const users = {
   alice: { email: "alice@example.com", password: "Alice-pass-1!" },
   admin: { email: "admin-flow@example.com", password: "Admin-flow-2!" },
@@ -57,6 +60,7 @@ let realm: AppServicesEmulator;
 let bundles: TriggerBundles;
 let bridge: LambdaBridge;
 let cognito: CognitoLocal;
+let shim: CognitoAdminShim;
 let api: FunctionUrlGateway;
 let client: CognitoIdentityProviderClient;
 let pool: { userPoolId: string; clientId: string };
@@ -80,10 +84,12 @@ function endpointEnv(): Record<string, string> {
     ...triggerEnv(),
     COGNITO_USER_POOL_ID: pool.userPoolId,
     COGNITO_REGION: "us-east-1",
-    COGNITO_ENDPOINT: cognito.endpoint,
+    COGNITO_ENDPOINT: shim.endpoint, // cognito-local, plus AdminUserGlobalSignOut (emulator-only)
     COGNITO_CLIENT_ID: pool.clientId,
+    ENDPOINT_RESPONSE_MS: String(RESPONSE_MS),
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
+    AWS_SESSION_TOKEN: "local-session",
   };
 }
 
@@ -118,6 +124,7 @@ beforeAll(async () => {
     lambdaEndpoint: bridge.endpoint,
     userMigrationFunction: USER_MIGRATION_FUNCTION,
   });
+  shim = await startCognitoAdminShim({ cognitoEndpoint: cognito.endpoint });
   client = cognito.client();
   pool = await createProductionShapedPool(client);
   await bridge.register(USER_MIGRATION_FUNCTION, { modulePath: bundles.userMigration, env: triggerEnv() });
@@ -137,6 +144,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.stop();
+  await shim?.stop();
   await cognito?.stop();
   await bridge?.stop();
   await hanging?.stop();
@@ -171,7 +179,11 @@ async function failure(promise: Promise<unknown>): Promise<string> {
 async function cognitoUser(email: string) {
   try {
     const user = await client.send(new AdminGetUserCommand({ UserPoolId: pool.userPoolId, Username: email }));
-    return { status: user.UserStatus, attributes: fromAttributeList(user.UserAttributes) };
+    return {
+      username: user.Username,
+      status: user.UserStatus,
+      attributes: fromAttributeList(user.UserAttributes),
+    };
   } catch (error) {
     if ((error as Error).name === "UserNotFoundException") return undefined;
     throw error;
@@ -271,12 +283,37 @@ describe("signing in to Cognito with a Realm password", () => {
 });
 
 describe("POST /password-reset-requested", () => {
-  it("deletes the migrated Cognito user and answers 202", async () => {
+  it("keeps the migrated user and its sub, makes the old password useless, and the next sign-in heals", async () => {
     await signIn(users.resetting.email, users.resetting.password);
-    expect(await cognitoUser(users.resetting.email)).toBeDefined();
+    const before = await cognitoUser(users.resetting.email);
+    expect(before?.attributes["custom:migration_state"]).toBe("realm-password");
+    const started = performance.now();
     const answer = await post("/password-reset-requested", { email: users.resetting.email });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(RESPONSE_MS - 5);
     expect(answer).toEqual({ status: 202, body: { status: "accepted" } });
-    expect(await cognitoUser(users.resetting.email)).toBeUndefined();
+    const after = await cognitoUser(users.resetting.email);
+    // cognito-local gives a migrated user its uuid as Username and no `sub` attribute; in Cognito they are one.
+    expect(after?.username).toBe(before?.username);
+    expect(after?.attributes.sub).toBe(before?.attributes.sub);
+    expect(after?.attributes["custom:realm_user_id"]).toBe(before?.attributes["custom:realm_user_id"]);
+    expect(after?.attributes["custom:migration_state"]).toBe("stale");
+    expect(shim.signOuts).toContain(`${pool.userPoolId}/${before?.username}`);
+    // The old password no longer opens Cognito, though Realm still takes it until the user resets.
+    expect(["NotAuthorizedException", "InvalidPasswordException"]).toContain(
+      await failure(signIn(users.resetting.email, users.resetting.password)),
+    );
+    // The endpoint made Realm's reset request: the user follows the mail, then signs in with the new password.
+    const mail = realm.outbox.latest(users.resetting.email, "reset");
+    if (!mail) throw new Error("the endpoint sent no reset mail");
+    const realmClient = new AuthClient({ appId: realm.appId, baseUrl: realm.baseUrl });
+    await realmClient.resetPassword(mail.token, mail.tokenId, "Reset-after-11!");
+    expect(
+      await post("/resync-password", { email: users.resetting.email, password: "Reset-after-11!" }),
+    ).toEqual({ status: 200, body: { status: "resynced" } });
+    expect((await signIn(users.resetting.email, "Reset-after-11!"))?.IdToken).toEqual(expect.any(String));
+    const healed = await cognitoUser(users.resetting.email);
+    expect(healed?.username).toBe(before?.username);
+    expect(healed?.attributes["custom:migration_state"]).toBe("realm-password");
   });
 
   it("never deletes a user who signed up in Cognito, and answers the same", async () => {
@@ -436,7 +473,7 @@ describe("the bundles' own output", () => {
     const text = output.text();
     expect(text).toContain('"outcome":"migrated"');
     expect(text).toContain('"outcome":"refused"');
-    expect(text).toContain('"outcome":"deleted"');
+    expect(text).toContain('"outcome":"scrambled"');
     expect(text).toContain('"outcome":"resynced"');
     const secrets = [
       ...Object.values(users).map((user) => user.password),

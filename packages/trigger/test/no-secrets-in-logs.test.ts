@@ -5,11 +5,11 @@ import { AuthClient, type FetchFunction } from "@realm-to-cognito/realm";
 import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { AdminApiDirectory } from "../src/directory.js";
+import { createResyncPasswordHandler } from "../src/heal-stale-password.js";
 import { createLogger } from "../src/log.js";
-import { createUserMigrationHandler } from "../src/migrate-user.js";
+import { createUserMigrationHandler } from "../src/migrate-from-realm.js";
 import { RateLimiter } from "../src/rate-limit.js";
-import { createPasswordResetRequestedHandler } from "../src/reset-requested.js";
-import { createResyncPasswordHandler } from "../src/resync.js";
+import { createPasswordResetRequestedHandler } from "../src/stale-on-reset.js";
 import {
   closedPortUrl,
   cognitoEvent,
@@ -137,13 +137,23 @@ async function runEveryPath(): Promise<void> {
     perAddress: new RateLimiter({ capacity: 30, perMinute: 1 }),
   });
   const headers = { authorization: `Bearer ${KNOWN_TOKEN}`, cookie: `session=${KNOWN_TOKEN}` };
-  const reset = createPasswordResetRequestedHandler({ mode: "realm-primary", pool, limits: limits(), log });
+  const reset = createPasswordResetRequestedHandler({
+    mode: "realm-primary",
+    realm: realmAt(realm.baseUrl),
+    pool,
+    limits: limits(),
+    onResetRequest: "scramble",
+    timing: { responseMs: 1, deadlineMs: 5000 },
+    log,
+  });
   const resync = createResyncPasswordHandler({
     mode: "realm-primary",
     realm: realmAt(realm.baseUrl),
     realmTimeoutMs: 2000,
     pool,
     limits: limits(),
+    onResetRequest: "scramble",
+    timing: { responseMs: 1, deadlineMs: 5000 },
     log,
   });
   const leakyResync = createResyncPasswordHandler({
@@ -152,13 +162,18 @@ async function runEveryPath(): Promise<void> {
     realmTimeoutMs: 2000,
     pool,
     limits: limits(),
+    onResetRequest: "scramble",
+    timing: { responseMs: 1, deadlineMs: 5000 },
     log,
   });
   await leakyResync(httpEvent({ email: EMAIL, password: PASSWORD }, { headers })); // refused, realm-unavailable
   await resync(httpEvent({ email: EMAIL, password: PASSWORD }, { headers })); // not-migrated
   pool.add(
     EMAIL,
-    { "custom:realm_user_id": (await realmAt(realm.baseUrl).login(EMAIL, PASSWORD)).userId },
+    {
+      "custom:realm_user_id": (await realmAt(realm.baseUrl).login(EMAIL, PASSWORD)).userId,
+      "custom:migration_state": "realm-password",
+    },
     "Old-1!",
   );
   await resync(httpEvent({ email: EMAIL, password: PASSWORD }, { headers })); // resynced
@@ -168,7 +183,7 @@ async function runEveryPath(): Promise<void> {
   await resync(httpEvent(null, { raw: `{"password":"${PASSWORD}"`, headers })); // 400, not JSON
   await reset(httpEvent({ email: "ghost@example.com" }, { headers }));
   await reset(httpEvent({ email: EMAIL, token: KNOWN_TOKEN }, { headers })); // 400
-  await reset(httpEvent({ email: EMAIL }, { headers })); // deleted
+  await reset(httpEvent({ email: EMAIL }, { headers })); // scrambled
   pool.failWith = new Error("Cognito is down");
   await reset(httpEvent({ email: EMAIL }, { headers })); // failed
   await reset(httpEvent({ email: EMAIL }, { headers })); // failed
@@ -210,12 +225,11 @@ it("writes no password and no token to stdout or stderr on any path", async () =
   expect([...outcomes].sort()).toEqual(
     [
       "bad-request/",
-      "deleted/",
       "failed/",
       "migrated/",
-      "not-in-cognito/",
       "not-migrated/",
       "rate-limited/",
+      "realm-refused-reset/",
       "refused/invalid-event",
       "refused/mode",
       "refused/rate-limited",
@@ -224,6 +238,7 @@ it("writes no password and no token to stdout or stderr on any path", async () =
       "refused/user-disabled",
       "refused/wrong-credentials",
       "resynced/",
+      "scrambled/",
       "unchanged/",
     ].sort(),
   );

@@ -5,6 +5,7 @@ import { AdminClient, type FetchFunction } from "@realm-to-cognito/realm";
 import type { AppServicesEmulator } from "@realm-to-cognito/sandbox";
 import type { PoolUser, PoolUsers } from "../src/cognito-users.js";
 import { createLogger, type Logger } from "../src/log.js";
+import { MIGRATION_STATE_ATTRIBUTE, type MigrationState } from "../src/migration-state.js";
 
 /** An Admin API client for the emulator's app, signed in with the API key it was started with. */
 export function emulatorAdmin(realm: AppServicesEmulator, fetch?: FetchFunction): AdminClient {
@@ -202,36 +203,93 @@ export async function closedPortUrl(): Promise<string> {
 export class MemoryPool implements PoolUsers {
   readonly users = new Map<
     string,
-    { username: string; attributes: Record<string, string>; password: string }
+    {
+      username: string;
+      attributes: Record<string, string>;
+      password: string;
+      sessions: number;
+      status: string;
+    }
   >();
   failWith: Error | undefined;
   policyMinimumLength = 8;
+  /** Milliseconds each call takes, to show the answer's timing does not depend on the work. */
+  delayMs = 0;
+  readonly calls: string[] = [];
 
-  add(email: string, attributes: Record<string, string>, password: string): void {
+  add(email: string, attributes: Record<string, string>, password: string, status = "CONFIRMED"): void {
     this.users.set(email.toLowerCase(), {
       username: `uuid-${this.users.size + 1}`,
-      attributes: { email, ...attributes },
+      attributes: { email, email_verified: "true", ...attributes },
       password,
+      sessions: 1,
+      status,
     });
   }
 
-  async findByEmail(email: string): Promise<PoolUser | undefined> {
-    if (this.failWith) throw this.failWith;
-    const user = this.users.get(email.toLowerCase());
-    return user && { username: user.username, attributes: user.attributes, status: "CONFIRMED" };
+  user(email: string) {
+    return this.users.get(email.toLowerCase());
   }
 
-  async delete(username: string): Promise<void> {
+  private async step(call: string, signal?: AbortSignal): Promise<void> {
+    this.calls.push(call);
+    if (this.delayMs > 0)
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, this.delayMs);
+        signal?.addEventListener("abort", () => {
+          clearTimeout(timer);
+          reject(signal.reason);
+        });
+      });
+    signal?.throwIfAborted();
+    if (this.failWith) throw this.failWith;
+  }
+
+  private byName(username: string) {
+    return [...this.users.values()].find((user) => user.username === username);
+  }
+
+  async findByEmail(email: string, signal?: AbortSignal): Promise<PoolUser | undefined> {
+    await this.step("findByEmail", signal);
+    const user = this.users.get(email.toLowerCase());
+    return user && { username: user.username, attributes: { ...user.attributes }, status: user.status };
+  }
+
+  async delete(username: string, signal?: AbortSignal): Promise<void> {
+    await this.step("delete", signal);
     for (const [key, user] of this.users) if (user.username === username) this.users.delete(key);
   }
 
-  async setPermanentPassword(username: string, password: string): Promise<"set" | "rejected"> {
+  async setPermanentPassword(
+    username: string,
+    password: string,
+    signal?: AbortSignal,
+  ): Promise<"set" | "rejected"> {
+    await this.step("setPermanentPassword", signal);
     if (password.length < this.policyMinimumLength) return "rejected";
-    for (const user of this.users.values()) if (user.username === username) user.password = password;
+    const user = this.byName(username);
+    if (user) user.password = password;
     return "set";
   }
 
-  async acceptsPassword(username: string, password: string): Promise<boolean | undefined> {
-    return [...this.users.values()].some((user) => user.username === username && user.password === password);
+  async signOutEverywhere(username: string, signal?: AbortSignal): Promise<void> {
+    await this.step("signOutEverywhere", signal);
+    const user = this.byName(username);
+    if (user) user.sessions = 0;
+  }
+
+  async setMigrationState(username: string, state: MigrationState, signal?: AbortSignal): Promise<void> {
+    await this.step("setMigrationState", signal);
+    const user = this.byName(username);
+    if (user) user.attributes[MIGRATION_STATE_ATTRIBUTE] = state;
+  }
+
+  async acceptsPassword(
+    username: string,
+    password: string,
+    signal?: AbortSignal,
+  ): Promise<boolean | undefined> {
+    await this.step("acceptsPassword", signal);
+    return this.byName(username)?.password === password;
   }
 }

@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminApiDirectory, SnapshotDirectory, type UserDirectory } from "../src/directory.js";
 import { SIGN_IN_REFUSED_MESSAGE } from "../src/errors.js";
-import { createUserMigrationHandler, type UserMigrationServices } from "../src/migrate-user.js";
+import { createUserMigrationHandler, type UserMigrationServices } from "../src/migrate-from-realm.js";
 import {
   captureLog,
   closedPortUrl,
@@ -96,6 +96,7 @@ describe("UserMigration_Authentication", () => {
       email_verified: "true",
       "custom:realm_user_id": session.userId,
       "custom:mongo_id": documentOf(session.userId)?._id,
+      "custom:migration_state": "realm-password", // the phase-1 endpoints may act on this user
     });
     expect(response.finalUserStatus).toBe("CONFIRMED");
     expect(response.messageAction).toBe("SUPPRESS");
@@ -244,6 +245,7 @@ describe("UserMigration_ForgotPassword", () => {
         email: ACTIVE.email,
         email_verified: "true",
         "custom:realm_user_id": session.userId,
+        "custom:migration_state": "imported",
       });
     });
 
@@ -282,6 +284,7 @@ describe("UserMigration_ForgotPassword", () => {
           email_verified: "true",
           "custom:realm_user_id": "65a1b2c3d4e5f60718293a01",
           "custom:mongo_id": "75a1b2c3d4e5f60718293a01",
+          "custom:migration_state": "imported", // no password from Realm: never the endpoints' to touch
         },
       });
     });

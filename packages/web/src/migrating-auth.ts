@@ -270,18 +270,21 @@ export function createMigratingAuth(
       const email = rawEmail.trim();
       if (email === "") return failure("invalidInput");
       if (decidedByRealm("requestPasswordReset")) {
-        try {
-          await needRealm().sendResetPasswordEmail(email);
-        } catch (error) {
-          // An unknown email gets the same answer as a known one.
-          if (!(error instanceof RealmRejectedError && isUnknownUser(error))) return realmFailure(error);
-        }
+        // The backend makes Realm's reset request itself (and makes the Cognito password unusable);
+        // only when it cannot be reached does the client ask Realm directly, so the user gets a mail.
         let backendNotified = true;
         try {
           await needMigrationApi().passwordResetRequested(email);
         } catch (error) {
           backendNotified = false;
           emit({ type: "migrationApiFailed", route: "/password-reset-requested", reason: errorCode(error) });
+          try {
+            await needRealm().sendResetPasswordEmail(email);
+          } catch (realmError) {
+            // An unknown email gets the same answer as a known one.
+            if (!(realmError instanceof RealmRejectedError && isUnknownUser(realmError)))
+              return realmFailure(realmError);
+          }
         }
         emit({ type: "resetRequested", via: "realm", backendNotified });
         return { status: "resetSent", via: "link" };

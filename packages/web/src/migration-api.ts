@@ -8,7 +8,10 @@ export type ResyncStatus = "resynced" | "unchanged" | "not-migrated" | "refused"
 
 /** The two endpoints of the migration backend (the trigger package's HTTP handlers). */
 export interface MigrationApi {
-  /** Tells the backend a Realm reset was requested, so it deletes the migrated Cognito user. */
+  /**
+   * Asks the backend for a Realm reset: it makes Realm's reset request itself and makes the migrated
+   * Cognito user's password unusable (kept, signed out, healed by the next sign-in's re-sync).
+   */
   passwordResetRequested(email: string): Promise<void>;
   /** Asks the backend to check the password with Realm and set it in Cognito. */
   resyncPassword(email: string, password: string): Promise<ResyncStatus>;

@@ -110,23 +110,28 @@ describe("realm-primary", () => {
     expect(result.status === "failed" && result.reason).toBe("emailInUse");
   });
 
-  it("deletes the migrated Cognito user on a reset request, and migrates them again with the new password", async () => {
+  it("keeps the migrated Cognito user on a reset request, and heals it at the next sign-in with the new password", async () => {
     const user = takeActiveUser();
-    const { auth, events } = authWithEvents();
+    const { auth, events, types } = authWithEvents();
     await auth.signIn(user.email, user.password);
-    expect(await t.cognitoUser(user.email)).toBeDefined();
+    const before = await t.cognitoUser(user.email);
+    expect(before).toBeDefined();
 
     expect(await auth.requestPasswordReset(user.email)).toEqual({ status: "resetSent", via: "link" });
     expect(events).toContainEqual({ type: "resetRequested", via: "realm", backendNotified: true });
-    expect(await t.cognitoUser(user.email)).toBeUndefined();
+    const stale = await t.cognitoUser(user.email);
+    expect(stale?.attributes["custom:realm_user_id"]).toBe(before?.attributes["custom:realm_user_id"]);
+    expect(stale?.attributes["custom:migration_state"]).toBe("stale");
+    expect(await t.cognitoAccepts(user.email, user.password)).toBe(false);
 
     const newPassword = "Brand-New-Password-7";
     const reset = await auth.confirmPasswordReset({ ...t.mail(user.email, "reset"), newPassword });
     expect(reset).toEqual({ status: "passwordChanged" });
-    expect(await t.cognitoUser(user.email)).toBeUndefined(); // Realm only: the link names no user
 
     expect((await auth.signIn(user.email, newPassword)).status).toBe("signedIn");
+    expect(types()).toContain("resynced");
     expect(await t.cognitoAccepts(user.email, newPassword)).toBe(true);
+    expect((await t.cognitoUser(user.email))?.attributes["custom:migration_state"]).toBe("realm-password");
   });
 
   it("re-syncs Cognito when the password was reset in Realm behind its back", async () => {

@@ -24,7 +24,33 @@ const resetCallBody = z.object({
 });
 
 /** The client API (`/api/client/v2.0`) routes realm-web and our AuthClient call. */
-export function clientRoutes(app: EmulatedApp): Route[] {
+/**
+ * flowerbase's login limit (its AUTH_LOGIN_MAX_ATTEMPTS per AUTH_RATE_LIMIT_WINDOW_MS, default 10 per
+ * 15 minutes): every attempt from one client address counts, refused or not, in a sliding window, and
+ * past the limit the login answers 429 `{"message":"Too many requests"}`.
+ */
+export interface LoginLimit {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+function loginLimiter(limit: LoginLimit | undefined, now: () => number) {
+  const attempts = new Map<string, number[]>();
+  return (address: string): boolean => {
+    if (limit === undefined) return true;
+    const at = now();
+    const recent = (attempts.get(address) ?? []).filter((time) => at - time < limit.windowMs);
+    recent.push(at);
+    attempts.set(address, recent);
+    return recent.length <= limit.max;
+  };
+}
+
+export function clientRoutes(
+  app: EmulatedApp,
+  options: { loginLimit?: LoginLimit; now?: () => number } = {},
+): Route[] {
+  const loginAllowed = loginLimiter(options.loginLimit, options.now ?? Date.now);
   const { appId } = app.settings;
   const forApp = (handle: (request: RouteRequest) => ReturnType<Route["handle"]>) => {
     return (request: RouteRequest) => {
@@ -52,6 +78,8 @@ export function clientRoutes(app: EmulatedApp): Route[] {
       })),
     },
     post("login", (request) => {
+      if (!loginAllowed(request.clientAddress))
+        return { status: 429, body: { message: "Too many requests" } };
       const body = request.body(loginBody);
       return { status: 200, body: app.login(body.username, body.password, deviceIdOf(body.options)) };
     }),

@@ -22,6 +22,8 @@ export interface RouteRequest {
   readonly origin: string;
   /** The bearer token of the Authorization header, if any. */
   readonly bearer: string | undefined;
+  /** The TCP peer's address (what a server without proxy trust sees as the client). */
+  readonly clientAddress: string;
   /** Path parameters, percent-decoded. */
   readonly params: readonly string[];
   /** The JSON body checked against `schema`; a missing, malformed or mistyped body is a 400. */
@@ -66,6 +68,7 @@ export async function serve(
       query: url.searchParams,
       origin,
       bearer: bearerOf(request),
+      clientAddress: request.socket.remoteAddress ?? "unknown",
       params,
       body: (schema) => parseBody(raw, request.headers["content-type"], schema),
     });

@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import { listen, type RunningServer } from "../http-server.js";
 import { adminRoutes } from "./admin-api.js";
 import { type AppSettings, type ConfirmationFunction, EmulatedApp, type ResetFunction } from "./app.js";
-import { clientRoutes } from "./client-api.js";
+import { clientRoutes, type LoginLimit } from "./client-api.js";
 import { toCanonicalExtendedJson } from "./ejson.js";
 import { EmulatorConfigError } from "./errors.js";
 import { type Route, serve } from "./http.js";
@@ -55,6 +55,11 @@ export interface AppServicesEmulatorOptions {
   emailConfirmationUrl?: string;
   /** Emulator addition: the page links in reset emails point to; default the sandbox's own password form. */
   resetPasswordUrl?: string;
+  /**
+   * flowerbase's difference that matters to phase 1: logins limited per client address (flowerbase's
+   * default is `{ max: 10, windowMs: 15 * 60_000 }`), answered 429. Default: no limit, as Realm.
+   */
+  loginLimitPerAddress?: LoginLimit;
 }
 
 /** An email the emulator "sent": kept in its outbox instead. */
@@ -128,7 +133,15 @@ export async function startAppServicesEmulator(
     resetPasswordUrl: options.resetPasswordUrl ?? `${baseUrl}/_sandbox/pages/reset`,
   };
   const app = new EmulatedApp(store, settings);
-  routes = [...clientRoutes(app), ...adminRoutes(app), ...sandboxRoutes(app), ...sandboxPages(app)];
+  routes = [
+    ...clientRoutes(app, {
+      ...(options.loginLimitPerAddress ? { loginLimit: options.loginLimitPerAddress } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    }),
+    ...adminRoutes(app),
+    ...sandboxRoutes(app),
+    ...sandboxPages(app),
+  ];
 
   const documents = (): Array<Record<string, unknown>> => {
     const config = settings.customUserData;

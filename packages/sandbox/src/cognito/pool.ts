@@ -24,6 +24,9 @@ export interface ProductionShapedPool {
   clientId: string;
 }
 
+/** Who the phase-1 endpoints may touch (realm-password, stale, imported), written only by the backend. */
+const MIGRATION_STATE_ATTRIBUTE = "custom:migration_state";
+
 /** `custom:realm_user_id` → `realm_user_id`: CreateUserPool takes schema names without the prefix. */
 function schemaName(attribute: string): string {
   return attribute.replace(/^custom:/, "");
@@ -31,7 +34,7 @@ function schemaName(attribute: string): string {
 
 /**
  * Creates a user pool shaped as the production one should be: email as the username, compared without
- * case; mutable custom attributes `realm_user_id` and `mongo_id`; email auto-verified; one public app
+ * case; mutable custom attributes `realm_user_id`, `mongo_id` and `migration_state`; email auto-verified; one public app
  * client allowing USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, refresh and SRP, with user-existence
  * errors hidden (unless `preventUserExistenceErrors: "LEGACY"`). cognito-local only stores that setting:
  * put `startUserExistenceProxy` in front of it to get Cognito's answers.
@@ -48,7 +51,7 @@ export async function createProductionShapedPool(
       UsernameAttributes: ["email"],
       UsernameConfiguration: { CaseSensitive: false },
       AutoVerifiedAttributes: ["email"],
-      Schema: [REALM_USER_ID_ATTRIBUTE, MONGO_ID_ATTRIBUTE].map((attribute) => ({
+      Schema: [REALM_USER_ID_ATTRIBUTE, MONGO_ID_ATTRIBUTE, MIGRATION_STATE_ATTRIBUTE].map((attribute) => ({
         Name: schemaName(attribute),
         AttributeDataType: "String",
         Mutable: true,

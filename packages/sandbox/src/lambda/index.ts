@@ -1,4 +1,5 @@
 export { type LambdaBridge, type LambdaBridgeOptions, startLambdaBridge } from "./bridge.js";
+export { type CognitoAdminShim, startCognitoAdminShim } from "./cognito-admin-shim.js";
 export { LambdaFunctionError, LambdaFunctionNotFoundError } from "./errors.js";
 export {
   type FunctionUrlGateway,

@@ -109,7 +109,7 @@ describe("cognito-local with the Lambda bridge as its Lambda service", () => {
     expect(cognito.startupMs).toBeGreaterThan(0);
   });
 
-  it("describes a pool with email as the username, case-insensitive, and both custom attributes", async () => {
+  it("describes a pool with email as the username, case-insensitive, and the three custom attributes", async () => {
     const { UserPool } = await client.send(new DescribeUserPoolCommand({ UserPoolId: pool.userPoolId }));
     expect(UserPool?.UsernameAttributes).toEqual(["email"]);
     expect(UserPool?.UsernameConfiguration).toEqual({ CaseSensitive: false });
@@ -121,6 +121,7 @@ describe("cognito-local with the Lambda bridge as its Lambda service", () => {
     ).toEqual([
       { Name: "custom:realm_user_id", AttributeDataType: "String", Mutable: true },
       { Name: "custom:mongo_id", AttributeDataType: "String", Mutable: true },
+      { Name: "custom:migration_state", AttributeDataType: "String", Mutable: true },
     ]);
   });
 

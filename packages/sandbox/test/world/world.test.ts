@@ -143,14 +143,20 @@ describe("the sandbox world in realm-primary mode", () => {
     expect(await wrong.json()).toEqual({ status: "refused" });
   });
 
-  it("deletes the migrated Cognito user when a password reset is requested through the gateway", async () => {
+  it("keeps the migrated Cognito user, stale and signed out, when a password reset is requested through the gateway", async () => {
     const linus = userIn(world, "active", 2);
     await signInToCognito(linus.email, linus.password);
-    expect(await cognitoUser(cognito, world, linus.email)).toBeDefined();
+    const before = await cognitoUser(cognito, world, linus.email);
+    expect(before?.["custom:migration_state"]).toBe("realm-password");
     const response = await post("/password-reset-requested", { email: linus.email });
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ status: "accepted" });
-    expect(await cognitoUser(cognito, world, linus.email)).toBeUndefined();
+    expect(await cognitoUser(cognito, world, linus.email)).toMatchObject({
+      ...before,
+      "custom:migration_state": "stale",
+    });
+    expect(world.cognitoAdmin.signOuts.length).toBe(1);
+    await expect(signInToCognito(linus.email, linus.password)).rejects.toBeDefined();
   });
 
   it("answers a malformed migration API body with 400", async () => {

@@ -18,6 +18,7 @@ import {
   type UserMigrationResponse,
 } from "./events.js";
 import { type Logger, userRef } from "./log.js";
+import { MIGRATION_STATE_ATTRIBUTE, type MigrationState } from "./migration-state.js";
 import { verifyWithRealm } from "./realm-check.js";
 
 /** What the User Migration handler uses; built once per container by the composition root. */
@@ -103,7 +104,7 @@ async function migrateOnSignIn(
     extra: scalarFields(verdict.userData),
   };
   const weak = passwordPolicyViolations(password, services.passwordPolicy).length > 0;
-  return answer(source, services.attributeMapping, weak ? "RESET_REQUIRED" : "CONFIRMED");
+  return answer(source, services.attributeMapping, weak ? "RESET_REQUIRED" : "CONFIRMED", "realm-password");
 }
 
 async function migrateOnForgotPassword(
@@ -125,16 +126,18 @@ async function migrateOnForgotPassword(
   if (!isDirectoryEligible(found)) {
     throw new MigrationRefusedError("not-eligible", "the user is unconfirmed, disabled or has no Realm id");
   }
-  return answer(found, services.attributeMapping, "RESET_REQUIRED");
+  return answer(found, services.attributeMapping, "RESET_REQUIRED", "imported");
 }
 
 function answer(
   user: SourceUser,
   mapping: AttributeMapping,
   finalUserStatus: UserMigrationResponse["finalUserStatus"],
+  state: MigrationState,
 ): UserMigrationResponse {
   return {
-    userAttributes: toCognitoAttributes(user, mapping),
+    // The marker last: a mapping cannot set it (the phase-1 endpoints act on it).
+    userAttributes: { ...toCognitoAttributes(user, mapping), [MIGRATION_STATE_ATTRIBUTE]: state },
     finalUserStatus,
     messageAction: "SUPPRESS",
     desiredDeliveryMediums: ["EMAIL"],
