@@ -4,7 +4,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AddCustomAttributesCommand, ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
+import {
+  AddCustomAttributesCommand,
+  DescribeUserPoolCommand,
+  ListUsersCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
 import { type CognitoLocal, createProductionShapedPool, startCognitoLocal } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { badInputCorpus, type Outcome } from "./fixtures/bad-input-corpus.js";
@@ -41,12 +45,15 @@ describe("the bad-input corpus", () => {
     writeFileSync(file, corpus.text);
     const client = cognito.client();
     const { userPoolId } = await createProductionShapedPool(client);
-    await client.send(
-      new AddCustomAttributesCommand({
-        UserPoolId: userPoolId,
-        CustomAttributes: [{ Name: "migration_state", AttributeDataType: "String", Mutable: true }],
-      }),
-    );
+    // The sandbox pool declares custom:migration_state (DECISIONS.md §1); an older one is given it here.
+    const { UserPool } = await client.send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
+    if (!UserPool?.SchemaAttributes?.some((attribute) => attribute.Name === "custom:migration_state"))
+      await client.send(
+        new AddCustomAttributesCommand({
+          UserPoolId: userPoolId,
+          CustomAttributes: [{ Name: "migration_state", AttributeDataType: "String", Mutable: true }],
+        }),
+      );
     const common = [
       "--ledger",
       join(dir, "ledger.db"),
