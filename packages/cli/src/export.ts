@@ -5,6 +5,7 @@ import { ADMIN_API_PAGE_SIZE, type SnapshotLine, type SourcePosition } from "@re
 import type { AdminClient } from "@realm-to-cognito/realm";
 import Database from "better-sqlite3";
 import { ObjectId } from "bson";
+import { CliError } from "./errors.js";
 import { type SnapshotManifest, type SnapshotPaths, SnapshotWriter } from "./snapshot-file.js";
 import { adminApiUsers, type SourceItem } from "./sources/admin-api.js";
 import type { CollectionFields } from "./sources/collection-document.js";
@@ -118,6 +119,13 @@ function collectionItems(
 ): AsyncIterable<SourceItem> {
   const source = options.collection!;
   if (source.kind === "driver") {
+    // The string form of a number, binary or date `_id` cannot be compared with the stored value, and
+    // `$gt` across BSON types would skip users silently: such a run starts again instead.
+    if (afterMongoId !== undefined && /^(-?[\d.]+(e[+-]\d+)?|uuid:.*|binary:.*|date:.*)$/.test(afterMongoId))
+      throw new CliError(
+        "BAD_USAGE",
+        `cannot resume after _id "${afterMongoId}" (a number, binary or date _id): export again without --resume`,
+      );
     const afterId =
       afterMongoId === undefined
         ? undefined
