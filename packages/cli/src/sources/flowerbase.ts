@@ -22,7 +22,7 @@ export async function* flowerbaseFileUsers(file: string): AsyncGenerator<Positio
     const at: SourcePosition = { kind: "file", file, line: item.line };
     if ("error" in item)
       yield { rejected: { source: "flowerbase", line: item.line, at, reason: item.error } };
-    else yield fromDocument(item.doc, at, item.line);
+    else yield fromDocument(item.raw, at, item.line);
   }
 }
 

@@ -24,15 +24,14 @@ function toDocument(
 ): ExportedDocument {
   if ("error" in piece) return piece;
   try {
-    // `raw` keeps values as the file wrote them: a relaxed integer past 2^53 is seen for what it is.
-    const raw = JSON.parse(piece.text) as unknown;
-    if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    // `doc` holds the driver's BSON values, and reading it checks the Extended JSON; `raw` is the
+    // document as the file wrote it (plain JSON values), from which core reads ids, dates and numbers,
+    // so a relaxed integer past 2^53 is seen for what it is rather than rounded.
+    const doc = EJSON.parse(piece.text, { relaxed: false }) as unknown;
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc))
       return { line: piece.line, error: "not a JSON object" };
-    const value = EJSON.deserialize(raw as Record<string, unknown>, { relaxed: false }) as Record<
-      string,
-      unknown
-    >;
-    return { line: piece.line, doc: value, raw: raw as Record<string, unknown> };
+    const raw = JSON.parse(piece.text) as Record<string, unknown>;
+    return { line: piece.line, doc: doc as Record<string, unknown>, raw };
   } catch (error) {
     return { line: piece.line, error: `not valid Extended JSON: ${(error as Error).message}` };
   }

@@ -14,7 +14,7 @@ export async function* mongoexportUsers(file: string, fields: CollectionFields):
       yield { rejected: { source: "mongoexport", line: item.line, at, reason: item.error } };
       continue;
     }
-    const result = userFromCollectionDocument(item.doc, fields, "mongoexport", rawIdOf(item.raw, fields));
+    const result = userFromCollectionDocument(item.raw, fields, "mongoexport");
     if (result.ok) yield { user: { ...result.user, at } };
     else
       yield {
@@ -27,16 +27,6 @@ export async function* mongoexportUsers(file: string, fields: CollectionFields):
         },
       };
   }
-}
-
-// The id as the file wrote it (plain JSON), for ids whose digits the BSON reading would round.
-function rawIdOf(raw: Record<string, unknown>, fields: CollectionFields): unknown {
-  let node: unknown = raw;
-  for (const key of fields.mongoIdField.split(".")) {
-    if (typeof node !== "object" || node === null) return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
 }
 
 /** The smallest slice of the driver's collection this source needs (so tests can pass a fake). */
