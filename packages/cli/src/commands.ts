@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { AdminClient } from "@realm-to-cognito/realm";
 import { type CognitoSender, createCognitoClient } from "./cognito/client.js";
@@ -31,6 +31,7 @@ import { type PlanSummary, planImport } from "./plan.js";
 import { startProgress } from "./progress.js";
 import { awsErrorName, TokenBucket } from "./rate.js";
 import { lockLedger } from "./run-lock.js";
+import { manifestSchema, snapshotPaths } from "./snapshot-file.js";
 import { migrationStatus, type StatusReport } from "./status.js";
 import { type VerifyReport, verifyMigration } from "./verify.js";
 
@@ -196,7 +197,13 @@ export async function listPoolIntoLedger(context: CommandContext, ledger: Import
 export async function planCommand(
   context: CommandContext,
   options: { snapshot: string; listPool: boolean },
-): Promise<PlanSummary & { poolUsers: number | undefined }> {
+): Promise<
+  PlanSummary & {
+    poolUsers: number | undefined;
+    /** Rows export already rejected (in the rejects file beside the snapshot, each with its source line). */
+    exportRejects?: { count: number; file: string };
+  }
+> {
   const unlock = lockLedger(context.config.ledger, "plan");
   const ledger = openLedger(context.config);
   try {
@@ -204,10 +211,21 @@ export async function planCommand(
     const poolUsers = options.listPool ? await listPoolIntoLedger(context, ledger) : undefined;
     const summary = await planImport({ snapshot: options.snapshot, ledger, policy: context.config.policy });
     ledger.finishRun(run, { snapshot: options.snapshot, counts: summary.counts });
-    return { ...summary, poolUsers };
+    const exportRejects = exportRejectsOf(options.snapshot);
+    return { ...summary, poolUsers, ...(exportRejects ? { exportRejects } : {}) };
   } finally {
     ledger.close();
     unlock();
+  }
+}
+
+function exportRejectsOf(snapshot: string): { count: number; file: string } | undefined {
+  const paths = snapshotPaths(snapshot);
+  try {
+    const manifest = manifestSchema.safeParse(JSON.parse(readFileSync(paths.manifest, "utf8")));
+    return manifest.success ? { count: manifest.data.rejects, file: paths.rejects } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

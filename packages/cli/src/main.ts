@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { formatSourcePosition } from "@realm-to-cognito/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import {
   doctorCommand,
@@ -199,12 +200,15 @@ export function buildProgram(): Command {
       );
       print(command, summary, () =>
         [
-          `plan for ${summary.snapshotLines} snapshot lines${summary.poolUsers === undefined ? "" : ` against ${summary.poolUsers} pool users`}:`,
+          `plan for ${summary.snapshotLines} snapshot lines${summary.poolUsers === undefined ? "" : ` against ${summary.poolUsers} pool users`}${summary.exportRejects ? ` (and ${summary.exportRejects.count} rows export rejected: ${summary.exportRejects.file})` : ""}:`,
           ...Object.entries(summary.counts).map(([action, n]) => `  ${action.padEnd(16)} ${n}`),
           ...Object.entries(summary.byReason).map(([reason, n]) => `    ${reason}: ${n}`),
           ...summary.items
             .slice(0, 50)
-            .map((item) => `  line ${item.line} ${item.email ?? ""} ${item.action}: ${item.reason ?? ""}`),
+            .map(
+              (item) =>
+                `  ${item.at ? formatSourcePosition(item.at) : `line ${item.line}`} ${item.email ?? ""} ${item.action}: ${item.reason ?? ""}`,
+            ),
           summary.items.length > 50
             ? `  ... ${summary.items.length - 50 + summary.itemsLeftOut} more (--json lists them)`
             : "",

@@ -112,7 +112,15 @@ describe("the bad-input corpus", () => {
       record(row.at?.line, "rejected", row.reason);
     }
     // Plan's rejects and conflicts, each with its line in the operator's file.
-    const plan = JSON.parse(planned.stdout) as { items: Array<Positioned & { action: string }> };
+    const plan = JSON.parse(planned.stdout) as {
+      items: Array<Positioned & { action: string }>;
+      counts: Record<string, number>;
+      exportRejects: { count: number };
+    };
+    // plan --json alone accounts for the whole file: what export rejected, and each snapshot line.
+    expect(
+      plan.exportRejects.count + plan.counts.create! + plan.counts.rejected! + plan.counts.conflict!,
+    ).toBe(corpus.lines.length);
     for (const item of plan.items) {
       if (item.action === "rejected" || item.action === "conflict") {
         expect(item.at).toMatchObject({ kind: "file", file });
