@@ -89,3 +89,19 @@ describe("email rejections", () => {
     expect(emailRejection("用户@例子.广告")).toBeUndefined();
   });
 });
+
+describe("lookalike emails (the attack the hidden-character checks stop)", () => {
+  const victim = "admin@example.com";
+  const lookalikes = ["ad\u200bmin@example.com", "admin\u2060@example.com", "\u202dadmin@example.com"];
+
+  it.each(lookalikes)("CONTROL: %j passes a shape check and is another user than the victim", (email) => {
+    // What the old check did: one @, a dot in the domain, no whitespace.
+    expect(/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)).toBe(true);
+    expect(emailKey(email)).not.toBe(emailKey(victim));
+  });
+
+  it.each(lookalikes)("refuses %j, so no second account can look like the victim's", (email) => {
+    expect(isPlausibleEmail(email)).toBe(false);
+    expect(emailRejection(email)?.reason).toMatch(/U\+[0-9A-F]{4}/);
+  });
+});
