@@ -102,6 +102,50 @@ describe("flowerbase as a source", () => {
   });
 });
 
+describe("flowerbase joined with its custom user data", () => {
+  it("fills mongo ids from the user collection by flowerbase's user id, and reports who has no document", async () => {
+    const auth = join(sandbox.dir, "fb-auth.json");
+    const data = join(sandbox.dir, "fb-users.json");
+    const id = (i: number) => `65b1b2c3d4e5f60718293${String(i).padStart(3, "0")}`;
+    writeFileSync(
+      auth,
+      [1, 2]
+        .map((i) =>
+          JSON.stringify({ _id: { $oid: id(i) }, email: `fbj${i}@example.com`, status: "confirmed" }),
+        )
+        .join("\n"),
+    );
+    // flowerbase's custom user data links a document to its user by `id` (user_id_field's default).
+    writeFileSync(
+      data,
+      `${JSON.stringify({ _id: { $numberLong: "9007199254740993" }, id: id(1), email: "fbj1@example.com" })}\n`,
+    );
+    const out = join(sandbox.dir, "fb-joined.ndjson");
+    const ran = await runMain(
+      "--json",
+      "--quiet",
+      "export",
+      "-o",
+      out,
+      "--flowerbase",
+      auth,
+      "--mongoexport",
+      data,
+      "--user-id-field",
+      "id",
+    );
+    expect(ran.code).toBe(0);
+    const result = JSON.parse(ran.stdout);
+    expect(result.manifest.unmatched).toEqual({ withoutUserDocument: 1, documentWithoutUser: 0 });
+    const users = [];
+    for await (const entry of readSnapshot(out)) if ("user" in entry) users.push(entry.user);
+    expect(users.map((user) => [user.email, user.mongoId])).toEqual([
+      ["fbj1@example.com", "9007199254740993"],
+      ["fbj2@example.com", undefined],
+    ]);
+  });
+});
+
 describe("doctor on the sandbox pool", () => {
   it("warns that Cognito's default sender cannot mail the snapshot's users in a day, and checks the client's auth flows", async () => {
     const pool = await sandbox.newPool();
