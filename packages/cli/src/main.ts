@@ -180,6 +180,11 @@ export function buildProgram(): Command {
             .join(", ")})`,
           `  confirmed ${result.manifest.byState.confirmed}, pending ${result.manifest.byState.pending}, disabled ${result.manifest.byState.disabled}`,
           `  rejected ${result.manifest.rejects} (see ${result.paths.rejects})`,
+          ...(result.manifest.unmatched
+            ? [
+                `  unmatched: ${result.manifest.unmatched.withoutUserDocument} users without a user document (exported), ${result.manifest.unmatched.documentWithoutUser} documents without a user (rejected); see ${result.paths.unmatched}`,
+              ]
+            : []),
           `  sha256 ${result.manifest.sha256}`,
         ].join("\n"),
       );
