@@ -95,7 +95,6 @@ export function buildProgram(): Command {
     .option("--client-id <id>", "app client id (or COGNITO_CLIENT_ID)")
     .option("--json", "machine-readable output on stdout")
     .option("-q, --quiet", "no progress on stderr")
-    .showHelpAfterError()
     .exitOverride();
 
   program
@@ -351,8 +350,21 @@ export function buildProgram(): Command {
       print(command, report, () => formatStatus(report));
     });
 
-  for (const command of program.commands) command.showHelpAfterError().exitOverride();
+  shortUsageErrors(program);
   return program;
+}
+
+/**
+ * A usage error is one line (commander's own) and a hint naming the command's `--help`, never the help
+ * itself: 30 lines of options pushed the error off the screen.
+ */
+function shortUsageErrors(program: Command): void {
+  program.showHelpAfterError(false).exitOverride();
+  program.showHelpAfterError(`(run realm-to-cognito --help for usage)`);
+  for (const command of program.commands)
+    command
+      .exitOverride()
+      .showHelpAfterError(`(run realm-to-cognito ${command.name()} --help for usage)`);
 }
 
 /** Runs the command line; resolves to the exit code (0 done, 1 failed, 2 bad usage). */
@@ -360,7 +372,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   const program = buildProgram();
   // notify, forecast and report (the operator's commands) read the same configuration's ledger.
   registerOperatorCommands(program, { ledgerFile: (command) => configOf(command).ledger });
-  for (const command of program.commands) command.showHelpAfterError().exitOverride();
+  shortUsageErrors(program);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
