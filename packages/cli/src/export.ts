@@ -52,6 +52,15 @@ export interface ExportResult {
  */
 export async function exportSnapshot(options: ExportOptions): Promise<ExportResult> {
   const writer = await SnapshotWriter.open(options.out, { resume: options.resume ?? false });
+  try {
+    return await writeSnapshot(options, writer);
+  } catch (error) {
+    await writer.abandon();
+    throw error;
+  }
+}
+
+async function writeSnapshot(options: ExportOptions, writer: SnapshotWriter): Promise<ExportResult> {
   const sources: string[] = [];
   let items: AsyncIterable<SourceItem>;
   let cleanup = (): void => {};

@@ -1,6 +1,7 @@
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import Database from "better-sqlite3";
 import { CliError } from "./errors.js";
+import { createPrivateFile } from "./output-file.js";
 
 export const LEDGER_STATES = [
   "planned",
@@ -203,6 +204,8 @@ export class ImportLedger {
   ): ImportLedger {
     let db: Database.Database;
     try {
+      // SQLite creates the file 0644 and its -wal and -shm files like it: create it 0600 first.
+      if (file !== ":memory:" && file !== "") createPrivateFile(file);
       db = new Database(file);
     } catch (error) {
       throw new CliError("LEDGER", `cannot open the ledger ${file}: ${(error as Error).message}`, {

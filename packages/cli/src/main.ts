@@ -362,9 +362,7 @@ function shortUsageErrors(program: Command): void {
   program.showHelpAfterError(false).exitOverride();
   program.showHelpAfterError(`(run realm-to-cognito --help for usage)`);
   for (const command of program.commands)
-    command
-      .exitOverride()
-      .showHelpAfterError(`(run realm-to-cognito ${command.name()} --help for usage)`);
+    command.exitOverride().showHelpAfterError(`(run realm-to-cognito ${command.name()} --help for usage)`);
 }
 
 /** Runs the command line; resolves to the exit code (0 done, 1 failed, 2 bad usage). */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { createReadStream, existsSync, type WriteStream } from "node:fs";
+import { copyFile, readFile, rename, rm, stat, truncate } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import {
   formatSnapshotLine,
@@ -10,7 +10,7 @@ import {
 } from "@realm-to-cognito/core";
 import { z } from "zod";
 import { CliError } from "./errors.js";
-import { ensureWritable } from "./output-file.js";
+import { ensureWritable, privateWriteStream, writePrivateFile } from "./output-file.js";
 
 /** The files of one snapshot: the NDJSON itself, its manifest and its rejects. */
 export interface SnapshotPaths {
@@ -63,9 +63,17 @@ export interface RejectedRow {
   readonly reason: string;
 }
 
+/** Where a file of the snapshot is written until the export succeeds (renamed over `file` then). */
+export function partialPathOf(file: string): string {
+  return `${file}.partial`;
+}
+
 /**
  * Writes a snapshot as it streams in: NDJSON lines, a running sha256 and counts, rejects beside it.
- * With `resume`, an existing snapshot is kept (a torn last line is cut) and writing continues after it.
+ * Every file is written aside (`<file>.partial`, mode 0600) and renamed into place by `finish`, so a
+ * failed export leaves nothing at the paths the operator named. With `resume`, what an interrupted run
+ * wrote (its `.partial`, else the finished snapshot) is kept (a torn last line is cut) and writing
+ * continues after it.
  */
 export class SnapshotWriter {
   readonly paths: SnapshotPaths;
@@ -90,10 +98,10 @@ export class SnapshotWriter {
     this.resumedFrom = resumedFrom;
     this.earlierRejects = earlierRejects;
     this.rejectCount = earlierRejects.size;
-    this.out = watched(createWriteStream(paths.snapshot, { flags }), (error) => {
+    this.out = watched(privateWriteStream(partialPathOf(paths.snapshot), flags), (error) => {
       this.failure ??= error;
     });
-    this.rejectsOut = watched(createWriteStream(paths.rejects, { flags }), (error) => {
+    this.rejectsOut = watched(privateWriteStream(partialPathOf(paths.rejects), flags), (error) => {
       this.failure ??= error;
     });
   }
@@ -114,13 +122,18 @@ export class SnapshotWriter {
 
   static async open(snapshot: string, options: { resume?: boolean } = {}): Promise<SnapshotWriter> {
     const paths = snapshotPaths(snapshot);
-    for (const file of [paths.snapshot, paths.rejects]) await ensureWritable(file);
+    for (const file of [paths.snapshot, paths.rejects]) {
+      const partial = partialPathOf(file);
+      // Resuming a run that finished (no partial left): continue from its files, which stay in place.
+      if (options.resume && !existsSync(partial) && existsSync(file)) await copyFile(file, partial);
+      await ensureWritable(partial, file);
+    }
     if (!options.resume) return new SnapshotWriter(paths, undefined, "w");
     // What is there is hashed and counted again; a line cut by a kill (no newline, or unparsable) and
     // anything after it is dropped, so writing continues after the last whole user.
     const tally = new SnapshotTally();
     let last: SnapshotLine | undefined;
-    await keepWholeLines(paths.snapshot, (text) => {
+    await keepWholeLines(partialPathOf(paths.snapshot), (text) => {
       const parsed = parseSnapshotLine(text);
       if (!parsed.ok) return false;
       last = parsed.user;
@@ -129,7 +142,7 @@ export class SnapshotWriter {
     });
     // The rejects an earlier run wrote, to be written once only.
     const earlierRejects = new Set<string>();
-    await keepWholeLines(paths.rejects, (text) => {
+    await keepWholeLines(partialPathOf(paths.rejects), (text) => {
       if (!isJson(text)) return false;
       earlierRejects.add(text);
       return true;
@@ -173,12 +186,9 @@ export class SnapshotWriter {
   ): Promise<void> {
     this.throwIfFailed();
     this.unmatchedCounts[kind]++;
-    this.unmatchedOut ??= watched(
-      createWriteStream(this.paths.unmatched, { flags: "w", mode: 0o600 }),
-      (error) => {
-        this.failure ??= error;
-      },
-    );
+    this.unmatchedOut ??= watched(privateWriteStream(partialPathOf(this.paths.unmatched), "w"), (error) => {
+      this.failure ??= error;
+    });
     if (!this.unmatchedOut.write(`${JSON.stringify({ kind, ...row })}\n`))
       await new Promise<void>((resolve) => this.unmatchedOut!.once("drain", resolve));
   }
@@ -191,13 +201,34 @@ export class SnapshotWriter {
     return this.rejectCount;
   }
 
-  /** Closes the files and writes the manifest. */
-  async finish(sources: readonly string[], now: Date = new Date()): Promise<SnapshotManifest> {
-    await Promise.all(
+  private closeAll(): Promise<void> {
+    return Promise.all(
       [this.out, this.rejectsOut, this.unmatchedOut]
         .filter((stream): stream is WriteStream => stream !== undefined)
         .map(closeStream),
-    ).catch(() => {});
+    ).then(
+      () => {},
+      () => {},
+    );
+  }
+
+  /**
+   * After a failure: closes the files; a run that wrote no user and no reject removes its partial files
+   * (nothing to resume), one that did keeps them for `--resume`. Nothing is at the snapshot's own paths.
+   */
+  async abandon(): Promise<void> {
+    await this.closeAll();
+    if (this.written > 0 || this.rejected > 0) return;
+    await Promise.all(
+      [this.paths.snapshot, this.paths.rejects, this.paths.unmatched].map((file) =>
+        rm(partialPathOf(file), { force: true }),
+      ),
+    );
+  }
+
+  /** Closes the files, renames them into place and writes the manifest (last, also written aside). */
+  async finish(sources: readonly string[], now: Date = new Date()): Promise<SnapshotManifest> {
+    await this.closeAll();
     this.throwIfFailed();
     const manifest: SnapshotManifest = {
       format: "realm-to-cognito/snapshot@1",
@@ -211,7 +242,11 @@ export class SnapshotWriter {
       bytes: this.tally.bytes,
       ...(this.joined ? { unmatched: { ...this.unmatchedCounts } } : {}),
     };
-    await writeFile(this.paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(partialPathOf(this.paths.snapshot), this.paths.snapshot);
+    await rename(partialPathOf(this.paths.rejects), this.paths.rejects);
+    if (this.unmatchedOut) await rename(partialPathOf(this.paths.unmatched), this.paths.unmatched);
+    writePrivateFile(partialPathOf(this.paths.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(partialPathOf(this.paths.manifest), this.paths.manifest);
     return manifest;
   }
 }

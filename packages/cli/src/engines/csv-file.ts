@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { existsSync, type WriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type AttributeMapping, toCognitoAttributes } from "@realm-to-cognito/core";
@@ -9,6 +9,7 @@ import {
   type PoolImportSettings,
 } from "../cognito/import-settings.js";
 import type { ImportLedger, LedgerUser } from "../ledger.js";
+import { privateWriteStream } from "../output-file.js";
 import { importableUser } from "./importable-user.js";
 
 /** AWS's limits for one import file. */
@@ -199,13 +200,13 @@ function openCsv(outDir: string, headerLine: string): OpenCsv {
   while (existsSync(name(index)) || existsSync(`${name(index)}.partial`)) index++;
   const file = name(index);
   const map = `${file}.map.ndjson`;
-  const out = createWriteStream(`${file}.partial`);
+  const out = privateWriteStream(`${file}.partial`);
   out.write(headerLine);
   return {
     file,
     map,
     out,
-    mapOut: createWriteStream(`${map}.partial`),
+    mapOut: privateWriteStream(`${map}.partial`),
     users: 0,
     bytes: Buffer.byteLength(headerLine),
     lines: [],

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { parseSnapshotLine, sameEmail } from "@realm-to-cognito/core";
 import { emailOf } from "@realm-to-cognito/realm";
@@ -8,6 +8,7 @@ import { adminClientOf, listPoolIntoLedger } from "../commands.js";
 import { type Config, loadConfig, required } from "../config.js";
 import { OperatorError } from "../errors.js";
 import { ImportLedger } from "../ledger.js";
+import { writePrivateFile } from "../output-file.js";
 import { type Progress, startProgress } from "../progress.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
 import { importBounceEvents } from "./bounces.js";
@@ -577,7 +578,7 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
           io.out(options.json ? `${JSON.stringify(forecast)}\n` : `${formatForecast(forecast)}\n`);
           if (options.leftFile) {
             const left = usersLeftAtSwitch(users, forecast);
-            writeFileSync(options.leftFile, left.map((u) => `${JSON.stringify(u)}\n`).join(""));
+            writePrivateFile(options.leftFile, left.map((u) => `${JSON.stringify(u)}\n`).join(""));
             if (!options.json)
               io.out(`${left.length} users expected to be left for phase 2 written to ${options.leftFile}\n`);
           }
@@ -618,7 +619,7 @@ export function registerReport(program: Command, deps: OperatorDeps = {}): Comma
                 ...(options.switchWeek === undefined ? {} : { switchAfterWeeks: options.switchWeek }),
               })
             : undefined;
-          writeFileSync(
+          writePrivateFile(
             options.out,
             renderReportHtml(gatherReport(view, sends, forecast, { title: options.title, now })),
           );
