@@ -457,14 +457,16 @@ export async function statusCommand(
   }
 }
 
-/** `doctor`. */
+/** `doctor`: read-only; it opens no ledger and writes no file. */
 export function doctorCommand(
   context: CommandContext,
-  options: { snapshot?: string },
+  options: { snapshot?: string; configFile?: string; mode?: "realm-primary" | "cognito-primary" },
 ): Promise<DoctorReport> {
   return runDoctor({
     config: context.config,
     ...(context.config.cognito.userPoolId ? { cognito: cognitoOf(context) } : {}),
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+    ...(options.configFile ? { configFile: options.configFile } : {}),
+    ...(options.mode ? { mode: options.mode } : {}),
   });
 }

@@ -101,18 +101,33 @@ export function buildProgram(): Command {
     .command("doctor")
     .description("check configuration, Realm, the Admin API and the pool; say which modes are possible")
     .option("--snapshot <file>", "a snapshot phase 2 could import from")
-    .action(async (options: { snapshot?: string }, command: Command) => {
-      const report = await doctorCommand({ config: configOf(command) }, options);
-      print(command, report, () =>
-        report.checks
-          .map(
-            (check) =>
-              `${check.ok ? "ok  " : "FIX "} [${check.area}] ${check.what}${check.fix ? `\n       → ${check.fix}` : ""}`,
-          )
-          .join("\n"),
-      );
-      if (!report.ok) process.exitCode = 1;
-    });
+    .addOption(
+      new Option(
+        "--mode <mode>",
+        "the mode the deployment runs in (self sign-up must be closed in realm-primary)",
+      ).choices(["realm-primary", "cognito-primary"]),
+    )
+    .action(
+      async (
+        options: { snapshot?: string; mode?: "realm-primary" | "cognito-primary" },
+        command: Command,
+      ) => {
+        const configFile = command.optsWithGlobals<GlobalOptions>().config;
+        const report = await doctorCommand(
+          { config: configOf(command) },
+          { ...options, ...(configFile ? { configFile } : {}) },
+        );
+        print(command, report, () =>
+          report.checks
+            .map(
+              (check) =>
+                `${check.ok ? (check.warn ? "WARN" : "ok  ") : "FIX "} [${check.area}] ${check.what}${check.fix ? `\n       → ${check.fix}` : ""}`,
+            )
+            .join("\n"),
+        );
+        if (!report.ok) process.exitCode = 1;
+      },
+    );
 
   program
     .command("export")
