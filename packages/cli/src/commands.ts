@@ -230,14 +230,70 @@ function exportRejectsOf(snapshot: string): { count: number; file: string } | un
 }
 
 export type ImportResult =
-  | (ImportSummary & { planned: PlanSummary | undefined })
+  | (ImportSummary & { planned: PlanSummary | undefined; estimate?: ImportEstimate })
   | {
       engine: "csv-job";
       dryRun: boolean;
       planned: PlanSummary | undefined;
       files: CsvWriteSummary;
       jobs: JobOutcome[];
+      estimate?: ImportEstimate;
     };
+
+/** A dry run's forecast of the import: how long it would take at the configured engine and rate. */
+export interface ImportEstimate {
+  readonly engine: "admin-create" | "csv-job";
+  readonly users: number;
+  /** Undefined when no honest figure exists (AWS documents no import-job throughput). */
+  readonly seconds: number | undefined;
+  /** Users a second the estimate assumes (admin-create). */
+  readonly usersPerSecond?: number;
+  /** CSV files (and so import jobs, run one at a time per account) the csv-job engine would need. */
+  readonly files?: number;
+  /** How the figure was reached, in words. */
+  readonly basis: string;
+}
+
+/**
+ * admin-create creates each user with AdminCreateUser then AdminSetUserPassword, each paced by its own
+ * bucket: the slower rate sets the pace. The csv-job engine's pace is Cognito's, which AWS does not
+ * document: only the files and jobs are counted.
+ */
+export function estimateImport(
+  engine: "admin-create" | "csv-job",
+  users: number,
+  settings: Config["import"],
+  maxUsersPerFile = CSV_USERS_PER_FILE,
+): ImportEstimate {
+  if (engine === "admin-create") {
+    const usersPerSecond = Math.min(settings.rate, settings.setPasswordRate);
+    return {
+      engine,
+      users,
+      seconds: users / usersPerSecond,
+      usersPerSecond,
+      basis: `AdminCreateUser at ${settings.rate}/s and AdminSetUserPassword at ${settings.setPasswordRate}/s: ${usersPerSecond} users a second at best (retries and throttling add to it)`,
+    };
+  }
+  const files = Math.ceil(users / Math.max(1, Math.min(maxUsersPerFile, CSV_USERS_PER_FILE)));
+  return {
+    engine,
+    users,
+    seconds: undefined,
+    files,
+    basis: `${files} CSV file${files === 1 ? "" : "s"}, one import job each, run one at a time (one active job per account); AWS documents no import-job throughput, so no duration is estimated`,
+  };
+}
+
+const CSV_USERS_PER_FILE = 500_000;
+
+/** "45 s", "12 min", "5 h 36 min": a duration an operator reads at a glance. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
 
 /** What `import` is asked to do (its command-line flags). */
 export interface ImportOptions {
@@ -275,6 +331,11 @@ export async function importCommand(context: CommandContext, options: ImportOpti
         } finally {
           scratch.close();
         }
+        const users =
+          options.limit === undefined
+            ? planned.counts.create
+            : Math.min(planned.counts.create, options.limit);
+        const estimate = estimateImport(options.engine, users, config.import, options.maxUsersPerFile);
         return options.engine === "admin-create"
           ? {
               engine: "admin-create",
@@ -284,11 +345,12 @@ export async function importCommand(context: CommandContext, options: ImportOpti
                 "already-present": 0,
                 conflict: 0,
                 failed: 0,
-                "would-create": planned.counts.create,
+                "would-create": users,
               },
               retries: 0,
               seconds: 0,
               planned,
+              estimate,
             }
           : {
               engine: "csv-job",
@@ -296,6 +358,7 @@ export async function importCommand(context: CommandContext, options: ImportOpti
               planned,
               files: { files: [], users: planned.counts.create, refused: 0 },
               jobs: [],
+              estimate,
             };
       }
       const run = ledger.startRun("plan");
@@ -331,7 +394,13 @@ export async function importCommand(context: CommandContext, options: ImportOpti
       });
       progress.stop();
       if (run !== undefined) ledger.finishRun(run, summary);
-      return { ...summary, planned };
+      return options.dryRun
+        ? {
+            ...summary,
+            planned,
+            estimate: estimateImport("admin-create", summary.outcomes["would-create"], config.import),
+          }
+        : { ...summary, planned };
     }
     if (options.dryRun)
       return {
@@ -340,6 +409,7 @@ export async function importCommand(context: CommandContext, options: ImportOpti
         planned,
         files: { files: [], users: todo, refused: 0 },
         jobs: [],
+        estimate: estimateImport("csv-job", todo, config.import, options.maxUsersPerFile),
       };
     // Refuse a --run that cannot start a job before writing any file.
     const roleArn = options.run

@@ -5,6 +5,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import {
   doctorCommand,
   exportCommand,
+  formatDuration,
   importCommand,
   planCommand,
   statusCommand,
@@ -288,14 +289,17 @@ export function buildProgram(): Command {
         },
       );
       print(command, result, () => {
+        const estimate = result.estimate
+          ? `\nestimated duration: ${result.estimate.seconds === undefined ? "not estimated" : `about ${formatDuration(result.estimate.seconds)}`} for ${result.estimate.users} users with ${result.estimate.engine} (${result.estimate.basis})`
+          : "";
         if (result.engine === "admin-create")
           return `${result.dryRun ? "dry run: " : ""}${
             Object.entries(result.outcomes)
               .filter(([, n]) => n > 0)
               .map(([outcome, n]) => `${outcome} ${n}`)
               .join(", ") || "nothing to do"
-          } in ${result.seconds.toFixed(1)} s (${result.retries} retries)`;
-        return [
+          }${result.dryRun ? "" : ` in ${result.seconds.toFixed(1)} s (${result.retries} retries)`}${estimate}`;
+        return `${[
           `${result.dryRun ? "dry run: would write" : "wrote"} ${result.files.users} users into ${result.files.files.length} CSV files; ${result.files.refused} refused`,
           ...result.files.files.map(
             (file) => `  ${file.file} (${file.users} users, ${file.bytes} bytes; map ${file.map})`,
@@ -304,7 +308,7 @@ export function buildProgram(): Command {
             (job) =>
               `  job ${job.jobId}: ${job.status}, imported ${job.imported}, skipped ${job.skipped}, failed ${job.failed}`,
           ),
-        ].join("\n");
+        ].join("\n")}${estimate}`;
       });
       if (result.engine === "admin-create" && result.outcomes.failed > 0) process.exitCode = 1;
       if (result.engine === "csv-job" && result.jobs.some((job) => job.status !== "Succeeded"))

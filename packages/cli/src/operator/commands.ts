@@ -458,6 +458,15 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
                     `notify ${result.campaign} (dry run): would send ${result.wouldSend.length} messages`,
                     ...result.wouldSend.slice(0, 20).map((r) => `  ${r.email}`),
                     ...(result.wouldSend.length > 20 ? [`  … and ${result.wouldSend.length - 20} more`] : []),
+                    ...(result.sample
+                      ? [
+                          "",
+                          `sample message (to ${result.sample.to}):`,
+                          `  Subject: ${result.sample.subject}`,
+                          "",
+                          ...result.sample.text.split("\n").map((line) => `  ${line}`),
+                        ]
+                      : []),
                   ]
                 : [
                     `notify ${result.campaign}: sent ${result.sent}, failed ${result.failed}, bounced ${result.bounced}, unknown ${result.unknown} (attempted ${result.attempted}${result.skipped ? `, skipped ${result.skipped} no longer in the audience` : ""})`,
