@@ -1,8 +1,9 @@
 // Writing the files an operator makes emits no process warning (issue 16 item 7): no
 // MaxListenersExceededWarning from a write stream that gets a listener per drain, no DEP0137 or
 // "Closing file descriptor N on garbage collection" from a file handle left to the garbage collector.
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { formatSnapshotLine, type SnapshotLine } from "@realm-to-cognito/core";
 import { SortedDirectoryFile } from "@realm-to-cognito/trigger";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -91,5 +92,37 @@ describe("no process warnings", () => {
     }
     await settle();
     expect(warnings.map((warning) => `${warning.name}: ${warning.message}`)).toEqual([]);
+  });
+});
+
+describe("no file handle left to the garbage collector", () => {
+  it("in a process that forces collections after writing and searching a directory file (--expose-gc)", async () => {
+    const dir = tempDir();
+    const snapshot = bigSnapshot(dir);
+    const root = resolve(import.meta.dirname, "../../..");
+    const script = `
+      const { writeDirectoryFile } = await import(${JSON.stringify(join(root, "packages/cli/src/directory-file.ts"))});
+      const { SortedDirectoryFile } = await import("@realm-to-cognito/trigger");
+      const out = ${JSON.stringify(join(dir, "gc.directory"))};
+      await writeDirectoryFile(${JSON.stringify(snapshot)}, out);
+      const directory = new SortedDirectoryFile(out);
+      for (let i = 1; i <= 200; i++) await directory.findByEmail("user" + i + ".with.a.longer.address@example.com");
+      for (let round = 0; round < 5; round++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
+    `;
+    const child = spawn(
+      process.execPath,
+      ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", script],
+      {
+        cwd: root,
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += String(chunk);
+    });
+    const code = await new Promise((done) => child.on("close", done));
+    expect(stderr).not.toMatch(/Warning|DEP0137|garbage collection/);
+    expect(code).toBe(0);
   });
 });
