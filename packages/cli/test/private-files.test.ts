@@ -122,6 +122,16 @@ describe("files holding emails are created 0600 under umask 0", () => {
     }
   });
 
+  it("a ledger an older version left world-readable, with its WAL, is narrowed when opened", async () => {
+    const dir = tempDir();
+    const file = join(dir, "old.db");
+    writeFileSync(file, "", { mode: 0o644 });
+    writeFileSync(`${file}-wal`, "", { mode: 0o644 });
+    ImportLedger.open(file).close();
+    expect(modeOf(file)).toBe(0o600);
+    if (existsSync(`${file}-wal`)) expect(modeOf(`${file}-wal`)).toBe(0o600);
+  });
+
   it("the report written by `report --out`", async () => {
     const dir = tempDir();
     const ledgerFile = join(dir, "report.db");
