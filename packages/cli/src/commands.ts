@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { DescribeUserPoolCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { AdminClient } from "@realm-to-cognito/realm";
 import { type CognitoSender, createCognitoClient } from "./cognito/client.js";
 import { createFastCognitoSender } from "./cognito/fast-sender.js";
+import { readPoolImportSettings } from "./cognito/import-settings.js";
 import { listPoolUsers } from "./cognito/pool.js";
 import { type Config, required } from "./config.js";
 import { type DoctorReport, runDoctor } from "./doctor.js";
@@ -24,12 +25,13 @@ import {
   readImportJobLog,
 } from "./engines/import-job-log.js";
 import { CliError } from "./errors.js";
-import { type CollectionSource, type ExportResult, exportSnapshot } from "./export.js";
+import { type CollectionSource, type ExportResult, exportSnapshot, type FlowerbaseSource } from "./export.js";
 import { ImportLedger } from "./ledger.js";
 import { type PlanSummary, planImport } from "./plan.js";
 import { startProgress } from "./progress.js";
 import { awsErrorName, TokenBucket } from "./rate.js";
 import { lockLedger } from "./run-lock.js";
+import { manifestSchema, snapshotPaths } from "./snapshot-file.js";
 import { migrationStatus, type StatusReport } from "./status.js";
 import { type VerifyReport, verifyMigration } from "./verify.js";
 
@@ -101,44 +103,72 @@ export async function exportCommand(
     adminApi: boolean;
     mongoexport?: string;
     collection: boolean;
+    /** A mongoexport of flowerbase's auth_users. */
+    flowerbase?: string;
+    /** flowerbase's auth_users through the driver (MONGODB_URI). */
+    flowerbaseCollection?: boolean;
     pending: boolean;
     resume: boolean;
   },
 ): Promise<ExportResult> {
   const { config } = context;
   let collection: CollectionSource | undefined;
-  let closeMongo = async (): Promise<void> => {};
-  if (options.mongoexport) collection = { kind: "mongoexport", file: options.mongoexport };
-  else if (options.collection) {
+  let flowerbase: FlowerbaseSource | undefined;
+  let mongo: import("mongodb").MongoClient | undefined;
+  const connect = async (): Promise<import("mongodb").MongoClient> => {
+    if (mongo) return mongo;
     const uri = required(
       config.secrets.mongodbUri,
       "MONGODB_URI",
       "set the environment variable MONGODB_URI",
     );
     const { MongoClient } = await import("mongodb");
-    const mongo = new MongoClient(uri);
+    mongo = new MongoClient(uri);
     await mongo.connect();
-    closeMongo = () => mongo.close();
-    const db = mongo.db(config.userCollection.database);
-    collection = {
-      kind: "driver",
-      collection: {
-        find: (filter, findOptions) =>
-          db.collection(config.userCollection.collection).find(filter, findOptions),
-      },
-    };
+    return mongo;
+  };
+  if (options.adminApi && (options.flowerbase || options.flowerbaseCollection))
+    throw new CliError("BAD_USAGE", "export reads users from the Admin API or from flowerbase, not both");
+  try {
+    if (options.mongoexport) collection = { kind: "mongoexport", file: options.mongoexport };
+    else if (options.collection) {
+      const db = (await connect()).db(config.userCollection.database);
+      const name = config.userCollection.collection;
+      collection = {
+        kind: "driver",
+        name: `${db.databaseName}.${name}`,
+        collection: { find: (filter, findOptions) => db.collection(name).find(filter, findOptions) },
+      };
+    }
+    if (options.flowerbase) flowerbase = { kind: "mongoexport", file: options.flowerbase };
+    else if (options.flowerbaseCollection) {
+      const db = (await connect()).db(config.flowerbase.database ?? config.userCollection.database);
+      const name = config.flowerbase.collection;
+      flowerbase = {
+        kind: "driver",
+        name: `${db.databaseName}.${name}`,
+        collection: { find: (filter, findOptions) => db.collection(name).find(filter, findOptions) },
+      };
+    }
+  } catch (error) {
+    await mongo?.close();
+    throw error;
   }
+  const closeMongo = async (): Promise<void> => {
+    await mongo?.close();
+  };
   const admin = options.adminApi ? adminClientOf(config) : undefined;
-  if (!admin && !collection)
+  if (!admin && !collection && !flowerbase)
     throw new CliError(
       "BAD_USAGE",
-      "export needs a source: --admin-api, --mongoexport <file> or --collection",
+      "export needs a source: --admin-api, --flowerbase <file>, --flowerbase-collection, --mongoexport <file> or --collection",
     );
   let reported = 0;
   try {
     return await exportSnapshot({
       out: options.out,
       ...(admin ? { adminApi: admin } : {}),
+      ...(flowerbase ? { flowerbase } : {}),
       ...(collection ? { collection } : {}),
       pending: options.pending,
       resume: options.resume,
@@ -167,7 +197,13 @@ export async function listPoolIntoLedger(context: CommandContext, ledger: Import
 export async function planCommand(
   context: CommandContext,
   options: { snapshot: string; listPool: boolean },
-): Promise<PlanSummary & { poolUsers: number | undefined }> {
+): Promise<
+  PlanSummary & {
+    poolUsers: number | undefined;
+    /** Rows export already rejected (in the rejects file beside the snapshot, each with its source line). */
+    exportRejects?: { count: number; file: string };
+  }
+> {
   const unlock = lockLedger(context.config.ledger, "plan");
   const ledger = openLedger(context.config);
   try {
@@ -175,22 +211,89 @@ export async function planCommand(
     const poolUsers = options.listPool ? await listPoolIntoLedger(context, ledger) : undefined;
     const summary = await planImport({ snapshot: options.snapshot, ledger, policy: context.config.policy });
     ledger.finishRun(run, { snapshot: options.snapshot, counts: summary.counts });
-    return { ...summary, poolUsers };
+    const exportRejects = exportRejectsOf(options.snapshot);
+    return { ...summary, poolUsers, ...(exportRejects ? { exportRejects } : {}) };
   } finally {
     ledger.close();
     unlock();
   }
 }
 
+function exportRejectsOf(snapshot: string): { count: number; file: string } | undefined {
+  const paths = snapshotPaths(snapshot);
+  try {
+    const manifest = manifestSchema.safeParse(JSON.parse(readFileSync(paths.manifest, "utf8")));
+    return manifest.success ? { count: manifest.data.rejects, file: paths.rejects } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export type ImportResult =
-  | (ImportSummary & { planned: PlanSummary | undefined })
+  | (ImportSummary & { planned: PlanSummary | undefined; estimate?: ImportEstimate })
   | {
       engine: "csv-job";
       dryRun: boolean;
       planned: PlanSummary | undefined;
       files: CsvWriteSummary;
       jobs: JobOutcome[];
+      estimate?: ImportEstimate;
     };
+
+/** A dry run's forecast of the import: how long it would take at the configured engine and rate. */
+export interface ImportEstimate {
+  readonly engine: "admin-create" | "csv-job";
+  readonly users: number;
+  /** Undefined when no honest figure exists (AWS documents no import-job throughput). */
+  readonly seconds: number | undefined;
+  /** Users a second the estimate assumes (admin-create). */
+  readonly usersPerSecond?: number;
+  /** CSV files (and so import jobs, run one at a time per account) the csv-job engine would need. */
+  readonly files?: number;
+  /** How the figure was reached, in words. */
+  readonly basis: string;
+}
+
+/**
+ * admin-create creates each user with AdminCreateUser then AdminSetUserPassword, each paced by its own
+ * bucket: the slower rate sets the pace. The csv-job engine's pace is Cognito's, which AWS does not
+ * document: only the files and jobs are counted.
+ */
+export function estimateImport(
+  engine: "admin-create" | "csv-job",
+  users: number,
+  settings: Config["import"],
+  maxUsersPerFile = CSV_USERS_PER_FILE,
+): ImportEstimate {
+  if (engine === "admin-create") {
+    const usersPerSecond = Math.min(settings.rate, settings.setPasswordRate);
+    return {
+      engine,
+      users,
+      seconds: users / usersPerSecond,
+      usersPerSecond,
+      basis: `AdminCreateUser at ${settings.rate}/s and AdminSetUserPassword at ${settings.setPasswordRate}/s: ${usersPerSecond} users a second at best (retries and throttling add to it)`,
+    };
+  }
+  const files = Math.ceil(users / Math.max(1, Math.min(maxUsersPerFile, CSV_USERS_PER_FILE)));
+  return {
+    engine,
+    users,
+    seconds: undefined,
+    files,
+    basis: `${files} CSV file${files === 1 ? "" : "s"}, one import job each, run one at a time (one active job per account); AWS documents no import-job throughput, so no duration is estimated`,
+  };
+}
+
+const CSV_USERS_PER_FILE = 500_000;
+
+/** "45 s", "12 min", "5 h 36 min": a duration an operator reads at a glance. */
+export function formatDuration(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 90) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
 
 /** What `import` is asked to do (its command-line flags). */
 export interface ImportOptions {
@@ -228,6 +331,11 @@ export async function importCommand(context: CommandContext, options: ImportOpti
         } finally {
           scratch.close();
         }
+        const users =
+          options.limit === undefined
+            ? planned.counts.create
+            : Math.min(planned.counts.create, options.limit);
+        const estimate = estimateImport(options.engine, users, config.import, options.maxUsersPerFile);
         return options.engine === "admin-create"
           ? {
               engine: "admin-create",
@@ -237,11 +345,12 @@ export async function importCommand(context: CommandContext, options: ImportOpti
                 "already-present": 0,
                 conflict: 0,
                 failed: 0,
-                "would-create": planned.counts.create,
+                "would-create": users,
               },
               retries: 0,
               seconds: 0,
               planned,
+              estimate,
             }
           : {
               engine: "csv-job",
@@ -249,6 +358,7 @@ export async function importCommand(context: CommandContext, options: ImportOpti
               planned,
               files: { files: [], users: planned.counts.create, refused: 0 },
               jobs: [],
+              estimate,
             };
       }
       const run = ledger.startRun("plan");
@@ -265,7 +375,9 @@ export async function importCommand(context: CommandContext, options: ImportOpti
         total: options.limit === undefined ? todo : Math.min(todo, options.limit),
         ...(context.quiet || options.dryRun ? { quiet: true } : {}),
       });
+      const pool = await readPoolImportSettings(cognitoOf(context), poolId);
       const summary = await importWithAdminCreate({
+        markImported: pool.migrationStateAttribute,
         client: importSenderOf(context),
         ledger,
         userPoolId: poolId,
@@ -282,7 +394,13 @@ export async function importCommand(context: CommandContext, options: ImportOpti
       });
       progress.stop();
       if (run !== undefined) ledger.finishRun(run, summary);
-      return { ...summary, planned };
+      return options.dryRun
+        ? {
+            ...summary,
+            planned,
+            estimate: estimateImport("admin-create", summary.outcomes["would-create"], config.import),
+          }
+        : { ...summary, planned };
     }
     if (options.dryRun)
       return {
@@ -291,6 +409,7 @@ export async function importCommand(context: CommandContext, options: ImportOpti
         planned,
         files: { files: [], users: todo, refused: 0 },
         jobs: [],
+        estimate: estimateImport("csv-job", todo, config.import, options.maxUsersPerFile),
       };
     // Refuse a --run that cannot start a job before writing any file.
     const roleArn = options.run
@@ -303,9 +422,11 @@ export async function importCommand(context: CommandContext, options: ImportOpti
     const client = cognitoOf(context);
     mkdirSync(options.outDir, { recursive: true });
     const header = await poolCsvHeader(client, poolId);
+    const pool = await readPoolImportSettings(client, poolId);
     const files = await writeCsvFiles({
       ledger,
       header,
+      pool,
       outDir: options.outDir,
       username: config.cognito.username,
       mapping: config.mapping,
@@ -406,14 +527,16 @@ export async function statusCommand(
   }
 }
 
-/** `doctor`. */
+/** `doctor`: read-only; it opens no ledger and writes no file. */
 export function doctorCommand(
   context: CommandContext,
-  options: { snapshot?: string },
+  options: { snapshot?: string; configFile?: string; mode?: "realm-primary" | "cognito-primary" },
 ): Promise<DoctorReport> {
   return runDoctor({
     config: context.config,
     ...(context.config.cognito.userPoolId ? { cognito: cognitoOf(context) } : {}),
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
+    ...(options.configFile ? { configFile: options.configFile } : {}),
+    ...(options.mode ? { mode: options.mode } : {}),
   });
 }

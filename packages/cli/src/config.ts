@@ -31,6 +31,8 @@ export const configSchema = z
         username: z.enum(["email", "realm-user-id"]).default("email"),
         /** IAM role Cognito writes import-job logs with (CreateUserImportJob's CloudWatchLogsRoleArn). */
         importRoleArn: z.string().min(1).optional(),
+        /** True when a backend of yours signs users in with ADMIN_USER_PASSWORD_AUTH (doctor then needs it). */
+        adminUserPasswordAuth: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -44,6 +46,38 @@ export const configSchema = z
         mongoIdField: z.string().min(1).default("_id"),
         /** Document fields copied into `extra` (for the attribute mapping). */
         extraFields: z.array(z.string().min(1)).default([]),
+        /**
+         * How a document says its user's state, for an export from the collection alone (joined with
+         * the Admin API or flowerbase, theirs is used). Unset: every such user is pending, never
+         * assumed confirmed.
+         */
+        status: z
+          .object({
+            statusField: z.string().min(1).optional(),
+            statusValues: z
+              .object({
+                confirmed: z.array(z.string().min(1)).optional(),
+                pending: z.array(z.string().min(1)).optional(),
+                disabled: z.array(z.string().min(1)).optional(),
+              })
+              .strict()
+              .optional(),
+            verifiedField: z.string().min(1).optional(),
+            disabledField: z.string().min(1).optional(),
+            /** The operator states every document is a confirmed user (no field says so). */
+            everyDocumentConfirmed: z.boolean().optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** flowerbase's users (its `auth_users` collection), read through the driver with MONGODB_URI. */
+    flowerbase: z
+      .object({
+        /** flowerbase's `auth_database`, else its custom-user-data database. */
+        database: z.string().min(1).optional(),
+        collection: z.string().min(1).default("auth_users"),
       })
       .strict()
       .prefault({}),

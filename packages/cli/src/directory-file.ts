@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ import {
   toDirectoryEntry,
 } from "@realm-to-cognito/core";
 import Database from "better-sqlite3";
-import { ensureWritable } from "./output-file.js";
+import { ensureWritable, privateWriteStream } from "./output-file.js";
 import { readSnapshot } from "./snapshot-file.js";
 
 export interface DirectoryFileSummary {
@@ -89,7 +89,7 @@ async function writeSorted(
     )
     .get() ?? { users: 0, ambiguous: 0 };
   const totals = { users: counts.users ?? 0, ambiguous: counts.ambiguous ?? 0 };
-  const stream = createWriteStream(partial);
+  const stream = privateWriteStream(partial);
   let failure: Error | undefined;
   stream.on("error", (error) => {
     failure = error;
@@ -97,9 +97,16 @@ async function writeSorted(
   const write = async (text: string) => {
     if (failure) throw failure;
     if (!stream.write(`${text}\n`))
+      // One listener of each kind at a time, removed whichever fires: a listener left per wait piles up
+      // (MaxListenersExceededWarning after ten drains).
       await new Promise<void>((resolve) => {
-        stream.once("drain", resolve);
-        stream.once("error", () => resolve());
+        const done = () => {
+          stream.off("drain", done);
+          stream.off("error", done);
+          resolve();
+        };
+        stream.on("drain", done);
+        stream.on("error", done);
       });
   };
   await write(formatDirectoryHeader(totals));

@@ -1,28 +1,41 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SnapshotLine } from "@realm-to-cognito/core";
+import { ADMIN_API_PAGE_SIZE, type SnapshotLine, type SourcePosition } from "@realm-to-cognito/core";
 import type { AdminClient } from "@realm-to-cognito/realm";
 import Database from "better-sqlite3";
 import { ObjectId } from "bson";
+import { CliError } from "./errors.js";
 import { type SnapshotManifest, type SnapshotPaths, SnapshotWriter } from "./snapshot-file.js";
 import { adminApiUsers, type SourceItem } from "./sources/admin-api.js";
+import type { CollectionFields } from "./sources/collection-document.js";
+import {
+  type AuthUsersReader,
+  flowerbaseCollectionUsers,
+  flowerbaseFileUsers,
+} from "./sources/flowerbase.js";
 import { collectionUsers, mongoexportUsers, type UserCollectionReader } from "./sources/user-collection.js";
-import type { UserDocumentFields } from "./sources/user-document.js";
 
 /** Where the app's user collection comes from. */
 export type CollectionSource =
   | { readonly kind: "mongoexport"; readonly file: string }
-  | { readonly kind: "driver"; readonly collection: UserCollectionReader };
+  | { readonly kind: "driver"; readonly collection: UserCollectionReader; readonly name?: string };
+
+/** flowerbase's `auth_users`: a mongoexport of it, or the collection. */
+export type FlowerbaseSource =
+  | { readonly kind: "mongoexport"; readonly file: string }
+  | { readonly kind: "driver"; readonly collection: AuthUsersReader; readonly name?: string };
 
 export interface ExportOptions {
   /** The snapshot file to write (NDJSON); the manifest and rejects go beside it. */
   readonly out: string;
   readonly adminApi?: Pick<AdminClient, "users" | "pendingUsers">;
+  /** flowerbase's users (instead of the Admin API): the auth source the collection joins onto. */
+  readonly flowerbase?: FlowerbaseSource;
   /** Include pending registrations from the Admin API (default true). */
   readonly pending?: boolean;
   readonly collection?: CollectionSource;
-  readonly fields: UserDocumentFields;
+  readonly fields: CollectionFields;
   /** Keep what an earlier, interrupted export wrote and continue after its last user. */
   readonly resume?: boolean;
   readonly onProgress?: (written: number, rejected: number) => void;
@@ -39,6 +52,15 @@ export interface ExportResult {
  */
 export async function exportSnapshot(options: ExportOptions): Promise<ExportResult> {
   const writer = await SnapshotWriter.open(options.out, { resume: options.resume ?? false });
+  try {
+    return await writeSnapshot(options, writer);
+  } catch (error) {
+    await writer.abandon();
+    throw error;
+  }
+}
+
+async function writeSnapshot(options: ExportOptions, writer: SnapshotWriter): Promise<ExportResult> {
   const sources: string[] = [];
   let items: AsyncIterable<SourceItem>;
   let cleanup = (): void => {};
@@ -46,17 +68,31 @@ export async function exportSnapshot(options: ExportOptions): Promise<ExportResu
     sources.push("admin-api");
     if (options.pending !== false) sources.push("pending-registrations");
     const admin = resumeAdmin(options.adminApi, writer.resumedFrom);
+    const listing = {
+      pending: options.pending ?? true,
+      ...(admin !== options.adminApi ? { usersBefore: ordinalOf(writer.resumedFrom?.at) } : {}),
+    };
     if (options.collection) {
       sources.push(options.collection.kind === "driver" ? "mongo-collection" : "mongoexport");
       const join = await CollectionIndex.build(collectionItems(options, undefined), writer);
       cleanup = () => join.close();
-      items = join.enrich(adminApiUsers(admin, { pending: options.pending ?? true }), writer.resumedFrom);
-    } else items = adminApiUsers(admin, { pending: options.pending ?? true });
+      items = join.enrich(adminApiUsers(admin, listing), writer.resumedFrom);
+    } else items = adminApiUsers(admin, listing);
     if (writer.resumedFrom) items = skipUntilPast(items, writer.resumedFrom, options.adminApi !== admin);
+  } else if (options.flowerbase) {
+    sources.push("flowerbase");
+    const flowerbase = flowerbaseItems(options.flowerbase);
+    if (options.collection) {
+      sources.push(options.collection.kind === "driver" ? "mongo-collection" : "mongoexport");
+      const join = await CollectionIndex.build(collectionItems(options, undefined), writer);
+      cleanup = () => join.close();
+      items = join.enrich(flowerbase, writer.resumedFrom);
+    } else items = flowerbase;
+    if (writer.resumedFrom) items = skipUntilPast(items, writer.resumedFrom, false);
   } else if (options.collection) {
     sources.push(options.collection.kind === "driver" ? "mongo-collection" : "mongoexport");
-    items = collectionItems(options, writer.resumedFrom?.mongoId);
-  } else throw new TypeError("exportSnapshot needs adminApi or collection");
+    items = collectionItems(options, writer.resumedFrom?.mongoId, ordinalOf(writer.resumedFrom?.at));
+  } else throw new TypeError("exportSnapshot needs adminApi, flowerbase or collection");
 
   try {
     for await (const item of items) {
@@ -72,19 +108,43 @@ export async function exportSnapshot(options: ExportOptions): Promise<ExportResu
   return { manifest: await writer.finish(sources), paths: writer.paths };
 }
 
+function flowerbaseItems(source: FlowerbaseSource): AsyncIterable<SourceItem> {
+  return source.kind === "mongoexport"
+    ? flowerbaseFileUsers(source.file)
+    : flowerbaseCollectionUsers(source.collection, source.name);
+}
+
+/** How many items of its list came before a user, from its position (0 when unknown). */
+function ordinalOf(at: SourcePosition | undefined): number {
+  if (at?.kind === "admin-api") return (at.page - 1) * ADMIN_API_PAGE_SIZE + at.index;
+  if (at?.kind === "collection") return at.index;
+  return 0;
+}
+
 function collectionItems(
   options: ExportOptions,
   afterMongoId: string | undefined,
+  resumedIndex = 0,
 ): AsyncIterable<SourceItem> {
   const source = options.collection!;
   if (source.kind === "driver") {
+    // The string form of a number, binary or date `_id` cannot be compared with the stored value, and
+    // `$gt` across BSON types would skip users silently: such a run starts again instead.
+    if (afterMongoId !== undefined && /^(-?[\d.]+(e[+-]\d+)?|uuid:.*|binary:.*|date:.*)$/.test(afterMongoId))
+      throw new CliError(
+        "BAD_USAGE",
+        `cannot resume after _id "${afterMongoId}" (a number, binary or date _id): export again without --resume`,
+      );
     const afterId =
       afterMongoId === undefined
         ? undefined
         : /^[0-9a-f]{24}$/.test(afterMongoId)
           ? new ObjectId(afterMongoId)
           : afterMongoId;
-    return collectionUsers(source.collection, options.fields, afterId === undefined ? {} : { afterId });
+    return collectionUsers(source.collection, options.fields, {
+      ...(afterId === undefined ? {} : { afterId, indexBefore: resumedIndex }),
+      ...(source.name ? { name: source.name } : {}),
+    });
   }
   const all = mongoexportUsers(source.file, options.fields);
   return afterMongoId === undefined ? all : skipPastMongoId(all, afterMongoId);
@@ -145,6 +205,7 @@ class CollectionIndex {
   private constructor(
     private readonly db: Database.Database,
     private readonly dir: string,
+    private readonly writer: SnapshotWriter,
   ) {}
 
   static async build(items: AsyncIterable<SourceItem>, writer: SnapshotWriter): Promise<CollectionIndex> {
@@ -153,13 +214,21 @@ class CollectionIndex {
     db.pragma("journal_mode = OFF");
     db.pragma("synchronous = OFF");
     db.exec(
-      "CREATE TABLE docs (realm_user_id TEXT PRIMARY KEY, mongo_id TEXT NOT NULL, extra TEXT, matched INTEGER NOT NULL DEFAULT 0)",
+      "CREATE TABLE docs (realm_user_id TEXT PRIMARY KEY, mongo_id TEXT NOT NULL, extra TEXT, at TEXT, matched INTEGER NOT NULL DEFAULT 0)",
     );
-    const insert = db.prepare("INSERT OR IGNORE INTO docs (realm_user_id, mongo_id, extra) VALUES (?, ?, ?)");
+    const insert = db.prepare(
+      "INSERT OR IGNORE INTO docs (realm_user_id, mongo_id, extra, at) VALUES (?, ?, ?, ?)",
+    );
     const flush = db.transaction((users: SnapshotLine[]) => {
       for (const user of users)
-        insert.run(user.realmUserId, user.mongoId, user.extra ? JSON.stringify(user.extra) : null);
+        insert.run(
+          user.realmUserId,
+          user.mongoId,
+          user.extra ? JSON.stringify(user.extra) : null,
+          user.at ? JSON.stringify(user.at) : null,
+        );
     });
+    writer.startJoin();
     let buffer: SnapshotLine[] = [];
     for await (const item of items) {
       if ("rejected" in item) await writer.reject(item.rejected);
@@ -170,7 +239,7 @@ class CollectionIndex {
       }
     }
     flush(buffer);
-    return new CollectionIndex(db, dir);
+    return new CollectionIndex(db, dir, writer);
   }
 
   async *enrich(
@@ -190,22 +259,36 @@ class CollectionIndex {
           yield { user: { ...item.user, mongoId: doc.mongo_id, ...(extra ? { extra } : {}) } };
           continue;
         }
+        // Exported all the same (the auth source knows the user), and reported.
+        await this.writer.unmatched("withoutUserDocument", {
+          realmUserId: item.user.realmUserId,
+          email: item.user.email,
+          ...(item.user.at ? { at: item.user.at } : {}),
+        });
       }
       yield item;
     }
     // A resumed run cannot tell which documents the first run matched, so it does not report orphans.
     if (resumedFrom !== undefined) return;
-    const orphans = this.db.prepare<[], { realm_user_id: string; mongo_id: string }>(
-      "SELECT realm_user_id, mongo_id FROM docs WHERE matched = 0 ORDER BY mongo_id",
+    const orphans = this.db.prepare<[], { realm_user_id: string; mongo_id: string; at: string | null }>(
+      "SELECT realm_user_id, mongo_id, at FROM docs WHERE matched = 0 ORDER BY mongo_id",
     );
-    for (const orphan of orphans.all())
+    for (const orphan of orphans.iterate()) {
+      const at = orphan.at ? (JSON.parse(orphan.at) as SourcePosition) : undefined;
+      await this.writer.unmatched("documentWithoutUser", {
+        realmUserId: orphan.realm_user_id,
+        ref: orphan.mongo_id,
+        ...(at ? { at, ...(at.kind === "file" ? { line: at.line } : {}) } : {}),
+      });
       yield {
         rejected: {
           source: "user-collection",
           ref: orphan.mongo_id,
+          ...(at ? { at, ...(at.kind === "file" ? { line: at.line } : {}) } : {}),
           reason: `user document of ${orphan.realm_user_id}, who is not a user of the app`,
         },
       };
+    }
   }
 
   close(): void {

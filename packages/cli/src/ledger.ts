@@ -1,6 +1,8 @@
+import { chmodSync, existsSync } from "node:fs";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import Database from "better-sqlite3";
 import { CliError } from "./errors.js";
+import { createPrivateFile, PRIVATE_FILE_MODE } from "./output-file.js";
 
 export const LEDGER_STATES = [
   "planned",
@@ -203,6 +205,13 @@ export class ImportLedger {
   ): ImportLedger {
     let db: Database.Database;
     try {
+      // SQLite creates the file 0644 and its -wal and -shm files like it: create it 0600 first, and
+      // narrow the -wal and -shm files an older version left readable.
+      if (file !== ":memory:" && file !== "") {
+        createPrivateFile(file);
+        for (const companion of [`${file}-wal`, `${file}-shm`])
+          if (existsSync(companion)) chmodSync(companion, PRIVATE_FILE_MODE);
+      }
       db = new Database(file);
     } catch (error) {
       throw new CliError("LEDGER", `cannot open the ledger ${file}: ${(error as Error).message}`, {

@@ -1,9 +1,11 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { formatSourcePosition } from "@realm-to-cognito/core";
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import {
   doctorCommand,
   exportCommand,
+  formatDuration,
   importCommand,
   planCommand,
   statusCommand,
@@ -94,25 +96,39 @@ export function buildProgram(): Command {
     .option("--client-id <id>", "app client id (or COGNITO_CLIENT_ID)")
     .option("--json", "machine-readable output on stdout")
     .option("-q, --quiet", "no progress on stderr")
-    .showHelpAfterError()
     .exitOverride();
 
   program
     .command("doctor")
     .description("check configuration, Realm, the Admin API and the pool; say which modes are possible")
     .option("--snapshot <file>", "a snapshot phase 2 could import from")
-    .action(async (options: { snapshot?: string }, command: Command) => {
-      const report = await doctorCommand({ config: configOf(command) }, options);
-      print(command, report, () =>
-        report.checks
-          .map(
-            (check) =>
-              `${check.ok ? "ok  " : "FIX "} [${check.area}] ${check.what}${check.fix ? `\n       → ${check.fix}` : ""}`,
-          )
-          .join("\n"),
-      );
-      if (!report.ok) process.exitCode = 1;
-    });
+    .addOption(
+      new Option(
+        "--mode <mode>",
+        "the mode the deployment runs in (self sign-up must be closed in realm-primary)",
+      ).choices(["realm-primary", "cognito-primary"]),
+    )
+    .action(
+      async (
+        options: { snapshot?: string; mode?: "realm-primary" | "cognito-primary" },
+        command: Command,
+      ) => {
+        const configFile = command.optsWithGlobals<GlobalOptions>().config;
+        const report = await doctorCommand(
+          { config: configOf(command) },
+          { ...options, ...(configFile ? { configFile } : {}) },
+        );
+        print(command, report, () =>
+          report.checks
+            .map(
+              (check) =>
+                `${check.ok ? (check.warn ? "WARN" : "ok  ") : "FIX "} [${check.area}] ${check.what}${check.fix ? `\n       → ${check.fix}` : ""}`,
+            )
+            .join("\n"),
+        );
+        if (!report.ok) process.exitCode = 1;
+      },
+    );
 
   program
     .command("export")
@@ -123,16 +139,39 @@ export function buildProgram(): Command {
     .option("--admin-api", "read users and pending registrations through the Admin API")
     .option("--mongoexport <file>", "read the user collection from a mongoexport file (lines or array)")
     .option("--collection", "read the user collection through the MongoDB driver (MONGODB_URI)")
+    .option(
+      "--flowerbase <file>",
+      "read users from a mongoexport of flowerbase's auth_users (instead of the Admin API)",
+    )
+    .option(
+      "--flowerbase-collection",
+      "read users from flowerbase's auth_users through the driver (MONGODB_URI)",
+    )
     .option("--no-pending", "leave out pending registrations")
     .option("--resume", "continue an interrupted export after its last user")
     .option("--user-id-field <field>", "user collection: field holding the Realm user id")
     .option("--email-field <field>", "user collection: field holding the email")
     .option("--mongo-id-field <field>", "user collection: field holding the document id")
+    .option(
+      "--status-field <field>",
+      "user collection alone: field holding the account state (confirmed, pending, disabled; other words in the config file)",
+    )
+    .option("--verified-field <field>", "user collection alone: boolean field saying the email is verified")
+    .option("--disabled-field <field>", "user collection alone: boolean field saying the account is disabled")
+    .option(
+      "--every-document-confirmed",
+      "user collection alone, no status field: state that every document belongs to a confirmed user (else all are pending)",
+    )
     .action(async (options, command: Command) => {
       const config = configOf(command, {
         "userCollection.userIdField": options.userIdField,
         "userCollection.emailField": options.emailField,
         "userCollection.mongoIdField": options.mongoIdField,
+        "userCollection.status.statusField": options.statusField,
+        "userCollection.status.verifiedField": options.verifiedField,
+        "userCollection.status.disabledField": options.disabledField,
+        "userCollection.status.everyDocumentConfirmed":
+          options.everyDocumentConfirmed === true ? true : undefined,
       });
       const result = await exportCommand(
         { config, quiet: command.optsWithGlobals<GlobalOptions>().quiet ?? false },
@@ -141,6 +180,8 @@ export function buildProgram(): Command {
           adminApi: options.adminApi === true,
           mongoexport: options.mongoexport,
           collection: options.collection === true,
+          ...(options.flowerbase ? { flowerbase: options.flowerbase } : {}),
+          flowerbaseCollection: options.flowerbaseCollection === true,
           pending: options.pending !== false,
           resume: options.resume === true,
         },
@@ -154,6 +195,11 @@ export function buildProgram(): Command {
             .join(", ")})`,
           `  confirmed ${result.manifest.byState.confirmed}, pending ${result.manifest.byState.pending}, disabled ${result.manifest.byState.disabled}`,
           `  rejected ${result.manifest.rejects} (see ${result.paths.rejects})`,
+          ...(result.manifest.unmatched
+            ? [
+                `  unmatched: ${result.manifest.unmatched.withoutUserDocument} users without a user document (exported), ${result.manifest.unmatched.documentWithoutUser} documents without a user (rejected); see ${result.paths.unmatched}`,
+              ]
+            : []),
           `  sha256 ${result.manifest.sha256}`,
         ].join("\n"),
       );
@@ -174,12 +220,15 @@ export function buildProgram(): Command {
       );
       print(command, summary, () =>
         [
-          `plan for ${summary.snapshotLines} snapshot lines${summary.poolUsers === undefined ? "" : ` against ${summary.poolUsers} pool users`}:`,
+          `plan for ${summary.snapshotLines} snapshot lines${summary.poolUsers === undefined ? "" : ` against ${summary.poolUsers} pool users`}${summary.exportRejects ? ` (and ${summary.exportRejects.count} rows export rejected: ${summary.exportRejects.file})` : ""}:`,
           ...Object.entries(summary.counts).map(([action, n]) => `  ${action.padEnd(16)} ${n}`),
           ...Object.entries(summary.byReason).map(([reason, n]) => `    ${reason}: ${n}`),
           ...summary.items
             .slice(0, 50)
-            .map((item) => `  line ${item.line} ${item.email ?? ""} ${item.action}: ${item.reason ?? ""}`),
+            .map(
+              (item) =>
+                `  ${item.at ? formatSourcePosition(item.at) : `line ${item.line}`} ${item.email ?? ""} ${item.action}: ${item.reason ?? ""}`,
+            ),
           summary.items.length > 50
             ? `  ... ${summary.items.length - 50 + summary.itemsLeftOut} more (--json lists them)`
             : "",
@@ -240,14 +289,17 @@ export function buildProgram(): Command {
         },
       );
       print(command, result, () => {
+        const estimate = result.estimate
+          ? `\nestimated duration: ${result.estimate.seconds === undefined ? "not estimated" : `about ${formatDuration(result.estimate.seconds)}`} for ${result.estimate.users} users with ${result.estimate.engine} (${result.estimate.basis})`
+          : "";
         if (result.engine === "admin-create")
           return `${result.dryRun ? "dry run: " : ""}${
             Object.entries(result.outcomes)
               .filter(([, n]) => n > 0)
               .map(([outcome, n]) => `${outcome} ${n}`)
               .join(", ") || "nothing to do"
-          } in ${result.seconds.toFixed(1)} s (${result.retries} retries)`;
-        return [
+          }${result.dryRun ? "" : ` in ${result.seconds.toFixed(1)} s (${result.retries} retries)`}${estimate}`;
+        return `${[
           `${result.dryRun ? "dry run: would write" : "wrote"} ${result.files.users} users into ${result.files.files.length} CSV files; ${result.files.refused} refused`,
           ...result.files.files.map(
             (file) => `  ${file.file} (${file.users} users, ${file.bytes} bytes; map ${file.map})`,
@@ -256,7 +308,7 @@ export function buildProgram(): Command {
             (job) =>
               `  job ${job.jobId}: ${job.status}, imported ${job.imported}, skipped ${job.skipped}, failed ${job.failed}`,
           ),
-        ].join("\n");
+        ].join("\n")}${estimate}`;
       });
       if (result.engine === "admin-create" && result.outcomes.failed > 0) process.exitCode = 1;
       if (result.engine === "csv-job" && result.jobs.some((job) => job.status !== "Succeeded"))
@@ -317,8 +369,19 @@ export function buildProgram(): Command {
       print(command, report, () => formatStatus(report));
     });
 
-  for (const command of program.commands) command.showHelpAfterError().exitOverride();
+  shortUsageErrors(program);
   return program;
+}
+
+/**
+ * A usage error is one line (commander's own) and a hint naming the command's `--help`, never the help
+ * itself: 30 lines of options pushed the error off the screen.
+ */
+function shortUsageErrors(program: Command): void {
+  program.showHelpAfterError(false).exitOverride();
+  program.showHelpAfterError(`(run realm-to-cognito --help for usage)`);
+  for (const command of program.commands)
+    command.exitOverride().showHelpAfterError(`(run realm-to-cognito ${command.name()} --help for usage)`);
 }
 
 /** Runs the command line; resolves to the exit code (0 done, 1 failed, 2 bad usage). */
@@ -326,7 +389,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
   const program = buildProgram();
   // notify, forecast and report (the operator's commands) read the same configuration's ledger.
   registerOperatorCommands(program, { ledgerFile: (command) => configOf(command).ledger });
-  for (const command of program.commands) command.showHelpAfterError().exitOverride();
+  shortUsageErrors(program);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

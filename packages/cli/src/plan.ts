@@ -1,5 +1,14 @@
-import { emailKey, isPlausibleEmail, type SnapshotLine } from "@realm-to-cognito/core";
+import { createHash } from "node:crypto";
+import {
+  emailKey,
+  emailRejection,
+  formatSnapshotLine,
+  type SnapshotLine,
+  type SourcePosition,
+  sourcePositionSchema,
+} from "@realm-to-cognito/core";
 import { type ImportLedger, ledgerKeyOf, type PlannedUser, type PoolUser } from "./ledger.js";
+import { duplicateVerdict, type LineIdentity, whereIs } from "./plan-duplicates.js";
 import { readSnapshot } from "./snapshot-file.js";
 
 export type PlanAction = "create" | "already-present" | "conflict" | "rejected";
@@ -11,7 +20,10 @@ export interface PlanPolicy {
 
 /** One user the plan does not simply create, with why. */
 export interface PlanItem {
+  /** Line of the snapshot. */
   readonly line: number;
+  /** Where the user is in what the operator gave (their file's line, the Admin API page and item). */
+  readonly at?: SourcePosition;
   readonly key?: string;
   readonly email?: string;
   readonly action: PlanAction;
@@ -43,18 +55,30 @@ export async function planImport(options: {
   const { ledger, policy } = options;
   const itemLimit = options.itemLimit ?? 10_000;
   const db = ledger.db;
-  // Pass 1: who shares an email (or a key) with whom, on disk rather than in memory.
+  // Pass 1: who shares an email, a key or an _id with whom, on disk rather than in memory.
   db.exec(
-    "DROP TABLE IF EXISTS temp.plan_users; CREATE TEMP TABLE plan_users (line INTEGER PRIMARY KEY, key TEXT, email_key TEXT, email TEXT)",
+    "DROP TABLE IF EXISTS temp.plan_users; CREATE TEMP TABLE plan_users (line INTEGER PRIMARY KEY, key TEXT, email_key TEXT, email TEXT, mongo_id TEXT, digest TEXT, at TEXT)",
   );
-  const insert = db.prepare("INSERT INTO temp.plan_users (line, key, email_key, email) VALUES (?, ?, ?, ?)");
-  const fill = db.transaction((rows: Array<[number, string, string, string]>) => {
+  const insert = db.prepare(
+    "INSERT INTO temp.plan_users (line, key, email_key, email, mongo_id, digest, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+  );
+  type Row = [number, string, string, string, string | null, string, string | null];
+  const fill = db.transaction((rows: Row[]) => {
     for (const row of rows) insert.run(...row);
   });
-  let buffer: Array<[number, string, string, string]> = [];
+  let buffer: Row[] = [];
   for await (const entry of readSnapshot(options.snapshot)) {
     if (!("user" in entry)) continue;
-    buffer.push([entry.line, ledgerKeyOf(entry.user), emailKey(entry.user.email), entry.user.email]);
+    const { user } = entry;
+    buffer.push([
+      entry.line,
+      ledgerKeyOf(user),
+      emailKey(user.email),
+      user.email,
+      user.mongoId ?? null,
+      digestOf(user),
+      user.at ? JSON.stringify(user.at) : null,
+    ]);
     if (buffer.length >= 5_000) {
       fill(buffer);
       buffer = [];
@@ -62,14 +86,32 @@ export async function planImport(options: {
   }
   fill(buffer);
   db.exec(
-    "CREATE INDEX temp.plan_users_email ON plan_users(email_key); CREATE INDEX temp.plan_users_key ON plan_users(key)",
+    "CREATE INDEX temp.plan_users_email ON plan_users(email_key); CREATE INDEX temp.plan_users_key ON plan_users(key); CREATE INDEX temp.plan_users_mongo ON plan_users(mongo_id)",
   );
-  const firstLineOfKey = db.prepare<[string], { line: number }>(
-    "SELECT MIN(line) AS line FROM temp.plan_users WHERE key = ?",
+  type IdentityRow = {
+    line: number;
+    key: string;
+    mongo_id: string | null;
+    digest: string;
+    at: string | null;
+  };
+  const identityOf = (row: IdentityRow): LineIdentity => ({
+    line: row.line,
+    key: row.key,
+    digest: row.digest,
+    ...(row.mongo_id !== null ? { mongoId: row.mongo_id } : {}),
+    ...(row.at !== null ? { at: positionOf(row.at) } : {}),
+  });
+  const linesOfKey = db.prepare<[string], IdentityRow>(
+    "SELECT line, key, mongo_id, digest, at FROM temp.plan_users WHERE key = ? ORDER BY line LIMIT 20",
   );
-  const othersWithEmail = db.prepare<[string, string], { key: string; email: string }>(
-    "SELECT DISTINCT key, email FROM temp.plan_users WHERE email_key = ? AND key <> ? ORDER BY line",
+  const linesOfMongoId = db.prepare<[string], IdentityRow>(
+    "SELECT line, key, mongo_id, digest, at FROM temp.plan_users WHERE mongo_id = ? ORDER BY line LIMIT 20",
   );
+  const othersWithEmail = db.prepare<
+    [string, string],
+    { key: string; email: string; at: string | null; line: number }
+  >("SELECT key, email, at, line FROM temp.plan_users WHERE email_key = ? AND key <> ? ORDER BY line");
 
   const counts: Record<PlanAction, number> = { create: 0, "already-present": 0, conflict: 0, rejected: 0 };
   const byReason: Record<string, number> = {};
@@ -99,19 +141,39 @@ export async function planImport(options: {
       }
       const { user, line } = entry;
       const key = ledgerKeyOf(user);
-      const first = firstLineOfKey.get(key)?.line;
-      if (first !== undefined && first !== line) {
-        note({ line, key, email: user.email, action: "rejected", reason: `duplicate of line ${first}` });
+      const self: LineIdentity = {
+        line,
+        key,
+        digest: digestOf(user),
+        ...(user.mongoId !== undefined ? { mongoId: user.mongoId } : {}),
+        ...(user.at ? { at: user.at } : {}),
+      };
+      const duplicate = duplicateVerdict(
+        self,
+        linesOfKey.all(key).map(identityOf),
+        user.mongoId !== undefined ? linesOfMongoId.all(user.mongoId).map(identityOf) : [],
+      );
+      const at = user.at ? { at: user.at } : {};
+      if (duplicate) {
+        note({ line, ...at, key, email: user.email, action: duplicate.action, reason: duplicate.reason });
+        // A conflict is recorded for the key (once, by its first line); a repeat changes nothing.
+        if (duplicate.action === "conflict" && linesOfKey.all(key)[0]?.line === line)
+          yield { key, user, emailKey: emailKey(user.email), state: "conflict", reason: duplicate.reason };
         continue;
       }
       const decision = classify(user, {
         policy,
-        others: othersWithEmail.all(emailKey(user.email), key),
+        others: othersWithEmail.all(emailKey(user.email), key).map((other) => ({
+          key: other.key,
+          email: other.email,
+          where: whereIs({ line: other.line, ...(other.at ? { at: positionOf(other.at) } : {}) }),
+        })),
         poolByEmail: ledger.poolUsersByEmailKey(emailKey(user.email)),
         poolById: user.realmUserId ? ledger.poolUsersByRealmUserId(user.realmUserId) : [],
       });
       note({
         line,
+        ...at,
         key,
         email: user.email,
         action: decision.action,
@@ -154,7 +216,7 @@ export function classify(
   user: SnapshotLine,
   context: {
     policy: PlanPolicy;
-    others: ReadonlyArray<{ key: string; email: string }>;
+    others: ReadonlyArray<{ key: string; email: string; where?: string }>;
     poolByEmail: readonly PoolUser[];
     poolById: readonly PoolUser[];
   },
@@ -170,13 +232,17 @@ export function classify(
       action: "conflict",
       reason: `realm_user_id in Cognito under another email (${movedAway.email ?? "none"})`,
     };
-  if (!isPlausibleEmail(user.email.trim()))
-    return { action: "rejected", reason: `invalid email: "${user.email}"` };
+  const rejection = emailRejection(user.email.trim());
+  if (rejection) return { action: "rejected", reason: `invalid email: ${rejection.reason}` };
   const other = context.others[0];
   if (other) {
+    const where = other.where ? `, ${other.where}` : "";
     return other.email !== user.email && emailKey(other.email) === emailKey(user.email)
-      ? { action: "conflict", reason: `same email in different case as ${other.key} (${other.email})` }
-      : { action: "conflict", reason: `one email on two source users (also ${other.key})` };
+      ? {
+          action: "conflict",
+          reason: `same email in different case as ${other.key} (${other.email}${where})`,
+        }
+      : { action: "conflict", reason: `one email on two source users (also ${other.key}${where})` };
   }
   const taken = context.poolByEmail[0];
   if (taken)
@@ -189,4 +255,15 @@ export function classify(
   if (!user.confirmed && !context.policy.includePending)
     return { action: "rejected", reason: "pending: email never confirmed" };
   return { action: "create" };
+}
+
+// The user as exported, without where it was: two lines with equal digests are one document twice.
+function digestOf(user: SnapshotLine): string {
+  const { at: _, ...rest } = user;
+  return createHash("sha256").update(formatSnapshotLine(rest)).digest("base64url");
+}
+
+function positionOf(text: string): SourcePosition | undefined {
+  const parsed = sourcePositionSchema.safeParse(JSON.parse(text));
+  return parsed.success ? parsed.data : undefined;
 }

@@ -1,22 +1,34 @@
 import { createHash } from "node:crypto";
-import { createReadStream, createWriteStream, existsSync, type WriteStream } from "node:fs";
-import { readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { createReadStream, existsSync, type WriteStream } from "node:fs";
+import { copyFile, readFile, rename, rm, stat, truncate } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { formatSnapshotLine, parseSnapshotLine, type SnapshotLine } from "@realm-to-cognito/core";
+import {
+  formatSnapshotLine,
+  parseSnapshotLine,
+  type SnapshotLine,
+  type SourcePosition,
+} from "@realm-to-cognito/core";
 import { z } from "zod";
 import { CliError } from "./errors.js";
-import { ensureWritable } from "./output-file.js";
+import { ensureWritable, privateWriteStream, writePrivateFile } from "./output-file.js";
 
 /** The files of one snapshot: the NDJSON itself, its manifest and its rejects. */
 export interface SnapshotPaths {
   readonly snapshot: string;
   readonly manifest: string;
   readonly rejects: string;
+  /** Users present in one joined source and absent from the other. */
+  readonly unmatched: string;
 }
 
 export function snapshotPaths(snapshot: string): SnapshotPaths {
   const base = snapshot.replace(/\.ndjson$/, "");
-  return { snapshot, manifest: `${base}.manifest.json`, rejects: `${base}.rejects.ndjson` };
+  return {
+    snapshot,
+    manifest: `${base}.manifest.json`,
+    rejects: `${base}.rejects.ndjson`,
+    unmatched: `${base}.unmatched.ndjson`,
+  };
 }
 
 export const manifestSchema = z.object({
@@ -29,6 +41,13 @@ export const manifestSchema = z.object({
   rejects: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   bytes: z.number().int().nonnegative(),
+  /** Users one source has and the other lacks, when two were joined (listed in `<base>.unmatched.ndjson`). */
+  unmatched: z
+    .object({
+      withoutUserDocument: z.number().int().nonnegative(),
+      documentWithoutUser: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 export type SnapshotManifest = z.infer<typeof manifestSchema>;
 
@@ -39,12 +58,22 @@ export interface RejectedRow {
   readonly line?: number;
   /** An id that finds the row in its source (`_id`, Realm user id). */
   readonly ref?: string;
+  /** Where the row is in what the operator gave: their file's line, or the Admin API page and item. */
+  readonly at?: SourcePosition;
   readonly reason: string;
+}
+
+/** Where a file of the snapshot is written until the export succeeds (renamed over `file` then). */
+export function partialPathOf(file: string): string {
+  return `${file}.partial`;
 }
 
 /**
  * Writes a snapshot as it streams in: NDJSON lines, a running sha256 and counts, rejects beside it.
- * With `resume`, an existing snapshot is kept (a torn last line is cut) and writing continues after it.
+ * Every file is written aside (`<file>.partial`, mode 0600) and renamed into place by `finish`, so a
+ * failed export leaves nothing at the paths the operator named. With `resume`, what an interrupted run
+ * wrote (its `.partial`, else the finished snapshot) is kept (a torn last line is cut) and writing
+ * continues after it.
  */
 export class SnapshotWriter {
   readonly paths: SnapshotPaths;
@@ -69,10 +98,10 @@ export class SnapshotWriter {
     this.resumedFrom = resumedFrom;
     this.earlierRejects = earlierRejects;
     this.rejectCount = earlierRejects.size;
-    this.out = watched(createWriteStream(paths.snapshot, { flags }), (error) => {
+    this.out = watched(privateWriteStream(partialPathOf(paths.snapshot), flags), (error) => {
       this.failure ??= error;
     });
-    this.rejectsOut = watched(createWriteStream(paths.rejects, { flags }), (error) => {
+    this.rejectsOut = watched(privateWriteStream(partialPathOf(paths.rejects), flags), (error) => {
       this.failure ??= error;
     });
   }
@@ -93,13 +122,18 @@ export class SnapshotWriter {
 
   static async open(snapshot: string, options: { resume?: boolean } = {}): Promise<SnapshotWriter> {
     const paths = snapshotPaths(snapshot);
-    for (const file of [paths.snapshot, paths.rejects]) await ensureWritable(file);
+    for (const file of [paths.snapshot, paths.rejects]) {
+      const partial = partialPathOf(file);
+      // Resuming a run that finished (no partial left): continue from its files, which stay in place.
+      if (options.resume && !existsSync(partial) && existsSync(file)) await copyFile(file, partial);
+      await ensureWritable(partial, file);
+    }
     if (!options.resume) return new SnapshotWriter(paths, undefined, "w");
     // What is there is hashed and counted again; a line cut by a kill (no newline, or unparsable) and
     // anything after it is dropped, so writing continues after the last whole user.
     const tally = new SnapshotTally();
     let last: SnapshotLine | undefined;
-    await keepWholeLines(paths.snapshot, (text) => {
+    await keepWholeLines(partialPathOf(paths.snapshot), (text) => {
       const parsed = parseSnapshotLine(text);
       if (!parsed.ok) return false;
       last = parsed.user;
@@ -108,7 +142,7 @@ export class SnapshotWriter {
     });
     // The rejects an earlier run wrote, to be written once only.
     const earlierRejects = new Set<string>();
-    await keepWholeLines(paths.rejects, (text) => {
+    await keepWholeLines(partialPathOf(paths.rejects), (text) => {
       if (!isJson(text)) return false;
       earlierRejects.add(text);
       return true;
@@ -133,6 +167,32 @@ export class SnapshotWriter {
       await new Promise<void>((resolve) => this.rejectsOut.once("drain", resolve));
   }
 
+  private unmatchedOut: WriteStream | undefined;
+  private readonly unmatchedCounts = { withoutUserDocument: 0, documentWithoutUser: 0 };
+  private joined = false;
+
+  /** Says two sources are joined, so the manifest reports who one has and the other lacks. */
+  startJoin(): void {
+    this.joined = true;
+  }
+
+  /**
+   * Records a user one joined source has and the other lacks (`<base>.unmatched.ndjson`): an auth user
+   * without a user document is still exported; a document without a user is also a reject.
+   */
+  async unmatched(
+    kind: "withoutUserDocument" | "documentWithoutUser",
+    row: Omit<RejectedRow, "reason" | "source"> & { readonly email?: string; readonly realmUserId?: string },
+  ): Promise<void> {
+    this.throwIfFailed();
+    this.unmatchedCounts[kind]++;
+    this.unmatchedOut ??= watched(privateWriteStream(partialPathOf(this.paths.unmatched), "w"), (error) => {
+      this.failure ??= error;
+    });
+    if (!this.unmatchedOut.write(`${JSON.stringify({ kind, ...row })}\n`))
+      await new Promise<void>((resolve) => this.unmatchedOut!.once("drain", resolve));
+  }
+
   get written(): number {
     return this.tally.users;
   }
@@ -141,9 +201,34 @@ export class SnapshotWriter {
     return this.rejectCount;
   }
 
-  /** Closes the files and writes the manifest. */
+  private closeAll(): Promise<void> {
+    return Promise.all(
+      [this.out, this.rejectsOut, this.unmatchedOut]
+        .filter((stream): stream is WriteStream => stream !== undefined)
+        .map(closeStream),
+    ).then(
+      () => {},
+      () => {},
+    );
+  }
+
+  /**
+   * After a failure: closes the files; a run that wrote no user and no reject removes its partial files
+   * (nothing to resume), one that did keeps them for `--resume`. Nothing is at the snapshot's own paths.
+   */
+  async abandon(): Promise<void> {
+    await this.closeAll();
+    if (this.written > 0 || this.rejected > 0) return;
+    await Promise.all(
+      [this.paths.snapshot, this.paths.rejects, this.paths.unmatched].map((file) =>
+        rm(partialPathOf(file), { force: true }),
+      ),
+    );
+  }
+
+  /** Closes the files, renames them into place and writes the manifest (last, also written aside). */
   async finish(sources: readonly string[], now: Date = new Date()): Promise<SnapshotManifest> {
-    await Promise.all([closeStream(this.out), closeStream(this.rejectsOut)]).catch(() => {});
+    await this.closeAll();
     this.throwIfFailed();
     const manifest: SnapshotManifest = {
       format: "realm-to-cognito/snapshot@1",
@@ -155,8 +240,13 @@ export class SnapshotWriter {
       rejects: this.rejectCount,
       sha256: this.tally.hash.digest("hex"),
       bytes: this.tally.bytes,
+      ...(this.joined ? { unmatched: { ...this.unmatchedCounts } } : {}),
     };
-    await writeFile(this.paths.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(partialPathOf(this.paths.snapshot), this.paths.snapshot);
+    await rename(partialPathOf(this.paths.rejects), this.paths.rejects);
+    if (this.unmatchedOut) await rename(partialPathOf(this.paths.unmatched), this.paths.unmatched);
+    writePrivateFile(partialPathOf(this.paths.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+    await rename(partialPathOf(this.paths.manifest), this.paths.manifest);
     return manifest;
   }
 }

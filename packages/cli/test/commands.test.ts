@@ -183,12 +183,23 @@ describe("plan, import, verify and status against cognito-local", () => {
     const mongoexport = join(sandbox.dir, "collection-only.json");
     await sandbox.realm.exportUserCollection(mongoexport);
     const snapshot = join(sandbox.dir, "collection-only.ndjson");
-    // Nothing from the Admin API (adminApi: false): only the mongoexport of the collection.
-    await exportCommand(
-      { config: sandbox.config(), quiet: true },
-      { out: snapshot, adminApi: false, mongoexport, collection: false, pending: false, resume: false },
-    );
     const documents = sandbox.realm.userDocuments().length;
+    const collectionOnly = { adminApi: false, mongoexport, collection: false, pending: false, resume: false };
+    // The seed's documents hold no status: unless the operator says so, nobody is assumed confirmed.
+    const unstated = await exportCommand(
+      { config: sandbox.config(), quiet: true },
+      { ...collectionOnly, out: snapshot },
+    );
+    expect(unstated.manifest.byState).toEqual({ confirmed: 0, pending: documents, disabled: 0 });
+    // Nothing from the Admin API (adminApi: false): only the mongoexport of the collection, whose
+    // documents the app's login trigger creates, so the operator states they are confirmed users.
+    await exportCommand(
+      {
+        config: sandbox.config({ flags: { "userCollection.status.everyDocumentConfirmed": true } }),
+        quiet: true,
+      },
+      { ...collectionOnly, out: snapshot },
+    );
     const pool = await sandbox.newPool();
     const config = sandbox.config({
       userPoolId: pool.userPoolId,
@@ -247,15 +258,23 @@ describe("plan, import, verify and status against cognito-local", () => {
     expect(tokens.AuthenticationResult?.IdToken).toBeDefined();
   });
 
-  it("doctor finds the pool's shape and says both modes are possible against the sandbox", async () => {
+  it("doctor finds the pool's shape against the sandbox, and refuses both modes on its production-shaped pool, which users could turn against one another", async () => {
     const pool = await sandbox.newPool();
     const report = await doctorCommand(
       { config: sandbox.config({ userPoolId: pool.userPoolId, clientId: pool.clientId }) },
       { snapshot: adminSnapshot },
     );
-    const failed = report.checks.filter((check) => !check.ok);
-    expect(failed).toEqual([]);
-    expect(report.modes).toMatchObject({ phase1: true, phase2: true });
+    // The shape, Realm, the Admin API and the snapshot all pass; only the pool's safety fails
+    // (doctor-safety.test.ts shows a safe pool passing every check with both modes possible).
+    const failed = report.checks.filter((check) => !check.ok && check.area !== "modes");
+    expect(failed.map((check) => check.what)).toEqual([
+      expect.stringContaining("self sign-up is open"),
+      expect.stringContaining("an email change applies at once, unverified"),
+      expect.stringContaining(`app client ${pool.clientId} has no WriteAttributes`),
+    ]);
+    expect(failed.every((check) => check.fix !== undefined)).toBe(true);
+    expect(report.modes).toMatchObject({ phase1: false, phase2: false });
+    expect(report.modes.phase2Sources).toContain("Admin API");
   });
 
   it("doctor says what to fix when Realm does not answer and no pool is configured", async () => {

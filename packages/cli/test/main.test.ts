@@ -36,6 +36,24 @@ describe("the realm-to-cognito command line", () => {
     expect(noPool.stderr).toMatch(/cognito\.userPoolId: missing/);
   });
 
+  it("says a wrong flag in one line and a hint to --help, exit 2, without the help text", async () => {
+    for (const args of [
+      ["doctor", "--bogus"],
+      ["--bogus"],
+      ["import", "-s", "x.ndjson", "--engine", "carrier-pigeon"],
+      ["notify", "--no-such-flag"],
+    ]) {
+      const result = await run(...args);
+      expect(result.code).toBe(2);
+      const lines = result.stderr.trimEnd().split("\n");
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/^error: /);
+      expect(lines[1]).toMatch(/realm-to-cognito( \w+)? --help/);
+      expect(result.stderr).not.toContain("Options:");
+      expect(result.stdout).toBe("");
+    }
+  });
+
   it("prints status as JSON with --json and as a table without", async () => {
     const ledger = join(dir, "status.db");
     const json = await run("--ledger", ledger, "--json", "status", "--no-list-pool");

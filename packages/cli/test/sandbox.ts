@@ -19,7 +19,12 @@ export interface CliSandbox {
   cognitoDir: string;
   env: Record<string, string>;
   newPool(): Promise<{ userPoolId: string; clientId: string }>;
-  config(overrides?: { ledger?: string; userPoolId?: string; clientId?: string }): Config;
+  config(overrides?: {
+    ledger?: string;
+    userPoolId?: string;
+    clientId?: string;
+    flags?: Record<string, string | number | boolean>;
+  }): Config;
   stop(): Promise<void>;
 }
 
@@ -65,6 +70,7 @@ export async function startCliSandbox(options: { users: number; seed?: number })
           ledger: overrides.ledger ?? join(dir, `ledger-${Math.random().toString(36).slice(2)}.db`),
           "import.rate": 200,
           "import.setPasswordRate": 200,
+          ...overrides.flags,
         },
       }),
     stop: async () => {

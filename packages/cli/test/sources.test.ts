@@ -99,13 +99,15 @@ describe("export from the user collection", () => {
     });
     expect(manifest).toMatchObject({ users: 2, rejects: 4, bySource: { mongoexport: 2 } });
     const users = (await all(readSnapshot(out))).flatMap((entry) => ("user" in entry ? [entry.user] : []));
+    // No status field is configured: a user document proves no confirmed email, so the user is pending.
     expect(users[0]).toEqual({
       realmUserId: uid(1),
       email: "user1@example.com",
       mongoId: oid(1),
-      confirmed: true,
+      confirmed: false,
       disabled: false,
       extra: { name: "N, 1", plan: "1" },
+      at: { kind: "file", file, line: 1 },
       source: "mongoexport",
     });
     const rejects = readFileSync(paths.rejects, "utf8")

@@ -1,3 +1,4 @@
+import { emailVerifiedValue } from "./account-status.js";
 import type { SourceUser } from "./user.js";
 
 export const REALM_USER_ID_ATTRIBUTE = "custom:realm_user_id";
@@ -10,7 +11,15 @@ export type CognitoAttributes = Record<string, string>;
 export type AttributeMapping = Readonly<Record<string, string>>;
 
 // Attributes Cognito owns or that would let a source record impersonate another user.
-const FORBIDDEN_TARGETS = new Set(["sub", "cognito:username", "email", "email_verified", "identities"]);
+// `custom:migration_state` says who phase-1 endpoints may touch (DECISIONS.md §1): only the backend writes it.
+const FORBIDDEN_TARGETS = new Set([
+  "sub",
+  "cognito:username",
+  "email",
+  "email_verified",
+  "identities",
+  "custom:migration_state",
+]);
 
 /**
  * Maps a source user to the attributes Cognito should hold. `email_verified` is "true" only for users
@@ -20,7 +29,7 @@ const FORBIDDEN_TARGETS = new Set(["sub", "cognito:username", "email", "email_ve
 export function toCognitoAttributes(user: SourceUser, mapping: AttributeMapping = {}): CognitoAttributes {
   const attributes: CognitoAttributes = {
     email: user.email,
-    email_verified: user.confirmed ? "true" : "false",
+    email_verified: emailVerifiedValue(user),
   };
   if (user.realmUserId !== undefined) attributes[REALM_USER_ID_ATTRIBUTE] = user.realmUserId;
   if (user.mongoId !== undefined) attributes[MONGO_ID_ATTRIBUTE] = user.mongoId;

@@ -1,4 +1,14 @@
 export {
+  type AccountStatus,
+  accountStatus,
+  DEFAULT_STATUS_VALUES,
+  emailVerifiedValue,
+  readDottedPath,
+  type StatusFieldMapping,
+  type StatusResult,
+  statusFromDocument,
+} from "./account-status.js";
+export {
   type AttributeMapping,
   type CognitoAttributes,
   checkAttributeMapping,
@@ -8,6 +18,7 @@ export {
   toAttributeList,
   toCognitoAttributes,
 } from "./attributes.js";
+export { bsonIdString, type IdResult, normalizeDecimal } from "./bson-id.js";
 export {
   compareDirectoryKeys,
   DIRECTORY_FILE_HEADER,
@@ -19,8 +30,23 @@ export {
   parseDirectoryEntry,
   toDirectoryEntry,
 } from "./directory-file.js";
-export { cleanEmail, emailKey, isPlausibleEmail, sameEmail } from "./email.js";
+export {
+  cleanEmail,
+  EMAIL_LIMITS,
+  type EmailRejection,
+  type EmailRejectionCode,
+  emailKey,
+  emailRejection,
+  isPlausibleEmail,
+  sameEmail,
+} from "./email.js";
 export { InvalidRecordError, MigrationError, type MigrationErrorCode } from "./errors.js";
+export {
+  dateIso,
+  FLOWERBASE_AUTH_COLLECTION,
+  type FlowerbaseUserResult,
+  userFromFlowerbaseAuthUser,
+} from "./flowerbase.js";
 export {
   type ActionRoute,
   type FollowUp,
@@ -37,4 +63,11 @@ export {
   passwordPolicyViolations,
 } from "./password-policy.js";
 export { formatSnapshotLine, parseSnapshotLine, type SnapshotLine, snapshotLineSchema } from "./snapshot.js";
+export {
+  ADMIN_API_PAGE_SIZE,
+  adminApiPosition,
+  formatSourcePosition,
+  type SourcePosition,
+  sourcePositionSchema,
+} from "./source-position.js";
 export type { SourceUser, UserSource } from "./user.js";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sourcePositionSchema } from "./source-position.js";
 import type { SourceUser, UserSource } from "./user.js";
 
 /**
@@ -18,7 +19,8 @@ export const snapshotLineSchema = z
     createdAt: z.string().datetime({ offset: true }).optional(),
     lastAuthenticatedAt: z.string().datetime({ offset: true }).optional(),
     extra: z.record(z.string(), z.string()).optional(),
-    source: z.enum(["admin-api", "pending-registrations", "mongo-collection", "mongoexport"]),
+    at: sourcePositionSchema.optional(),
+    source: z.enum(["admin-api", "pending-registrations", "mongo-collection", "mongoexport", "flowerbase"]),
   })
   .strict();
 

@@ -65,7 +65,7 @@ export interface PoolCheck {
   readonly fix?: string;
 }
 
-/** Checks the pool has the shape the migration needs. */
+/** Checks the pool has the shape the migration needs (the custom attributes: pool-safety.ts). */
 export async function checkPoolShape(
   client: CognitoSender,
   userPoolId: string,
@@ -94,18 +94,8 @@ export async function checkPoolShape(
           fix: "use UsernameAttributes=[email]",
         },
   );
-  const attributes = new Set((pool?.SchemaAttributes ?? []).map((attribute) => attribute.Name));
-  for (const name of ["custom:realm_user_id", "custom:mongo_id"]) {
-    checks.push(
-      attributes.has(name)
-        ? { ok: true, what: `custom attribute ${name} exists` }
-        : {
-            ok: false,
-            what: `custom attribute ${name} is missing`,
-            fix: `AddCustomAttributes ${name.slice(7)} (String, mutable)`,
-          },
-    );
-  }
+  // The custom attributes are checked with the pool's safety (pool-safety.ts): WriteAttributes, not
+  // mutability, is what keeps users from writing them.
   const trigger = pool?.LambdaConfig?.UserMigration;
   checks.push(
     trigger

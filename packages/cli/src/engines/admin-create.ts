@@ -11,6 +11,7 @@ import {
   toCognitoAttributes,
 } from "@realm-to-cognito/core";
 import type { CognitoSender } from "../cognito/client.js";
+import { MIGRATION_STATE_ATTRIBUTE, MIGRATION_STATE_IMPORTED } from "../cognito/import-settings.js";
 import type { ImportEngine, ImportLedger, LedgerState, LedgerUser } from "../ledger.js";
 import { awsErrorName, forEachBounded, isThrottle, type TokenBucket, withRetries } from "../rate.js";
 import { importableUser } from "./importable-user.js";
@@ -25,6 +26,8 @@ export interface AdminCreateOptions {
   readonly mapping?: AttributeMapping;
   /** Import pending registrations with a verified email (see `importableUser`). */
   readonly trustPendingEmails?: boolean;
+  /** Mark each created user `custom:migration_state=imported` (when the pool declares the attribute). */
+  readonly markImported?: boolean;
   /** Paces AdminCreateUser (UserCreation quota). */
   readonly createBucket: TokenBucket;
   /** Paces AdminSetUserPassword and AdminGetUser. */
@@ -133,7 +136,10 @@ async function importOne(
   const firstAttemptAt = row.firstAttemptAt;
   const username = options.username === "email" ? row.user.email : (row.realmUserId ?? row.user.email);
   const user = importableUser(row.user, options.trustPendingEmails ?? false);
-  const attributes = toAttributeList(toCognitoAttributes(user, options.mapping));
+  const attributes = toAttributeList({
+    ...toCognitoAttributes(user, options.mapping),
+    ...(options.markImported ? { [MIGRATION_STATE_ATTRIBUTE]: MIGRATION_STATE_IMPORTED } : {}),
+  });
   let cognitoUsername: string;
   try {
     const created = await retrying(options.createBucket, () =>

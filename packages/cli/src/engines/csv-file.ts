@@ -1,8 +1,15 @@
-import { createWriteStream, existsSync, type WriteStream } from "node:fs";
+import { existsSync, type WriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { type AttributeMapping, toCognitoAttributes } from "@realm-to-cognito/core";
+import {
+  MIGRATION_STATE_ATTRIBUTE,
+  MIGRATION_STATE_IMPORTED,
+  mfaColumn,
+  type PoolImportSettings,
+} from "../cognito/import-settings.js";
 import type { ImportLedger, LedgerUser } from "../ledger.js";
+import { privateWriteStream } from "../output-file.js";
 import { importableUser } from "./importable-user.js";
 
 /** AWS's limits for one import file. */
@@ -17,6 +24,8 @@ export interface CsvWriteOptions {
   readonly mapping?: AttributeMapping;
   /** Import pending registrations with a verified email (see `importableUser`). */
   readonly trustPendingEmails?: boolean;
+  /** The pool's MFA configuration and whether it has `custom:migration_state`; default MFA OFF, no marker. */
+  readonly pool?: PoolImportSettings;
   readonly maxUsers?: number;
   readonly maxBytes?: number;
   readonly onProgress?: (written: number) => void;
@@ -52,19 +61,21 @@ export function csvRowProblem(values: Readonly<Record<string, string>>): string 
 }
 
 /**
- * One row for `header`: `cognito:username` from the user, `cognito:mfa_enabled` false, `email_verified`
- * true (the import needs a verified attribute), mapped attributes, every other column empty.
+ * One row for `header`: `cognito:username` from the user, `cognito:mfa_enabled` as the pool's MFA
+ * configuration requires (see `mfaColumn`; "false" unless given), `email_verified` as the user's own
+ * (a pending user's is "false"), mapped attributes, every other column empty.
  */
 export function csvRow(
   header: readonly string[],
   username: string,
   attributes: Readonly<Record<string, string>>,
+  mfaEnabled: "true" | "false" = "false",
 ): string {
   return header
     .map((column) => {
       if (column === "cognito:username") return csvValue(username);
-      if (column === "cognito:mfa_enabled") return "false";
-      if (column === "email_verified") return "true";
+      if (column === "cognito:mfa_enabled") return mfaEnabled;
+      if (column === "email_verified") return attributes.email_verified === "true" ? "true" : "false";
       return csvValue(attributes[column] ?? "");
     })
     .join(",");
@@ -101,11 +112,19 @@ export async function writeCsvFiles(options: CsvWriteOptions): Promise<CsvWriteS
   for (const row of pendingRows(options.ledger)) {
     const username = options.username === "email" ? row.user.email : (row.realmUserId ?? row.user.email);
     const user = importableUser(row.user, options.trustPendingEmails ?? false);
-    const attributes = toCognitoAttributes(user, options.mapping);
+    const attributes = {
+      ...toCognitoAttributes(user, options.mapping),
+      ...(options.pool?.migrationStateAttribute && options.header.includes(MIGRATION_STATE_ATTRIBUTE)
+        ? { [MIGRATION_STATE_ATTRIBUTE]: MIGRATION_STATE_IMPORTED }
+        : {}),
+    };
+    const mfa = mfaColumn(options.pool?.mfa ?? { configuration: "OFF" }, { attributes });
     const problem = !user.confirmed
       ? "the CSV import needs a verified email and this user never confirmed it"
-      : (csvRowProblem(attributes) ?? csvRowProblem({ "cognito:username": username }));
-    const line = `${csvRow(options.header, username, attributes)}\n`;
+      : "refusal" in mfa
+        ? mfa.refusal
+        : (csvRowProblem(attributes) ?? csvRowProblem({ "cognito:username": username }));
+    const line = `${csvRow(options.header, username, attributes, "value" in mfa ? mfa.value : "false")}\n`;
     const refusal =
       problem ??
       (line.length - 1 > CSV_LIMITS.rowChars
@@ -181,13 +200,13 @@ function openCsv(outDir: string, headerLine: string): OpenCsv {
   while (existsSync(name(index)) || existsSync(`${name(index)}.partial`)) index++;
   const file = name(index);
   const map = `${file}.map.ndjson`;
-  const out = createWriteStream(`${file}.partial`);
+  const out = privateWriteStream(`${file}.partial`);
   out.write(headerLine);
   return {
     file,
     map,
     out,
-    mapOut: createWriteStream(`${map}.partial`),
+    mapOut: privateWriteStream(`${map}.partial`),
     users: 0,
     bytes: Buffer.byteLength(headerLine),
     lines: [],

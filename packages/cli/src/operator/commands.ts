@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { parseSnapshotLine, sameEmail } from "@realm-to-cognito/core";
 import { emailOf } from "@realm-to-cognito/realm";
@@ -8,6 +8,7 @@ import { adminClientOf, listPoolIntoLedger } from "../commands.js";
 import { type Config, loadConfig, required } from "../config.js";
 import { OperatorError } from "../errors.js";
 import { ImportLedger } from "../ledger.js";
+import { writePrivateFile } from "../output-file.js";
 import { type Progress, startProgress } from "../progress.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
 import { importBounceEvents } from "./bounces.js";
@@ -457,6 +458,15 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
                     `notify ${result.campaign} (dry run): would send ${result.wouldSend.length} messages`,
                     ...result.wouldSend.slice(0, 20).map((r) => `  ${r.email}`),
                     ...(result.wouldSend.length > 20 ? [`  … and ${result.wouldSend.length - 20} more`] : []),
+                    ...(result.sample
+                      ? [
+                          "",
+                          `sample message (to ${result.sample.to}):`,
+                          `  Subject: ${result.sample.subject}`,
+                          "",
+                          ...result.sample.text.split("\n").map((line) => `  ${line}`),
+                        ]
+                      : []),
                   ]
                 : [
                     `notify ${result.campaign}: sent ${result.sent}, failed ${result.failed}, bounced ${result.bounced}, unknown ${result.unknown} (attempted ${result.attempted}${result.skipped ? `, skipped ${result.skipped} no longer in the audience` : ""})`,
@@ -577,7 +587,7 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
           io.out(options.json ? `${JSON.stringify(forecast)}\n` : `${formatForecast(forecast)}\n`);
           if (options.leftFile) {
             const left = usersLeftAtSwitch(users, forecast);
-            writeFileSync(options.leftFile, left.map((u) => `${JSON.stringify(u)}\n`).join(""));
+            writePrivateFile(options.leftFile, left.map((u) => `${JSON.stringify(u)}\n`).join(""));
             if (!options.json)
               io.out(`${left.length} users expected to be left for phase 2 written to ${options.leftFile}\n`);
           }
@@ -618,7 +628,7 @@ export function registerReport(program: Command, deps: OperatorDeps = {}): Comma
                 ...(options.switchWeek === undefined ? {} : { switchAfterWeeks: options.switchWeek }),
               })
             : undefined;
-          writeFileSync(
+          writePrivateFile(
             options.out,
             renderReportHtml(gatherReport(view, sends, forecast, { title: options.title, now })),
           );

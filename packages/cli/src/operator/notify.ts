@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Recipient, ResendPolicy, SendLedger, SendStatus } from "./send-ledger.js";
-import { checkTemplate, type MessageTemplate, renderMessage } from "./template.js";
+import { checkTemplate, type MessageTemplate, type RenderedMessage, renderMessage } from "./template.js";
 import { type Clock, TokenBucket } from "./token-bucket.js";
 import type { MailTransport } from "./transports/transport.js";
 
@@ -57,6 +57,8 @@ export interface NotifyResult {
   readonly unknown: number;
   /** Dry run: who would get the message (up to the limit). */
   readonly wouldSend: readonly Recipient[];
+  /** Dry run: the message the first of them would get, rendered, with its subject. */
+  readonly sample?: RenderedMessage & { readonly to: string };
   readonly stoppedBecause?: string;
   /** The campaign's totals after the run. */
   readonly totals: Record<SendStatus, number>;
@@ -91,6 +93,7 @@ export async function notify(
 
   if (options.dryRun) {
     const wouldSend: Recipient[] = [];
+    let sample: (RenderedMessage & { readonly to: string }) | undefined;
     for (const r of options.audience) {
       if (wouldSend.length >= limit) break;
       const record = ledger.get(options.campaign, r.userKey);
@@ -101,7 +104,8 @@ export async function notify(
         (record.status === "unknown" && policy.resendUnknown === true) ||
         (record.status === "failed" && policy.retryFailed === true);
       if (!eligible) continue;
-      render(r); // a template problem shows in the dry run too
+      const message = render(r); // a template problem shows in the dry run too
+      sample ??= { to: r.email, ...message };
       wouldSend.push(r);
     }
     return {
@@ -118,6 +122,7 @@ export async function notify(
       bounced: 0,
       unknown: 0,
       wouldSend,
+      ...(sample ? { sample } : {}),
       totals: ledger.counts(options.campaign),
     };
   }

@@ -1,4 +1,4 @@
-import type { SnapshotLine } from "@realm-to-cognito/core";
+import { adminApiPosition, emailRejection, type SnapshotLine } from "@realm-to-cognito/core";
 import { type AdminClient, emailOf, type RealmAdminUser } from "@realm-to-cognito/realm";
 import type { RejectedRow } from "../snapshot-file.js";
 
@@ -10,9 +10,10 @@ export type SourceItem = { user: SnapshotLine } | { rejected: RejectedRow };
  */
 export async function* adminApiUsers(
   admin: Pick<AdminClient, "users" | "pendingUsers">,
-  options: { pending?: boolean } = {},
+  options: { pending?: boolean; usersBefore?: number } = {},
 ): AsyncGenerator<SourceItem> {
-  let index = 0;
+  // A resumed listing starts after the last user written: positions go on from there.
+  let index = options.usersBefore ?? 0;
   for await (const user of admin.users()) {
     index++;
     yield fromAdminUser(user, index);
@@ -21,21 +22,25 @@ export async function* adminApiUsers(
   let pendingIndex = 0;
   for await (const pending of admin.pendingUsers()) {
     pendingIndex++;
+    const at = adminApiPosition("pending", pendingIndex);
     const email = pending.email.trim();
-    if (email === "")
+    const rejection = email === "" ? "missing" : emailRejection(email)?.reason;
+    if (rejection !== undefined)
       yield {
         rejected: {
           source: "pending-registrations",
           line: pendingIndex,
+          at,
           ref: pending.id,
-          reason: "email: missing",
+          reason: `email: ${rejection}`,
         },
       };
-    else yield { user: { email, confirmed: false, disabled: false, source: "pending-registrations" } };
+    else yield { user: { email, confirmed: false, disabled: false, at, source: "pending-registrations" } };
   }
 }
 
 function fromAdminUser(user: RealmAdminUser, index: number): SourceItem {
+  const at = adminApiPosition("users", index);
   const hasPasswordIdentity = user.identities.some((identity) => identity.providerType === "local-userpass");
   if (!hasPasswordIdentity) {
     const kinds = user.identities.map((identity) => identity.providerType).join(", ") || "none";
@@ -43,17 +48,21 @@ function fromAdminUser(user: RealmAdminUser, index: number): SourceItem {
       rejected: {
         source: "admin-api",
         line: index,
+        at,
         ref: user.id,
         reason: `no email/password identity (${kinds})`,
       },
     };
   }
   const email = emailOf(user)?.trim();
-  if (!email)
-    return { rejected: { source: "admin-api", line: index, ref: user.id, reason: "email: missing" } };
+  const rejection = email ? emailRejection(email)?.reason : "missing";
+  if (rejection !== undefined || !email)
+    return {
+      rejected: { source: "admin-api", line: index, at, ref: user.id, reason: `email: ${rejection}` },
+    };
   if (!/^[0-9a-f]{24}$/.test(user.id))
     return {
-      rejected: { source: "admin-api", line: index, ref: user.id, reason: "_id: not a Realm user id" },
+      rejected: { source: "admin-api", line: index, at, ref: user.id, reason: "_id: not a Realm user id" },
     };
   return {
     user: {
@@ -65,6 +74,7 @@ function fromAdminUser(user: RealmAdminUser, index: number): SourceItem {
       ...(user.lastAuthenticationDate
         ? { lastAuthenticatedAt: new Date(user.lastAuthenticationDate * 1000).toISOString() }
         : {}),
+      at,
       source: "admin-api",
     },
   };

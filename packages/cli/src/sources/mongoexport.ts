@@ -3,7 +3,7 @@ import { EJSON } from "bson";
 
 /** One document of a mongoexport file, or why it could not be read; `line` is where it starts. */
 export type ExportedDocument =
-  | { line: number; doc: Record<string, unknown> }
+  | { line: number; doc: Record<string, unknown>; raw: Record<string, unknown> }
   | { line: number; error: string };
 
 /**
@@ -24,10 +24,14 @@ function toDocument(
 ): ExportedDocument {
   if ("error" in piece) return piece;
   try {
-    const value = EJSON.parse(piece.text, { relaxed: false }) as unknown;
-    if (typeof value !== "object" || value === null || Array.isArray(value))
+    // `doc` holds the driver's BSON values, and reading it checks the Extended JSON; `raw` is the
+    // document as the file wrote it (plain JSON values), from which core reads ids, dates and numbers,
+    // so a relaxed integer past 2^53 is seen for what it is rather than rounded.
+    const doc = EJSON.parse(piece.text, { relaxed: false }) as unknown;
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc))
       return { line: piece.line, error: "not a JSON object" };
-    return { line: piece.line, doc: value as Record<string, unknown> };
+    const raw = JSON.parse(piece.text) as Record<string, unknown>;
+    return { line: piece.line, doc: doc as Record<string, unknown>, raw };
   } catch (error) {
     return { line: piece.line, error: `not valid Extended JSON: ${(error as Error).message}` };
   }
