@@ -1,4 +1,5 @@
 import { find as mingoFind } from "mingo";
+import { GuardError } from "./errors.js";
 import {
   and,
   type Bound,
@@ -11,7 +12,7 @@ import {
   resolveTemplate,
   type Target,
 } from "./expressions.js";
-import { isPlainObject, type Projection } from "./operation-checks.js";
+import { isPlainObject, type Projection, pathsOverlap } from "./operation-checks.js";
 import type { CollectionRules, CompiledRole, FieldPermissions } from "./rules.js";
 
 /** Field permissions once the user is known. */
@@ -329,12 +330,37 @@ function projectFields(
   return kept > 0 ? result : undefined;
 }
 
+/**
+ * Whether a 0/1 projection hides any part of the value at `path`: with an inclusion projection the
+ * path must lie on or under an included path; with an exclusion projection no excluded path may lie
+ * on, above or under it (`distinct("meta")` would show `meta.private`).
+ */
+export function projectionHides(projection: Projection, path: string): boolean {
+  const entries = Object.entries(projection);
+  const included = (value: unknown) => value === 1 || value === true;
+  if (path === "_id" || path.startsWith("_id.")) {
+    if (projection._id === 0 || projection._id === false) return true;
+    if (entries.some(([key, value]) => key !== "_id" && included(value))) return false;
+  }
+  const inclusive = entries.some(([key, value]) => key !== "_id" && included(value));
+  if (inclusive)
+    return !entries.some(([key, value]) => included(value) && (path === key || path.startsWith(`${key}.`)));
+  return entries.some(([key, value]) => !included(value) && pathsOverlap(key, path));
+}
+
 /** Applies a 0/1 projection in memory, with MongoDB's semantics. */
 export function applyProjection(
   document: Record<string, unknown>,
   projection: Projection,
 ): Record<string, unknown> {
-  const projected = mingoFind([document], {}, projection).next();
+  let projected: unknown;
+  try {
+    projected = mingoFind([document], {}, projection).next();
+  } catch (error) {
+    throw new GuardError("OPERATION_REFUSED", "Refused: a projection the guard could not apply", {
+      cause: error,
+    });
+  }
   return (projected ?? {}) as Record<string, unknown>;
 }
 

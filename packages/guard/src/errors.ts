@@ -3,7 +3,9 @@ import { MigrationError } from "@realm-to-cognito/core";
 /**
  * Stable codes of every refusal the guard makes. The HTTP edge maps them to statuses:
  * `TOKEN_*` and `USER_ID_MISSING` → 401, `PERMISSION_DENIED` and `OPERATION_REFUSED` → 403,
- * `INVALID_REQUEST` → 400, `INVALID_RULES`, `WRITE_CONFLICT` and `UNKNOWN_FUNCTION` → 500.
+ * `INVALID_REQUEST` → 400, `INVALID_RULES`, `IDENTITY_UNTRUSTED`, `WRITE_CONFLICT` and
+ * `UNKNOWN_FUNCTION` → 500. `IDENTITY_UNTRUSTED`: the guard cannot establish where a trusted
+ * `%%user.id` comes from, so it refuses to start.
  */
 export type GuardErrorCode =
   | "TOKEN_MISSING"
@@ -13,6 +15,7 @@ export type GuardErrorCode =
   | "OPERATION_REFUSED"
   | "INVALID_REQUEST"
   | "INVALID_RULES"
+  | "IDENTITY_UNTRUSTED"
   | "WRITE_CONFLICT"
   | "UNKNOWN_FUNCTION";
 

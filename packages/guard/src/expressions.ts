@@ -1,5 +1,6 @@
 import { Query } from "mingo";
-import { ExpressionError } from "./errors.js";
+import { ObjectId } from "mongodb";
+import { ExpressionError, GuardError } from "./errors.js";
 
 /** A MongoDB query document. */
 export type Filter = Record<string, unknown>;
@@ -13,7 +14,23 @@ export type Bound = boolean | Filter;
 /** Names that must never be used as a key: they reach the prototype chain of plain objects. */
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
-type Operator = "eq" | "ne" | "gt" | "gte" | "lt" | "lte" | "in" | "nin" | "exists";
+type Operator =
+  | "eq"
+  | "ne"
+  | "gt"
+  | "gte"
+  | "lt"
+  | "lte"
+  | "in"
+  | "nin"
+  | "exists"
+  | "all"
+  | "size"
+  | "type"
+  | "regex"
+  | "mod"
+  | "elemMatch"
+  | "not";
 
 const OPERATORS: Readonly<Record<string, Operator>> = {
   $eq: "eq",
@@ -30,14 +47,82 @@ const OPERATORS: Readonly<Record<string, Operator>> = {
   "%nin": "nin",
   $exists: "exists",
   "%exists": "exists",
+  // MongoDB query operators App Services passes through to the server in document filters and roles.
+  $all: "all",
+  "%all": "all",
+  $size: "size",
+  $type: "type",
+  $regex: "regex",
+  $mod: "mod",
+  $elemMatch: "elemMatch",
+  $not: "not",
 };
+
+/** Operators allowed inside `$elemMatch` and `$not` operands (data comparisons only). */
+const NESTED_OPERATORS: ReadonlySet<string> = new Set([
+  "$eq",
+  "$ne",
+  "$gt",
+  "$gte",
+  "$lt",
+  "$lte",
+  "$in",
+  "$nin",
+  "$exists",
+  "$all",
+  "$size",
+  "$type",
+  "$regex",
+  "$options",
+  "$mod",
+  "$elemMatch",
+  "$not",
+  "$and",
+  "$or",
+  "$nor",
+]);
+
+/** BSON type names and numbers `$type` accepts. */
+const TYPE_NAMES: ReadonlySet<unknown> = new Set([
+  "double",
+  "string",
+  "object",
+  "array",
+  "binData",
+  "objectId",
+  "bool",
+  "date",
+  "null",
+  "regex",
+  "int",
+  "timestamp",
+  "long",
+  "decimal",
+  "number",
+  1,
+  2,
+  3,
+  4,
+  5,
+  7,
+  8,
+  9,
+  10,
+  11,
+  16,
+  17,
+  18,
+  19,
+]);
 
 /** A value known before any document is read. */
 export type StaticValue =
   | { kind: "literal"; value: unknown }
   | { kind: "expansion"; source: "user" | "values"; path: readonly string[] }
   | { kind: "array"; items: readonly StaticValue[] }
-  | { kind: "object"; entries: readonly (readonly [string, StaticValue])[] };
+  | { kind: "object"; entries: readonly (readonly [string, StaticValue])[] }
+  /** `%stringToOid` / `%oidToString` of a literal or an expansion. */
+  | { kind: "convert"; to: "oid" | "string"; of: StaticValue };
 
 type DocumentRef = { doc: "root" | "prevRoot"; path: string };
 
@@ -45,7 +130,14 @@ type DocumentRef = { doc: "root" | "prevRoot"; path: string };
 export type Condition =
   | { kind: "const"; value: boolean }
   | { kind: "and" | "or" | "nor"; items: readonly Condition[] }
-  | { kind: "field"; ref: DocumentRef; op: Operator; value: StaticValue }
+  | {
+      kind: "field";
+      ref: DocumentRef;
+      op: Operator;
+      value: StaticValue;
+      /** `{"%%user.id": {"%in": "%%root.members"}}`: the field is meant to be an array holding the value. */
+      member?: boolean;
+    }
   | { kind: "static"; subject: StaticValue; op: Operator; value: StaticValue };
 
 export const ALWAYS: Condition = { kind: "const", value: true };
@@ -116,6 +208,8 @@ export function parseStatic(raw: unknown, field: string): StaticValue {
   }
   if (Array.isArray(raw))
     return { kind: "array", items: raw.map((item, i) => parseStatic(item, `${field}[${i}]`)) };
+  const conversion = parseConversion(raw, field);
+  if (conversion) return conversion;
   if (isPlainObject(raw)) {
     const entries = Object.entries(raw).map(([key, value]) => {
       checkKey(key, field);
@@ -131,6 +225,111 @@ export function parseStatic(raw: unknown, field: string): StaticValue {
   throw new ExpressionError(field, "expected a JSON value");
 }
 
+/** `{"%stringToOid": ...}` or `{"%oidToString": ...}`: converts a literal or an expansion, nothing else. */
+export function parseConversion(raw: unknown, field: string): StaticValue | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const keys = Object.keys(raw);
+  if (keys.length !== 1 || (keys[0] !== "%stringToOid" && keys[0] !== "%oidToString")) return undefined;
+  const key = keys[0];
+  const of = parseStatic(raw[key], `${field}.${key}`);
+  if (of.kind !== "literal" && of.kind !== "expansion")
+    throw new ExpressionError(`${field}.${key}`, `${key} takes a literal or an expansion`);
+  return { kind: "convert", to: key === "%stringToOid" ? "oid" : "string", of };
+}
+
+/**
+ * The operand of `$elemMatch` or `$not`: a query over the element, whose keys are field names or
+ * data-comparison operators and whose values are literals or `%%user`/`%%values` expansions.
+ */
+function parseNestedQuery(raw: unknown, field: string): StaticValue {
+  if (raw instanceof RegExp) return { kind: "literal", value: raw };
+  if (!isPlainObject(raw)) throw new ExpressionError(field, "expected a query object");
+  const entries: (readonly [string, StaticValue])[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const where = `${field}.${key}`;
+    checkKey(key, where);
+    if (key.startsWith("%") || (key.startsWith("$") && !NESTED_OPERATORS.has(key)))
+      throw new ExpressionError(where, `the operator "${key}" is not supported inside this operator`);
+    if (key === "$and" || key === "$or" || key === "$nor") {
+      if (!Array.isArray(value) || value.length === 0)
+        throw new ExpressionError(where, "expected a non-empty array");
+      entries.push([
+        key,
+        { kind: "array", items: value.map((item, i) => parseNestedQuery(item, `${where}[${i}]`)) },
+      ]);
+    } else if (
+      key === "$elemMatch" ||
+      key === "$not" ||
+      (!key.startsWith("$") && isPlainObject(value) && Object.keys(value).some((k) => k.startsWith("$")))
+    ) {
+      if (!key.startsWith("$")) splitPath(key, where);
+      entries.push([key, parseNestedQuery(value, where)]);
+    } else {
+      if (!key.startsWith("$")) splitPath(key, where);
+      entries.push([key, parseStatic(value, where)]);
+    }
+  }
+  return { kind: "object", entries };
+}
+
+/** Checks the operand of a MongoDB query operator at load time; refuses shapes the server would reject. */
+function parseOperand(op: Operator, raw: unknown, field: string): Reference {
+  switch (op) {
+    case "elemMatch":
+    case "not":
+      return { kind: "static", value: parseNestedQuery(raw, field) };
+    case "size":
+      if (!(typeof raw === "number" && Number.isInteger(raw) && raw >= 0) && !isExpansionString(raw))
+        throw new ExpressionError(field, "$size takes a non-negative integer");
+      break;
+    case "type":
+      if (
+        !(
+          TYPE_NAMES.has(raw) ||
+          (Array.isArray(raw) && raw.length > 0 && raw.every((t) => TYPE_NAMES.has(t)))
+        )
+      )
+        throw new ExpressionError(field, "$type takes a BSON type name or number");
+      break;
+    case "mod":
+      if (!(Array.isArray(raw) && raw.length === 2 && raw.every((n) => Number.isInteger(n)) && raw[0] !== 0))
+        throw new ExpressionError(field, "$mod takes [divisor, remainder] with a non-zero integer divisor");
+      break;
+    case "all":
+      if (!Array.isArray(raw) && !isExpansionString(raw))
+        throw new ExpressionError(field, "$all takes an array");
+      break;
+    default:
+      break;
+  }
+  return parseReference(raw, field);
+}
+
+/** Any copy of bson's ObjectId (the driver's and the application's may be different module instances). */
+function isObjectId(value: unknown): value is { toHexString(): string } {
+  const type = (value as { _bsontype?: unknown } | null)?._bsontype;
+  return type === "ObjectId" || type === "ObjectID";
+}
+
+function isExpansionString(raw: unknown): boolean {
+  return typeof raw === "string" && raw.startsWith("%%");
+}
+
+/** `{"$regex": "...", "$options": "i"}` as one RegExp literal; only the options JavaScript shares with MongoDB. */
+function regexOperand(raw: Record<string, unknown>, field: string): RegExp {
+  const pattern = raw.$regex;
+  const options = raw.$options ?? "";
+  if (typeof options !== "string" || !/^[ims]*$/.test(options))
+    throw new ExpressionError(`${field}.$options`, "$options may only hold i, m and s");
+  if (pattern instanceof RegExp) return pattern;
+  if (typeof pattern !== "string") throw new ExpressionError(`${field}.$regex`, "$regex takes a string");
+  try {
+    return new RegExp(pattern, options);
+  } catch {
+    throw new ExpressionError(`${field}.$regex`, "not a valid regular expression");
+  }
+}
+
 function isOperatorObject(raw: unknown, field: string): raw is Record<string, unknown> {
   if (!isPlainObject(raw)) return false;
   const keys = Object.keys(raw);
@@ -144,8 +343,24 @@ function isOperatorObject(raw: unknown, field: string): raw is Record<string, un
 
 function parseComparison(subject: Reference, raw: unknown, field: string): Condition {
   const pairs: [Operator, unknown, string][] = [];
-  if (isOperatorObject(raw, field)) {
+  if (parseConversion(raw, field)) {
+    pairs.push(["eq", raw, field]);
+  } else if (isOperatorObject(raw, field)) {
     for (const [key, value] of Object.entries(raw)) {
+      if (key === "$options") {
+        if (!Object.hasOwn(raw, "$regex"))
+          throw new ExpressionError(`${field}.$options`, "$options needs $regex");
+        continue;
+      }
+      if (key === "$regex") {
+        pairs.push(["regex", regexOperand(raw, field), `${field}.$regex`]);
+        continue;
+      }
+      if (key === "%function")
+        throw new ExpressionError(
+          `${field}.${key}`,
+          'the operator "%function" needs the App Services function runtime; the guard cannot evaluate it (rewrite the rule with fields and %%user values)',
+        );
       const op = OPERATORS[key];
       if (!op)
         throw new ExpressionError(`${field}.${key}`, `the operator "${key}" is not supported by the guard`);
@@ -159,7 +374,10 @@ function parseComparison(subject: Reference, raw: unknown, field: string): Condi
 }
 
 function comparison(subject: Reference, op: Operator, raw: unknown, field: string): Condition {
-  const value = parseReference(raw, field);
+  const value =
+    raw instanceof RegExp
+      ? ({ kind: "static", value: { kind: "literal", value: raw } } as const)
+      : parseOperand(op, raw, field);
   if (op === "exists" && !(value.kind === "static" && value.value.kind === "literal")) {
     throw new ExpressionError(field, "%exists takes true or false");
   }
@@ -177,7 +395,7 @@ function comparison(subject: Reference, op: Operator, raw: unknown, field: strin
   if (value.kind === "document") {
     // `{"%%user.id": "%%root.owner"}` and `{"%%user.id": {"%in": "%%root.members"}}` read as a match on the field.
     if ((op === "eq" || op === "in") && value.ref.path !== "") {
-      return { kind: "field", ref: value.ref, op: "eq", value: subject.value };
+      return { kind: "field", ref: value.ref, op: "eq", value: subject.value, member: op === "in" };
     }
     throw new ExpressionError(field, "only equality or %in can compare a fixed value with a document field");
   }
@@ -239,6 +457,8 @@ export function documentPaths(condition: Condition, into: Set<string> = new Set(
 export interface ExpansionSource {
   user: Record<string, unknown>;
   values: Record<string, unknown>;
+  /** See `GuardOptions.userValueArrays`; absent means strict. */
+  userValueArrays?: "strict" | "realm";
 }
 
 /** Where `%%root` / `%%prevRoot` live in the object a bound filter is tested against. */
@@ -280,6 +500,14 @@ function resolve(value: StaticValue, source: ExpansionSource, dataOnly = false):
       }
       return object;
     }
+    case "convert": {
+      const resolved = resolve(value.of, source, dataOnly);
+      if (value.to === "oid")
+        return typeof resolved === "string" && /^[0-9a-fA-F]{24}$/.test(resolved)
+          ? new ObjectId(resolved)
+          : MISSING;
+      return isObjectId(resolved) ? resolved.toHexString() : MISSING;
+    }
   }
 }
 
@@ -319,21 +547,93 @@ export function bindCondition(condition: Condition, source: ExpansionSource, tar
         // The stored document exists, whether named %%root or %%prevRoot.
         return resolve(condition.value, source) === true;
       }
-      const value = resolve(condition.value, source);
-      if (value === MISSING || holdsOperatorKeys(value)) return false;
-      if ((condition.op === "in" || condition.op === "nin") && !Array.isArray(value)) return false;
-      return { [refPath(condition.ref, target)]: { [`$${condition.op}`]: value } };
+      const nested = condition.op === "elemMatch" || condition.op === "not";
+      const value = resolve(condition.value, source, true);
+      if (value === MISSING || (!nested && holdsOperatorKeys(value))) return false;
+      const fromUser = mentionsUser(condition.value);
+      // A null user value would match every document lacking the field (`{team: null}`): never.
+      if (mentionsExpansion(condition.value) && holdsNull(value)) return false;
+      if (
+        (condition.op === "in" || condition.op === "nin" || condition.op === "all") &&
+        !Array.isArray(value)
+      )
+        return false;
+      const path = refPath(condition.ref, target);
+      const test = { [`$${condition.op}`]: value };
+      if (!fromUser || condition.member || source.userValueArrays === "realm") return { [path]: test };
+      // Only equality: `$in`/`%in` with a user value is how rules express membership of an array.
+      if (condition.op !== "eq") return { [path]: test };
+      return strictMatch(condition.ref, target, test);
     }
     case "static": {
       const subject = resolve(condition.subject, source);
       const value = resolve(condition.value, source);
       if (condition.op === "exists") return (subject !== MISSING) === (value === true);
       if (subject === MISSING || value === MISSING) return false;
-      if ((condition.op === "in" || condition.op === "nin") && !Array.isArray(value)) return false;
-      return new Query({ v: { [`$${condition.op}`]: value } }).test({ v: subject });
+      if (
+        (mentionsExpansion(condition.subject) && holdsNull(subject)) ||
+        (mentionsExpansion(condition.value) && holdsNull(value))
+      )
+        return false;
+      if (
+        (condition.op === "in" || condition.op === "nin" || condition.op === "all") &&
+        !Array.isArray(value)
+      )
+        return false;
+      return holds({ v: { [`$${condition.op}`]: value } }, { v: subject });
     }
   }
 }
+
+function mentionsUser(value: StaticValue): boolean {
+  switch (value.kind) {
+    case "literal":
+      return false;
+    case "expansion":
+      return value.source === "user";
+    case "array":
+      return value.items.some(mentionsUser);
+    case "object":
+      return value.entries.some(([, item]) => mentionsUser(item));
+    case "convert":
+      return mentionsUser(value.of);
+  }
+}
+
+function mentionsExpansion(value: StaticValue): boolean {
+  switch (value.kind) {
+    case "literal":
+      return false;
+    case "expansion":
+      return true;
+    case "array":
+      return value.items.some(mentionsExpansion);
+    case "object":
+      return value.entries.some(([, item]) => mentionsExpansion(item));
+    case "convert":
+      return mentionsExpansion(value.of);
+  }
+}
+
+function holdsNull(value: unknown): boolean {
+  return value === null || (Array.isArray(value) && value.some((item) => item === null));
+}
+
+/**
+ * `{owner_id: "%%user.id"}` matched strictly: the field (and every field on the way to it) must not
+ * be an array, so a document naming several owners is nobody's own. Realm matched array members.
+ */
+function strictMatch(ref: DocumentRef, target: Target, test: Filter): Filter {
+  const parts = ref.path.split(".");
+  const query: Filter = {};
+  for (let i = 1; i < parts.length; i++) {
+    query[refPath({ doc: ref.doc, path: parts.slice(0, i).join(".") }, target)] = NOT_ARRAY;
+  }
+  query[refPath(ref, target)] = { ...test, ...NOT_ARRAY };
+  return query;
+}
+
+const NOT_ARRAY: Filter = { $not: { $type: "array" } };
 
 /** Conjunction with constant folding. */
 export function and(items: readonly Bound[]): Bound {
@@ -391,12 +691,22 @@ const compiled = new WeakMap<Filter, Query>();
 /** Tests a bound condition against one document in memory, with the same semantics as the server. */
 export function holds(bound: Bound, document: unknown): boolean {
   if (typeof bound === "boolean") return bound;
-  let query = compiled.get(bound);
-  if (!query) {
-    query = new Query(bound);
-    compiled.set(bound, query);
+  try {
+    let query = compiled.get(bound);
+    if (!query) {
+      query = new Query(bound);
+      compiled.set(bound, query);
+    }
+    return query.test(document as Record<string, unknown>);
+  } catch (error) {
+    throw new GuardError(
+      "OPERATION_REFUSED",
+      "Refused: a rule the guard could not evaluate on this document",
+      {
+        cause: error,
+      },
+    );
   }
-  return query.test(document as Record<string, unknown>);
 }
 
 /**
@@ -405,5 +715,16 @@ export function holds(bound: Bound, document: unknown): boolean {
  */
 export function resolveTemplate(value: StaticValue, source: ExpansionSource): unknown {
   const resolved = resolve(value, source, true);
-  return resolved === MISSING ? undefined : resolved;
+  if (resolved === MISSING) return undefined;
+  if (value.kind !== "object") return resolved;
+  const query = resolved as Filter;
+  for (const [key, template] of value.entries) {
+    if (key.startsWith("$") || !mentionsExpansion(template)) continue;
+    const item = query[key];
+    // A null user value would match documents lacking the field; a user value never matches arrays by membership.
+    if (holdsNull(item) && !(isPlainObject(item) && Object.keys(item).length > 0)) return undefined;
+    if (template.kind === "expansion" && template.source === "user" && source.userValueArrays !== "realm")
+      query[key] = { $eq: item, ...NOT_ARRAY };
+  }
+  return query;
 }

@@ -1,7 +1,22 @@
 import { update as mingoUpdate } from "mingo";
-import { applyProjection, CollectionAccess, changedPaths, documentFieldPaths } from "./access.js";
+import {
+  applyProjection,
+  CollectionAccess,
+  changedPaths,
+  documentFieldPaths,
+  projectionHides,
+} from "./access.js";
+import { cloneDocument } from "./clone.js";
 import { denied, GuardError, refused } from "./errors.js";
-import { and, asFilter, type Bound, type ExpansionSource, type Filter, holds } from "./expressions.js";
+import {
+  and,
+  asFilter,
+  type Bound,
+  type ExpansionSource,
+  type Filter,
+  holds,
+  isPlainObject,
+} from "./expressions.js";
 import {
   checkCount,
   checkDocument,
@@ -45,6 +60,12 @@ export interface GuardOptions {
   service?: string;
   /** `%%values.*`; defaults to the values loaded with the rules. */
   values?: Record<string, unknown>;
+  /**
+   * How a rule comparing a field with a `%%user` value treats an array field. `"strict"` (default): the
+   * field must be that value, not an array holding it, so no user can plant a document that another
+   * sees as their own. `"realm"`: App Services' behaviour (array members match); opt in knowingly.
+   */
+  userValueArrays?: "strict" | "realm";
 }
 
 /** Options of a guarded `find`. */
@@ -132,6 +153,7 @@ export class Guard {
     this.source = {
       user: options.user as unknown as Record<string, unknown>,
       values: options.values ?? options.rules.values,
+      userValueArrays: options.userValueArrays ?? "strict",
     };
   }
 
@@ -148,10 +170,26 @@ export class Guard {
 
   /** A collection whose every operation is checked against this user's role. */
   collection(database: string, name: string): GuardedCollection {
-    if (!database || !name || name.startsWith("system.") || name.includes("$"))
-      throw refused(`the collection "${name}"`);
+    checkNamespace(database, name);
     return new GuardedCollection(this, database, name, this.client.db(database).collection(name));
   }
+}
+
+/** Databases MongoDB keeps for itself; no rule can open them. */
+const SERVER_DATABASES: ReadonlySet<string> = new Set(["admin", "local", "config"]);
+
+/**
+ * `admin`, `local`, `config` and `system.*` collections are refused whatever the rules say (a
+ * permissive default rule would otherwise reach users, sessions and the oplog). Compared without
+ * case, and names MongoDB would reject are refused before they reach it.
+ */
+export function checkNamespace(database: unknown, name: unknown): void {
+  if (typeof database !== "string" || database === "" || /[/\\. "$*<>:|?\0]/.test(database))
+    throw refused(`the database name ${JSON.stringify(String(database)).slice(0, 80)}`);
+  if (SERVER_DATABASES.has(database.toLowerCase())) throw refused(`the database "${database}"`);
+  if (typeof name !== "string" || name === "" || name.includes("$") || name.includes("\0"))
+    throw refused(`the collection name ${JSON.stringify(String(name)).slice(0, 80)}`);
+  if (name.toLowerCase().startsWith("system.")) throw refused(`the collection "${name}"`);
 }
 
 /**
@@ -187,6 +225,19 @@ export class GuardedCollection {
 
   private get image(): CollectionAccess {
     return this.guard.access(this.database, this.name, "image");
+  }
+
+  /**
+   * A field a filter's projection hides must not be observable: naming it (or anything on, above or
+   * below it) in a filter, a sort, a distinct key or an update is refused, whatever its value.
+   */
+  private refuseFilterHidden(paths: Iterable<string>, what: string): void {
+    const projections = this.stored.filterProjections;
+    if (projections.length === 0) return;
+    for (const path of paths) {
+      if (projections.some((projection) => projectionHides(projection, path)))
+        throw denied(`${what} naming "${path}", which a filter of ${this.stored.rules.source} hides`);
+    }
   }
 
   /** Turns stored documents into what the user may see, applying the caller's projection last. */
@@ -242,6 +293,7 @@ export class GuardedCollection {
     const projection = checkProjection(checked.projection);
     const sort = checkSort(checked.sort);
     for (const path of Object.keys(sort ?? {})) paths.add(path);
+    this.refuseFilterHidden(paths, "a query");
     const skip = checkCount(checked.skip, "skip");
     const limit = checkCount(checked.limit, "limit");
     const access = this.stored;
@@ -268,7 +320,9 @@ export class GuardedCollection {
   /** Counts the documents the user may read. */
   async countDocuments(filter: Document = {}): Promise<number> {
     const access = this.stored;
-    const match = and([access.visible(checkFilter(filter)), access.filterQuery, filter]);
+    const paths = checkFilter(filter);
+    this.refuseFilterHidden(paths, "a count");
+    const match = and([access.visible(paths), access.filterQuery, filter]);
     return match === false ? 0 : this.backend.countDocuments(asFilter(match));
   }
 
@@ -277,17 +331,9 @@ export class GuardedCollection {
     const paths = checkFilter(filter);
     checkFilter({ [key]: 1 });
     paths.add(key);
+    if (typeof key !== "string" || key === "") throw refused("distinct without a field name");
+    this.refuseFilterHidden(paths, "distinct");
     const access = this.stored;
-    for (const projection of access.filterProjections) {
-      if (
-        !Object.hasOwn(
-          applyProjection({ [key.split(".")[0] ?? key]: 1 }, projection),
-          key.split(".")[0] ?? key,
-        )
-      ) {
-        throw denied(`the field "${key}" is hidden by a filter`);
-      }
-    }
     const match = and([access.visible(paths), access.filterQuery, filter]);
     return match === false ? [] : this.backend.distinct(key, asFilter(match));
   }
@@ -362,7 +408,13 @@ export class GuardedCollection {
     if (arrayFilters !== undefined) {
       if (!Array.isArray(arrayFilters)) throw refused("arrayFilters that is not an array");
       for (const item of arrayFilters) checkFilter(item, "arrayFilters");
+      // arrayFilters test the elements of the arrays the update names: reading them must be allowed,
+      // or which elements matched (modifiedCount) would tell their hidden values.
+      for (const path of changed) filterPaths.add(path);
     }
+    // A sort picks which document a findOneAnd* changes: it reads as much as a filter does.
+    if (isPlainObject(checked.sort)) for (const path of Object.keys(checked.sort)) filterPaths.add(path);
+    this.refuseFilterHidden([...filterPaths, ...changed], "an update");
     const guarded = [...this.stored.rules.guardedPaths];
     const touchesRules = changed.some((path) => guarded.some((rulePath) => pathsOverlap(path, rulePath)));
     return {
@@ -403,7 +455,7 @@ export class GuardedCollection {
       prepared.filterPaths,
       count,
       undefined,
-      this.updatePlan(update, prepared.arrayFilters),
+      this.updatePlan(update, prepared.arrayFilters, prepared.changed),
     );
     if (result.matchedCount === 0 && prepared.checked.upsert) {
       const { insertedId } = await this.upsertUpdated(filter, update, prepared.arrayFilters);
@@ -423,7 +475,11 @@ export class GuardedCollection {
     filterPaths: Set<string>,
     count: "one" | "many",
     sort: Record<string, 1 | -1> | undefined,
-    plan: (before: Document) => { after: Document; apply: (pinned: Filter) => Promise<UpdateResultLike> },
+    plan: (before: Document) => {
+      after: Document;
+      declared: readonly string[];
+      apply: (pinned: Filter) => Promise<UpdateResultLike>;
+    },
   ): Promise<UpdateResultLike & { last?: { before: Document; after: Document } }> {
     const access = this.stored;
     const match = and([access.writeCandidates(filterPaths), access.filterQuery, filter]);
@@ -436,8 +492,8 @@ export class GuardedCollection {
     let last: { before: Document; after: Document } | undefined;
     for (let candidate of candidates) {
       for (let attempt = 0; ; attempt++) {
-        const { after, apply } = plan(candidate);
-        this.checkTransition(candidate, after);
+        const { after, declared, apply } = plan(candidate);
+        this.checkTransition(candidate, after, declared);
         const result = await apply(pinned(candidate));
         if (result.matchedCount > 0) {
           matchedCount++;
@@ -473,14 +529,21 @@ export class GuardedCollection {
     return and([access.writable(prepared.filterPaths, prepared.changed), access.filterQuery, filter]);
   }
 
-  /** How the per-document path applies the caller's update: in memory to check, then to the pinned document. */
-  private updatePlan(update: Document, arrayFilters: Document[] | undefined) {
+  /**
+   * How the per-document path applies the caller's update: computed in memory, checked, and then the
+   * computed document itself replaces the pinned one. The server never evaluates the caller's
+   * operators here, so what is stored is exactly what was checked, whatever MongoDB and mingo think
+   * of numeric types, key order or ObjectIds.
+   */
+  private updatePlan(update: Document, arrayFilters: Document[] | undefined, declared: readonly string[]) {
     return (before: Document) => {
-      const after = structuredClone(before);
+      const after = cloneDocument(before);
+      refuseInexactUpdate(before, update);
       applyUpdateInMemory(after, update, arrayFilters);
       return {
         after,
-        apply: (pinnedFilter: Filter) => this.updatePinned(pinnedFilter, update, arrayFilters),
+        declared,
+        apply: (pinnedFilter: Filter) => this.replacePinned(pinnedFilter, before, after),
       };
     };
   }
@@ -497,25 +560,29 @@ export class GuardedCollection {
     return { insertedId, created };
   }
 
-  /** The caller's update on the pinned document; an update of only `$setOnInsert` has nothing to do there. */
-  private async updatePinned(
+  /** Stores the checked document in place of the pinned one; nothing is written when nothing changed. */
+  private async replacePinned(
     pinnedFilter: Filter,
-    update: Document,
-    arrayFilters: Document[] | undefined,
+    before: Document,
+    after: Document,
   ): Promise<UpdateResultLike> {
-    const modifier = modifierFor(update, false);
-    if (Object.keys(modifier).length === 0) {
+    if (changedPaths(before, after).length === 0) {
       const matchedCount = await this.backend.countDocuments(pinnedFilter);
-      return { matchedCount, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
+      return { ...NOTHING_UPDATED, matchedCount };
     }
-    return this.backend.updateOne(pinnedFilter, modifier, arrayFilters ? { arrayFilters } : {});
+    return this.backend.replaceOne(pinnedFilter, after);
   }
 
-  /** A write from `before` to `after` must be allowed by the role before and by the role after. */
-  private checkTransition(before: Document, after: Document): void {
-    const changed = changedPaths(before, after);
+  /**
+   * A write from `before` to `after` must be allowed by the role before and by the role after, on
+   * every path the write declares and every path that differs. Declared paths are checked even when
+   * the value stays the same, so a write answers the same whether or not it guessed a hidden value.
+   */
+  private checkTransition(before: Document, after: Document, declared: readonly string[]): void {
+    const changed = [...new Set([...declared, ...changedPaths(before, after)])];
     if (changed.length === 0) return;
-    if (changed.some((path) => pathsOverlap(path, "_id"))) throw refused("changing _id");
+    if (changed.some((path) => pathsOverlap(path, "_id")) && !sameId(before._id, after._id))
+      throw refused("changing _id");
     const stored = this.stored;
     const oldRole = stored.roleFor(before);
     if (
@@ -574,7 +641,7 @@ export class GuardedCollection {
       prepared.filterPaths,
       "one",
       sort,
-      this.updatePlan(update, prepared.arrayFilters),
+      this.updatePlan(update, prepared.arrayFilters, prepared.changed),
     );
     if (result.last)
       return this.presentOne(returnDocument === "after" ? result.last.after : result.last.before, projection);
@@ -591,9 +658,11 @@ export class GuardedCollection {
   ): Promise<UpdateResultLike> {
     const checked = checkOptions(options, ["upsert"], "replaceOne");
     const filterPaths = checkFilter(filter);
+    this.refuseFilterHidden(filterPaths, "a replacement");
     checkReplacement(replacement, "replaceOne");
     const result = await this.writeEachChecked(filter, filterPaths, "one", undefined, (before) => ({
       after: replaced(before, replacement),
+      declared: replacedPaths(before, replacement),
       apply: (pinnedFilter) => this.backend.replaceOne(pinnedFilter, replacement),
     }));
     if (result.matchedCount === 0 && checked.upsert) {
@@ -624,10 +693,12 @@ export class GuardedCollection {
     const projection = checkProjection(checked.projection);
     const sort = checkSort(checked.sort);
     for (const path of Object.keys(sort ?? {})) filterPaths.add(path);
+    this.refuseFilterHidden(filterPaths, "a replacement");
     const returnDocument = checkReturnDocument(checked.returnDocument);
     let returned: Document | null = null;
     const result = await this.writeEachChecked(filter, filterPaths, "one", sort, (before) => ({
       after: replaced(before, replacement),
+      declared: replacedPaths(before, replacement),
       apply: async (pinnedFilter) => {
         // The pinned filter matches only the document as checked, so the server replaces exactly it.
         returned = await this.backend.findOneAndReplace(pinnedFilter, replacement, { returnDocument });
@@ -664,6 +735,7 @@ export class GuardedCollection {
     const projection = checkProjection(checked.projection);
     const sort = checkSort(checked.sort);
     for (const path of Object.keys(sort ?? {})) paths.add(path);
+    this.refuseFilterHidden(paths, "a delete");
     const access = this.stored;
     const match = and([access.deletable(paths), access.filterQuery, filter]);
     if (match === false) return null;
@@ -673,7 +745,9 @@ export class GuardedCollection {
 
   private async remove(filter: Document, count: "one" | "many") {
     const access = this.stored;
-    const match = and([access.deletable(checkFilter(filter)), access.filterQuery, filter]);
+    const paths = checkFilter(filter);
+    this.refuseFilterHidden(paths, "a delete");
+    const match = and([access.deletable(paths), access.filterQuery, filter]);
     if (match === false) return { acknowledged: true as const, deletedCount: 0 };
     const { deletedCount } =
       count === "one"
@@ -728,6 +802,11 @@ export class GuardedCollection {
   }
 }
 
+/** A replacement declares every top-level field of the old document and of the new one, `_id` aside. */
+function replacedPaths(before: Document, replacement: Document): string[] {
+  return [...new Set([...Object.keys(before), ...Object.keys(replacement)])].filter((key) => key !== "_id");
+}
+
 /** The stored document a replacement leads to; the replacement may repeat `_id` but not change it. */
 function replaced(before: Document, replacement: Document): Document {
   if (replacement._id !== undefined && !sameId(replacement._id, before._id)) throw refused("changing _id");
@@ -751,7 +830,14 @@ function sameId(a: unknown, b: unknown): boolean {
 
 /** A filter that matches the document only while it is exactly as the guard read it. */
 function pinned(document: Document): Filter {
-  return { $and: Object.entries(document).map(([key, value]) => ({ [key]: { $eq: value } })) };
+  const fields = Object.entries(document);
+  return {
+    $and: [
+      ...fields.map(([key, value]) => ({ [key]: { $eq: value } })),
+      // No field added since the read either: the replacement would drop it unchecked.
+      { $expr: { $eq: [{ $size: { $objectToArray: "$$ROOT" } }, fields.length] } },
+    ],
+  };
 }
 
 function applyUpdateInMemory(
@@ -762,5 +848,97 @@ function applyUpdateInMemory(
 ): void {
   const modifier = modifierFor(update, inserting);
   if (Object.keys(modifier).length === 0) return;
-  mingoUpdate(document, modifier as never, arrayFilters);
+  try {
+    mingoUpdate(document, modifier as never, arrayFilters);
+  } catch (error) {
+    throw new GuardError("OPERATION_REFUSED", "Refused: an update the guard could not compute", {
+      cause: error,
+    });
+  }
+}
+
+/** JS values whose order and arithmetic mingo and MongoDB agree on. */
+function isExactScalar(value: unknown): boolean {
+  return (
+    (typeof value === "number" && Number.isFinite(value)) ||
+    typeof value === "string" ||
+    value instanceof Date
+  );
+}
+
+function valueAt(
+  document: Document,
+  path: string,
+): { found: boolean; value: unknown; throughArray: boolean; blocked: boolean } {
+  let current: unknown = document;
+  for (const part of path.split(".")) {
+    if (Array.isArray(current)) return { found: true, value: undefined, throughArray: true, blocked: false };
+    if (!isPlainObject(current))
+      return { found: false, value: undefined, throughArray: false, blocked: true };
+    if (!Object.hasOwn(current, part))
+      return { found: false, value: undefined, throughArray: false, blocked: false };
+    current = current[part];
+  }
+  return { found: true, value: current, throughArray: false, blocked: false };
+}
+
+const ARRAY_OPERATORS: ReadonlySet<string> = new Set(["$push", "$addToSet", "$pull", "$pullAll", "$pop"]);
+
+const BSON_NUMBERS: ReadonlySet<string> = new Set(["Long", "Decimal128", "Double", "Int32"]);
+
+/** Long, Decimal128, Double or Int32 anywhere in a value: mingo compares them unlike MongoDB. */
+function holdsBsonNumber(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(holdsBsonNumber);
+  if (isPlainObject(value)) return Object.values(value).some(holdsBsonNumber);
+  const type = (value as { _bsontype?: unknown } | null)?._bsontype;
+  return typeof type === "string" && BSON_NUMBERS.has(type);
+}
+
+/**
+ * On the per-document path the guard stores what it computed, so it refuses operators whose result
+ * it cannot compute exactly as MongoDB would: arithmetic and comparisons on Long, Decimal128, Double
+ * wrappers or values of mixed types, positional targets, and set semantics over embedded documents.
+ */
+function refuseInexactUpdate(before: Document, update: Document): void {
+  const inexact = (operator: string, path: string) =>
+    refused(
+      `${operator} on "${path}" in a write the guard checks document by document (use $set with the new value)`,
+    );
+  for (const [operator, fields] of Object.entries(update)) {
+    if (!isPlainObject(fields)) continue;
+    for (const [path, operand] of Object.entries(fields)) {
+      // MongoDB refuses these writes (a path through a scalar, an array operator on a non-array);
+      // mingo would compute something, and the guard stores what it computes.
+      if (!path.includes("$")) {
+        const current = valueAt(before, path);
+        if (current.blocked) throw inexact(operator, path);
+        if (
+          ARRAY_OPERATORS.has(operator) &&
+          current.found &&
+          !current.throughArray &&
+          !Array.isArray(current.value)
+        )
+          throw inexact(operator, path);
+      }
+      if (operator === "$inc" || operator === "$mul" || operator === "$min" || operator === "$max") {
+        const current = valueAt(before, path);
+        const arithmetic = operator === "$inc" || operator === "$mul";
+        if (path.includes("$") || current.throughArray || !isExactScalar(operand))
+          throw inexact(operator, path);
+        if (arithmetic && typeof operand !== "number") throw inexact(operator, path);
+        if (current.found && (!isExactScalar(current.value) || typeof current.value !== typeof operand))
+          throw inexact(operator, path);
+        if (current.found && current.value instanceof Date !== operand instanceof Date)
+          throw inexact(operator, path);
+      } else if (operator === "$addToSet" || operator === "$pull" || operator === "$pullAll") {
+        if (holdsBsonNumber(operand) || (operator === "$addToSet" && containsObject(operand)))
+          throw inexact(operator, path);
+      }
+    }
+  }
+}
+
+function containsObject(operand: unknown): boolean {
+  const items = isPlainObject(operand) && Array.isArray(operand.$each) ? operand.$each : [operand];
+  return items.some((item) => Array.isArray(item) || isPlainObject(item));
 }

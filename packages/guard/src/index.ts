@@ -15,11 +15,19 @@ export {
   type RealmUser,
 } from "./guard.js";
 export {
+  type AppClientWriteAttributes,
   bearerToken,
+  COGNITO_ONLY_ID_PREFIX,
+  type CognitoClientCalls,
+  cognitoPoolInspector,
   createIdentityVerifier,
   type IdentityOptions,
   type IdentityVerifier,
+  MONGO_ID_CLAIM,
+  type PoolInspector,
+  PROTECTED_ID_ATTRIBUTES,
   REALM_USER_ID_CLAIM,
+  type RealmUserIdSource,
   type VerifiedIdentity,
 } from "./identity.js";
 export type { Projection } from "./operation-checks.js";

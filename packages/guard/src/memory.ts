@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { aggregate, update as applyUpdate, find } from "mingo";
+import { cloneDocument } from "./clone.js";
 import { isPlainObject } from "./operation-checks.js";
 import type {
   CursorLike,
@@ -17,7 +18,7 @@ export class DuplicateKeyError extends Error {
 }
 
 function clone<T>(value: T): T {
-  return structuredClone(value);
+  return cloneDocument(value);
 }
 
 /** A returned document cut to the projection the server was given, if any. */

@@ -53,7 +53,13 @@ function scan(value: unknown, where: string): void {
 }
 
 function collectionName(value: unknown, stage: string): string {
-  if (typeof value !== "string" || value === "" || value.startsWith("system.") || value.includes("$")) {
+  if (
+    typeof value !== "string" ||
+    value === "" ||
+    value.toLowerCase().startsWith("system.") ||
+    value.includes("$") ||
+    value.includes("\0")
+  ) {
     throw refused(`${stage} with an invalid collection name`);
   }
   return value;

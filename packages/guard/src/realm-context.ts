@@ -3,6 +3,7 @@ import type { APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { z } from "zod";
 import { GuardError } from "./errors.js";
 import {
+  checkNamespace,
   createGuard,
   type Guard,
   type GuardedCollection,
@@ -27,6 +28,11 @@ export interface RealmContextOptions {
   environment?: { tag?: string; values?: Record<string, unknown> };
   /** Functions reachable through `context.functions.execute(name, ...args)`. */
   functions?: Record<string, RealmFunction>;
+  /**
+   * `"realm"`: a rule `{owner_id: "%%user.id"}` also matches an array holding the id, as App Services
+   * does (lets one user make a document another's own). Default `"strict"`. See the guard README.
+   */
+  userValueArrays?: "strict" | "realm";
   /** Loads `%%user.custom_data` (read without the guard, by the user's verified id only); default from the export. */
   customUserData?: CustomUserDataSource;
 }
@@ -107,36 +113,73 @@ export interface RealmContext {
   environment: { tag: string; values: Record<string, unknown> };
 }
 
-function realmCollection(collection: GuardedCollection): RealmCollection {
+/**
+ * Realm's collection API over a guarded collection that is looked up on every call, so a handle kept
+ * across requests (module scope) always acts for the caller of the moment.
+ */
+function realmCollection(current: () => GuardedCollection): RealmCollection {
   const findOptions = (projection?: Projection, options: object = {}) => ({
     ...options,
     ...(projection ? { projection } : {}),
   });
   return {
-    find: (query = {}, projection, options) => collection.find(query, findOptions(projection, options)),
-    findOne: (query = {}, projection, options) => collection.findOne(query, findOptions(projection, options)),
-    count: (query = {}) => collection.countDocuments(query),
-    countDocuments: (query = {}) => collection.countDocuments(query),
-    distinct: (field, query = {}) => collection.distinct(field, query),
-    insertOne: (document) => collection.insertOne(document),
+    find: (query = {}, projection, options) => current().find(query, findOptions(projection, options)),
+    findOne: (query = {}, projection, options) => current().findOne(query, findOptions(projection, options)),
+    count: (query = {}) => current().countDocuments(query),
+    countDocuments: (query = {}) => current().countDocuments(query),
+    distinct: (field, query = {}) => current().distinct(field, query),
+    insertOne: (document) => current().insertOne(document),
     insertMany: async (documents) => {
-      const { insertedIds } = await collection.insertMany(documents);
+      const { insertedIds } = await current().insertMany(documents);
       return { insertedIds: Object.values(insertedIds) };
     },
-    updateOne: (query, update, options) => collection.updateOne(query, update, options),
-    updateMany: (query, update, options) => collection.updateMany(query, update, options),
+    updateOne: (query, update, options) => current().updateOne(query, update, options),
+    updateMany: (query, update, options) => current().updateMany(query, update, options),
     findOneAndUpdate: (query, update, options) =>
-      collection.findOneAndUpdate(query, update, driverOptions(options)),
-    replaceOne: (query, replacement, options) => collection.replaceOne(query, replacement, options),
+      current().findOneAndUpdate(query, update, driverOptions(options)),
+    replaceOne: (query, replacement, options) => current().replaceOne(query, replacement, options),
     findOneAndReplace: (query, replacement, options) =>
-      collection.findOneAndReplace(query, replacement, driverOptions(options)),
-    deleteOne: (query = {}) => collection.deleteOne(query),
-    deleteMany: (query = {}) => collection.deleteMany(query),
-    findOneAndDelete: (query = {}, options) => collection.findOneAndDelete(query, options),
-    aggregate: (pipeline) => collection.aggregate(pipeline),
-    bulkWrite: () => collection.bulkWrite(),
-    watch: () => collection.watch(),
+      current().findOneAndReplace(query, replacement, driverOptions(options)),
+    deleteOne: (query = {}) => current().deleteOne(query),
+    deleteMany: (query = {}) => current().deleteMany(query),
+    findOneAndDelete: (query = {}, options) => current().findOneAndDelete(query, options),
+    aggregate: (pipeline) => current().aggregate(pipeline),
+    bulkWrite: () => current().bulkWrite(),
+    watch: () => current().watch(),
   };
+}
+
+/** What a context keeps for its handles: its guards, and whether its request has ended. */
+interface ContextState {
+  collection(service: string, database: string, name: string): GuardedCollection;
+  ended: boolean;
+}
+
+const contextStates = new WeakMap<RealmContext, ContextState>();
+
+/**
+ * The guarded collection a handle stands for right now: the current request's (whoever obtained the
+ * handle), else the context that made it, unless that context's request has ended.
+ */
+function collectionNow(
+  owner: RealmContext,
+  service: string,
+  database: string,
+  name: string,
+): GuardedCollection {
+  const context = requestContext.getStore() ?? owner;
+  const state = contextStates.get(context);
+  if (!state || state.ended) {
+    throw new GuardError(
+      "OPERATION_REFUSED",
+      "Refused: a collection handle used after its request ended and outside any other request. Get handles from context inside the function.",
+    );
+  }
+  return state.collection(service, database, name);
+}
+
+function arrayMatching(options: RealmContextOptions): { userValueArrays?: "strict" | "realm" } {
+  return options.userValueArrays ? { userValueArrays: options.userValueArrays } : {};
 }
 
 async function loadCustomData(
@@ -147,6 +190,7 @@ async function loadCustomData(
   if (!source) return {};
   const client = options.services[source.service ?? "mongodb-atlas"];
   if (!client) throw new GuardError("INVALID_RULES", `No MongoDB client for the custom user data service`);
+  checkNamespace(source.database, source.collection);
   const [document] = await client
     .db(source.database)
     .collection(source.collection)
@@ -168,22 +212,31 @@ export async function createRealmContext(
   const user: RealmUser = { ...verifiedUser, custom_data: await loadCustomData(verifiedUser, options) };
   const values = options.values ?? options.rules.values;
   const guards = new Map<string, Guard>();
+  const guardFor = (service: string): Guard => {
+    const client = options.services[service];
+    if (!client || !options.rules.services.has(service)) {
+      throw new GuardError("INVALID_REQUEST", `There is no data source named "${service}"`);
+    }
+    let guard = guards.get(service);
+    if (!guard) {
+      guard = createGuard({ rules: options.rules, user, client, service, values, ...arrayMatching(options) });
+      guards.set(service, guard);
+    }
+    return guard;
+  };
   const context: RealmContext = {
     user,
     services: {
       get(service) {
-        const client = options.services[service];
-        if (!client || !options.rules.services.has(service)) {
-          throw new GuardError("INVALID_REQUEST", `There is no data source named "${service}"`);
-        }
-        let guard = guards.get(service);
-        if (!guard) {
-          guard = createGuard({ rules: options.rules, user, client, service, values });
-          guards.set(service, guard);
-        }
-        const bound = guard;
+        guardFor(service);
         return {
-          db: (database) => ({ collection: (name) => realmCollection(bound.collection(database, name)) }),
+          db: (database) => ({
+            collection: (name) => {
+              // Refusals for a bad name surface here, as before; every call looks the collection up again.
+              guardFor(service).collection(database, name);
+              return realmCollection(() => collectionNow(context, service, database, name));
+            },
+          }),
         };
       },
     },
@@ -198,10 +251,20 @@ export async function createRealmContext(
     },
     environment: { tag: options.environment?.tag ?? "", values: options.environment?.values ?? {} },
   };
+  contextStates.set(context, {
+    collection: (service, database, name) => guardFor(service).collection(database, name),
+    ended: false,
+  });
   return context;
 }
 
 const requestContext = new AsyncLocalStorage<RealmContext>();
+
+/** After this, the context's handles act only inside another request, for that request's caller. */
+function endRequest(context: RealmContext): void {
+  const state = contextStates.get(context);
+  if (state) state.ended = true;
+}
 let globalInstalled = false;
 
 /** Realm functions read a global `context`; this makes it the current request's, even with concurrent requests. */
@@ -282,7 +345,12 @@ export function realmFunctionHandler(
       const { user } = await options.identity.verify(bearerToken(authorization));
       const args = parseArguments(parsedEvent.data);
       const context = await createRealmContext(user, options);
-      const result = await requestContext.run(context, () => fn.apply(context, args as never[]));
+      let result: unknown;
+      try {
+        result = await requestContext.run(context, () => fn.apply(context, args as never[]));
+      } finally {
+        endRequest(context);
+      }
       return answer(200, result === undefined ? null : result);
     } catch (error) {
       options.onError?.(error);

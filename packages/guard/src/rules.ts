@@ -7,6 +7,7 @@ import {
   type Condition,
   documentPaths,
   NEVER,
+  parseConversion,
   parseExpression,
   parseStatic,
   type StaticValue,
@@ -187,6 +188,7 @@ function mentionsDocument(raw: unknown): boolean {
 /** Replaces expansion strings by a placeholder so the query's shape can be checked at load time. */
 function withoutExpansions(value: unknown): unknown {
   if (typeof value === "string" && value.startsWith("%%")) return "expansion";
+  if (parseConversion(value, "")) return "expansion";
   if (Array.isArray(value)) return value.map(withoutExpansions);
   if (isPlainObject(value))
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutExpansions(v)]));
@@ -196,6 +198,8 @@ function withoutExpansions(value: unknown): unknown {
 /** A filter's MongoDB query with `%%user`/`%%values` inside values; its operators were checked above. */
 function parseQueryTemplate(value: unknown, field: string): StaticValue {
   if (typeof value === "string" && value.startsWith("%%")) return parseStatic(value, field);
+  const conversion = parseConversion(value, field);
+  if (conversion) return conversion;
   if (Array.isArray(value))
     return { kind: "array", items: value.map((item, i) => parseQueryTemplate(item, `${field}[${i}]`)) };
   if (isPlainObject(value)) {
@@ -268,6 +272,7 @@ function queryShape(value: StaticValue): unknown {
     case "literal":
       return value.value;
     case "expansion":
+    case "convert":
       return "expansion";
     case "array":
       return value.items.map(queryShape);

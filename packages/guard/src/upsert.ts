@@ -1,3 +1,4 @@
+import { cloneDocument } from "./clone.js";
 import { isPlainObject } from "./operation-checks.js";
 import type { Document } from "./types.js";
 
@@ -9,8 +10,8 @@ export function upsertSeed(filter: Document): Document {
       Object.assign(seed, ...value.map((item) => upsertSeed(item as Document)));
     else if (key.startsWith("$") || key.includes(".")) continue;
     else if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith("$"))) {
-      if ("$eq" in value) seed[key] = structuredClone(value.$eq);
-    } else seed[key] = structuredClone(value);
+      if ("$eq" in value) seed[key] = cloneDocument(value.$eq);
+    } else seed[key] = cloneDocument(value);
   }
   return seed;
 }
@@ -33,6 +34,6 @@ export function modifierFor(update: Document, inserting: boolean): Document {
 export function replacementUpsert(filter: Document, replacement: Document): Document {
   const { _id } = upsertSeed(filter);
   return _id === undefined || replacement._id !== undefined
-    ? structuredClone(replacement)
-    : { _id, ...structuredClone(replacement) };
+    ? cloneDocument(replacement)
+    : { _id, ...cloneDocument(replacement) };
 }

@@ -1,4 +1,4 @@
-import { defineAppRules, GuardError, type RealmUser } from "../src/index.js";
+import { defineAppRules, GuardError, type PoolInspector, type RealmUser } from "../src/index.js";
 import { MemoryClient } from "../src/memory.js";
 
 /** The users of every fixture; each owns documents in each collection. */
@@ -53,6 +53,14 @@ const TODO_COLLECTION_RULES: Record<string, unknown> = {
       },
     ],
   },
+  // Whole documents, but a filter keeps each user to their own and hides `secret` from everyone.
+  "todo.vault": {
+    roles: [{ name: "all", apply_when: {}, read: true, write: true }],
+    filters: [
+      { name: "own", apply_when: {}, query: { owner_id: "%%user.id" } },
+      { name: "hide", apply_when: {}, query: {}, projection: { secret: 0 } },
+    ],
+  },
   // Owner reads and writes everything; everyone else reads the name only.
   "todo.profiles": {
     roles: [
@@ -91,6 +99,13 @@ export function seededClient(): MemoryClient {
         secret: `S-${owner}-note-${n}`,
       });
     }
+    db.collection("vault").documents.push({
+      _id: `vault-${owner}`,
+      owner_id: owner,
+      title: "v",
+      n: 1,
+      secret: `H-${owner}-vault`,
+    });
     db.collection("profiles").documents.push({
       _id: `profile-${owner}`,
       owner_id: owner,
@@ -112,3 +127,11 @@ export async function guardErrorCode(promise: Promise<unknown>): Promise<string>
   }
   return "ACCEPTED";
 }
+
+/** A pool whose every app client lists WriteAttributes without the id attributes (what doctor checks). */
+export const lockedPool: PoolInspector = {
+  appClients: async () => [{ clientId: "web", writeAttributes: ["email", "name", "given_name"] }],
+};
+
+/** The identity source of tests whose pool is locked: the id claim is trusted. */
+export const trustedClaim = { kind: "token-claim", inspector: lockedPool } as const;

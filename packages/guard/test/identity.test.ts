@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearerToken, createIdentityVerifier, GuardError, type IdentityVerifier } from "../src/index.js";
-import { guardErrorCode } from "./fixtures.js";
+import { guardErrorCode, trustedClaim } from "./fixtures.js";
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString("base64url");
 
@@ -38,6 +38,7 @@ describe("tokens signed by a local key set", () => {
     return {
       sub: "0f6a-sub",
       email: "ada@example.com",
+      email_verified: true,
       "cognito:groups": ["editors"],
       "custom:realm_user_id": "65f0c0ffee0000000000abcd",
       token_use: "id",
@@ -59,7 +60,7 @@ describe("tokens signed by a local key set", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}/${poolId}`;
-    verifier = createIdentityVerifier({ userPoolId: poolId, clientId, issuer });
+    verifier = createIdentityVerifier({ userPoolId: poolId, clientId, issuer, realmUserId: trustedClaim });
   });
 
   afterAll(async () => {
@@ -90,11 +91,12 @@ describe("tokens signed by a local key set", () => {
 
   it("uses sub as the id of a user who never had a Realm id, or refuses when told to", async () => {
     const token = sign(claims({ "custom:realm_user_id": undefined }), keys.privateKey);
-    expect((await verifier.verify(token)).user.id).toBe("0f6a-sub");
+    expect((await verifier.verify(token)).user.id).toBe("cognito:0f6a-sub");
     const strict = createIdentityVerifier({
       userPoolId: poolId,
       clientId,
       issuer,
+      realmUserId: trustedClaim,
       whenNoRealmUserId: "refuse",
     });
     expect(await guardErrorCode(strict.verify(token))).toBe("USER_ID_MISSING");
@@ -102,17 +104,26 @@ describe("tokens signed by a local key set", () => {
 
   it("accepts access tokens only with a lookup for the Realm user id", async () => {
     expect(() =>
-      createIdentityVerifier({ userPoolId: poolId, clientId, issuer, tokenUse: "access" }),
-    ).toThrow(TypeError);
+      createIdentityVerifier({
+        userPoolId: poolId,
+        clientId,
+        issuer,
+        tokenUse: "access",
+        realmUserId: trustedClaim,
+      }),
+    ).toThrow(GuardError);
     const lookups: unknown[] = [];
     const accessVerifier = createIdentityVerifier({
       userPoolId: poolId,
       clientId,
       issuer,
       tokenUse: "access",
-      resolveRealmUserId: async (verified) => {
-        lookups.push(verified.username);
-        return "realm-from-lookup";
+      realmUserId: {
+        kind: "resolver",
+        resolve: async (sub, verified) => {
+          lookups.push([sub, verified.username]);
+          return "realm-from-lookup";
+        },
       },
     });
     const access = sign(
@@ -126,7 +137,7 @@ describe("tokens signed by a local key set", () => {
       keys.privateKey,
     );
     expect((await accessVerifier.verify(access)).user.id).toBe("realm-from-lookup");
-    expect(lookups).toEqual(["ada"]);
+    expect(lookups).toEqual([["0f6a-sub", "ada"]]);
   });
 
   const forgeries: [string, () => string][] = [
@@ -210,7 +221,12 @@ describe("the production verifier (CognitoJwtVerifier)", () => {
     };
     return sign(payload, keys.privateKey, { alg: "RS256", kid: "p1" });
   };
-  const verifier = createIdentityVerifier({ userPoolId, clientId, jwks: jwks as never });
+  const verifier = createIdentityVerifier({
+    userPoolId,
+    clientId,
+    jwks: jwks as never,
+    realmUserId: trustedClaim,
+  });
 
   it("accepts a token from the pool's real Cognito issuer", async () => {
     const identity = await verifier.verify(
@@ -296,6 +312,7 @@ describe("tokens issued by cognito-local", () => {
       // cognito-local writes this issuer whatever port it listens on.
       issuer: `http://localhost:9229/${userPoolId}`,
       jwksUri: `${endpoint}/${userPoolId}/.well-known/jwks.json`,
+      realmUserId: trustedClaim,
     });
 
   it("verifies a real ID token and maps custom:realm_user_id to the user id", async () => {

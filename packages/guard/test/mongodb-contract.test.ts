@@ -1,6 +1,12 @@
-import { type Collection, MongoClient } from "mongodb";
+import { type Collection, Decimal128, Double, Long, MongoClient, ObjectId } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createGuard, type Guard, type MongoClientLike, type MongoCollectionLike } from "../src/index.js";
+import {
+  createGuard,
+  defineAppRules,
+  type Guard,
+  type MongoClientLike,
+  type MongoCollectionLike,
+} from "../src/index.js";
 import { realmUser, seededClient, todoRulesFor } from "./fixtures.js";
 
 // The real driver's types must fit the guard's interface; this line fails to compile if they drift.
@@ -136,6 +142,103 @@ describe.skipIf(!uri)(
           .aggregate([{ $out: "stolen" }])
           .toArray(),
       ).rejects.toMatchObject({ code: "OPERATION_REFUSED" });
+    });
+
+    describe("numeric BSON types and ObjectIds, where mingo and the server may disagree", () => {
+      const levelRules = () =>
+        defineAppRules({
+          "mongodb-atlas": {
+            collections: {
+              [`${database}.levels`]: {
+                roles: [
+                  {
+                    name: "owner",
+                    apply_when: { owner_id: "%%user.id" },
+                    document_filters: { read: true, write: { level: { $lt: 5 } } },
+                    fields: {
+                      _id: { read: true },
+                      owner_id: { read: true },
+                      level: { read: true, write: true },
+                      n: { read: true, write: true },
+                      score: { read: true, write: true },
+                    },
+                  },
+                ],
+              },
+            },
+          },
+        });
+      const levels = () =>
+        createGuard({ rules: levelRules(), user: realmUser("u1"), client }).collection(database, "levels");
+      const raw = () => client.db(database).collection("levels");
+      const id = new ObjectId();
+
+      beforeAll(async () => {
+        await raw().insertMany([
+          {
+            _id: id,
+            owner_id: "u1",
+            level: new Long(3),
+            n: new Double(1.5),
+            score: Decimal128.fromString("2.5"),
+            secret: "S-u1",
+          },
+          { _id: new ObjectId(), owner_id: "u2", level: 1, n: 1, secret: "S-u2" },
+        ]);
+      });
+
+      it("the server's own comparison of Long with the write filter holds (direct path)", async () => {
+        expect((await levels().updateOne({ _id: id }, { $set: { n: new Double(2) } })).matchedCount).toBe(1);
+        expect(
+          (await levels().updateOne({ _id: id }, { $inc: { score: Decimal128.fromString("1") } }))
+            .matchedCount,
+        ).toBe(1);
+        expect(String((await raw().findOne({ _id: id }))?.score)).toBe("3.5");
+      });
+
+      it("refuses $max/$min/$inc with Long, Decimal128 or Double on a field the rules read", async () => {
+        for (const update of [
+          { $max: { level: new Long(9) } },
+          { $min: { level: Decimal128.fromString("1") } },
+          { $inc: { level: new Double(1) } },
+          { $max: { level: 9 } },
+        ]) {
+          await expect(levels().updateOne({ _id: id }, update)).rejects.toMatchObject({
+            code: "OPERATION_REFUSED",
+          });
+        }
+        expect((await raw().findOne({ _id: id }))?.level).toEqual(new Long(3));
+      });
+
+      it("an ObjectId _id works in the per-document path, which stores exactly the checked document", async () => {
+        expect(
+          (await levels().updateOne({ _id: id }, { $set: { level: 4, owner_id: "u1" } })).modifiedCount,
+        ).toBe(1);
+        await expect(levels().updateOne({ _id: id }, { $set: { level: 9 } })).rejects.toMatchObject({
+          code: "PERMISSION_DENIED",
+        });
+        expect(
+          await levels().findOneAndUpdate(
+            { _id: id },
+            { $set: { level: 2, owner_id: "u1" } },
+            { returnDocument: "after" },
+          ),
+        ).toMatchObject({ level: 2 });
+        const stored = await raw().findOne({ _id: id });
+        expect(stored?._id).toBeInstanceOf(ObjectId);
+        expect(stored?.secret).toBe("S-u1");
+      });
+
+      it("answers the same whether or not a write repeats a hidden value", async () => {
+        const same = await levels()
+          .updateOne({ _id: id }, { $set: { owner_id: "u1", secret: "S-u1" } })
+          .catch((error: { code: string }) => error.code);
+        const different = await levels()
+          .updateOne({ _id: id }, { $set: { owner_id: "u1", secret: "S-xx" } })
+          .catch((error: { code: string }) => error.code);
+        expect(same).toBe(different);
+        expect((await raw().findOne({ _id: id }))?.secret).toBe("S-u1");
+      });
     });
   },
 );

@@ -6,7 +6,7 @@ import {
   type RealmFunctionHandlerOptions,
   realmFunctionHandler,
 } from "../src/index.js";
-import { realmUser, seededClient, todoRules } from "./fixtures.js";
+import { realmUser, seededClient, todoRules, trustedClaim } from "./fixtures.js";
 import { startTokenIssuer } from "./tokens.js";
 
 // Realm functions read a global `context`; the handler provides it per request.
@@ -80,6 +80,7 @@ describe("Realm functions as Lambda handlers", () => {
         userPoolId: issuer.poolId,
         clientId: issuer.clientId,
         issuer: issuer.issuer,
+        realmUserId: trustedClaim,
       }),
       rules: todoRules,
       services: { "mongodb-atlas": client },

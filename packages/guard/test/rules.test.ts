@@ -135,8 +135,8 @@ describe("rules the guard refuses at load time", () => {
   });
 
   it("refuses an operator it does not know", () => {
-    expect(loadError({ roles: [{ name: "r", apply_when: { email: { $regex: "x" } } }] }).field).toBe(
-      "roles[0].apply_when.email.$regex",
+    expect(loadError({ roles: [{ name: "r", apply_when: { email: { $where: "x" } } }] }).field).toBe(
+      "roles[0].apply_when.email.$where",
     );
   });
 

@@ -18,6 +18,7 @@ export async function startTokenIssuer(poolId = "us-east-1_TestPool", clientId =
     const payload = {
       sub: `sub-${realmUserId}`,
       email: `${realmUserId}@example.com`,
+      email_verified: true,
       "custom:realm_user_id": realmUserId,
       token_use: "id",
       aud: clientId,
