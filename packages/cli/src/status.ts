@@ -1,7 +1,19 @@
 import { type ImportLedger, LEDGER_STATES, type LedgerState } from "./ledger.js";
+import {
+  ledgerViewOf,
+  type MigrationDay,
+  type Population,
+  populationOf,
+  STATE_LABELS,
+} from "./operator/ledger-view.js";
+import { renderTrend } from "./operator/trend.js";
 import { hasReset } from "./reset.js";
 
 export interface StatusReport {
+  /** The population as `forecast`, `report` and notify's audiences count it (one query, one truth). */
+  readonly population: Population;
+  /** Users arriving in Cognito a day, by phase: the trend under the table. */
+  readonly migrationsByDay: readonly MigrationDay[];
   readonly ledger: Record<LedgerState, number> & { total: number };
   readonly pool: {
     readonly listedAt: string | undefined;
@@ -33,7 +45,10 @@ export function migrationStatus(ledger: ImportLedger): StatusReport {
       const kind = reason.replace(/[:(].*$/, "").trim();
       rejected[kind] = (rejected[kind] ?? 0) + count;
     }
+  const view = ledgerViewOf(db);
   return {
+    population: populationOf(view),
+    migrationsByDay: view.migrationsByDay(),
     ledger: { ...counts, total },
     pool: {
       listedAt: listing?.listedAt,
@@ -84,9 +99,14 @@ function importedCounts(ledger: ImportLedger): { importedAwaitingReset: number; 
   return { importedAwaitingReset, importedResetDone };
 }
 
-/** The report as aligned text lines. */
-export function formatStatus(report: StatusReport): string {
+/** The report as aligned text lines: the headline, the population, the ledger and pool, the trend. */
+export function formatStatus(report: StatusReport, options: { now?: Date } = {}): string {
+  const p = report.population;
+  const headline = `${p.percentComplete} % in Cognito: ${p.inCognito.toLocaleString("en")} of ${p.toMove.toLocaleString("en")} users to move (${p.rejected.toLocaleString("en")} rejected not counted)`;
   const rows: Array<[string, number | string]> = [
+    ...(Object.entries(p.byState) as Array<[keyof typeof STATE_LABELS, number]>).map(
+      ([state, n]): [string, number] => [STATE_LABELS[state], n],
+    ),
     ["ledger: users", report.ledger.total],
     ...LEDGER_STATES.map((state): [string, number] => [`  ${state}`, report.ledger[state]]),
     ["  of them pending registrations", report.pending],
@@ -98,5 +118,11 @@ export function formatStatus(report: StatusReport): string {
     ["  signed up in Cognito", report.pool.signedUpInCognito],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+  return [
+    headline,
+    "",
+    ...rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`),
+    "",
+    renderTrend(report.migrationsByDay, options.now ? { now: options.now } : {}),
+  ].join("\n");
 }

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { parseSnapshotLine, sameEmail } from "@realm-to-cognito/core";
 import { emailOf } from "@realm-to-cognito/realm";
@@ -12,7 +12,7 @@ import { type Progress, startProgress } from "../progress.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
 import { importBounceEvents } from "./bounces.js";
 import { type ForecastUser, forecastPhaseOne, formatForecast, usersLeftAtSwitch } from "./forecast.js";
-import { type LedgerView, ledgerViewOf } from "./ledger-view.js";
+import { isInCognito, type LedgerView, ledgerViewOf } from "./ledger-view.js";
 import { notify } from "./notify.js";
 import { gatherReport, renderReportHtml } from "./report.js";
 import type { Recipient } from "./send-ledger.js";
@@ -83,6 +83,7 @@ interface ReportFlags {
   weeks: number[];
   switchWeek?: number;
   dormantDays: number;
+  json?: boolean;
 }
 
 /** Still-in-Realm users are told to sign in before the switch, so phase 1 keeps their password. */
@@ -282,22 +283,28 @@ function defaultTransport(settings: TransportSettings, env: NodeJS.ProcessEnv): 
   });
 }
 
-function migratedKeysOf(view: LedgerView): Set<string> {
+// Keys of users already in Cognito, whichever phase moved them: the forecast starts from the others.
+function inCognitoKeysOf(view: LedgerView): Set<string> {
   const keys = new Set<string>();
-  for (const user of view.users()) if (user.state === "migrated-with-password") keys.add(user.key);
+  for (const user of view.users()) if (isInCognito(user.state)) keys.add(user.key);
   return keys;
 }
 
-function forecastUsersOf(view: LedgerView, snapshot: string | undefined): ForecastUser[] {
+/**
+ * The forecast's population: the ledger's users to move (the rejected will never move), those already in
+ * Cognito marked so, the same users `status`, `report` and notify's audiences count (see populationOf).
+ */
+export function forecastUsersOf(view: LedgerView, snapshot: string | undefined): ForecastUser[] {
   const migratedKeys = new Set<string>();
   const users: ForecastUser[] = [];
   for (const user of view.users()) {
-    if (user.state === "migrated-with-password") migratedKeys.add(user.key);
+    if (user.state === "rejected") continue;
+    if (isInCognito(user.state)) migratedKeys.add(user.key);
     users.push({
       key: user.key,
       email: user.email,
       lastSignInAt: user.lastAuthenticatedAt === undefined ? undefined : Date.parse(user.lastAuthenticatedAt),
-      migrated: user.state === "migrated-with-password",
+      migrated: isInCognito(user.state),
     });
   }
   if (snapshot === undefined) return users;
@@ -320,7 +327,12 @@ function forecastUsersOf(view: LedgerView, snapshot: string | undefined): Foreca
   return fromSnapshot;
 }
 
-const EMPTY_VIEW: LedgerView = { users: () => [], migrationsByDay: () => [], rejectsByReason: () => [] };
+const EMPTY_VIEW: LedgerView = {
+  users: () => [],
+  migrationsByDay: () => [],
+  rejectsByReason: () => [],
+  problems: () => ({ total: 0, first: [] }),
+};
 
 /**
  * Adds `notify`, `record-bounces`, `forecast` and `report` to the program.
@@ -560,7 +572,7 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
         try {
           const view = ledger.size() > 0 ? ledgerViewOf(ledger.db) : EMPTY_VIEW;
           const users = options.adminApi
-            ? await adminApiUsers(cliConfigOf(command, io), migratedKeysOf(view))
+            ? await adminApiUsers(cliConfigOf(command, io), inCognitoKeysOf(view))
             : forecastUsersOf(view, options.snapshot);
           if (users.length === 0) {
             throw new OperatorError(
@@ -597,9 +609,14 @@ export function registerReport(program: Command, deps: OperatorDeps = {}): Comma
     .option("--out <file>", "where to write the page", "migration-report.html")
     .option("--title <text>", "the page's title", "Realm → Cognito migration")
     .option("--weeks <list>", "forecast horizons in weeks", weekList, [1, 2, 3, 4, 6, 8, 10, 12])
-    .option("--switch-week <n>", "the week you plan to switch to phase 2", positiveInteger)
+    .option(
+      "--switch-week <n>",
+      "the week you plan to switch to phase 2 (drawn on the forecast; none by default)",
+      positiveInteger,
+    )
     .option("--dormant-days <n>", "users not seen for longer are dormant", positiveInteger, 180)
     .option("--ledger <file>", "the ledger file")
+    .option("--json", "print the report's figures as JSON (the page is written too)")
     .action(async (_: unknown, command: Command) => {
       const options = optionsOf<ReportFlags>(command);
       const io = ioOf(deps);
@@ -610,7 +627,8 @@ export function registerReport(program: Command, deps: OperatorDeps = {}): Comma
           const sends = new SendLedger(ledger.db, { now: io.now });
           const users = forecastUsersOf(view, undefined);
           const now = io.now();
-          const forecast = users.some((u) => u.lastSignInAt !== undefined)
+          // Nobody left in Realm: nothing to forecast.
+          const forecast = users.some((u) => !u.migrated && u.lastSignInAt !== undefined)
             ? forecastPhaseOne(users, {
                 asOf: now.getTime(),
                 weeks: options.weeks,
@@ -618,11 +636,15 @@ export function registerReport(program: Command, deps: OperatorDeps = {}): Comma
                 ...(options.switchWeek === undefined ? {} : { switchAfterWeeks: options.switchWeek }),
               })
             : undefined;
-          writeFileSync(
-            options.out,
-            renderReportHtml(gatherReport(view, sends, forecast, { title: options.title, now })),
+          const data = gatherReport(view, sends, forecast, { title: options.title, now });
+          // The page lists failed and conflicting users' emails: readable by its owner only.
+          writeFileSync(options.out, renderReportHtml(data), { mode: 0o600 });
+          chmodSync(options.out, 0o600);
+          io.out(
+            options.json
+              ? `${JSON.stringify({ out: options.out, ...data })}\n`
+              : `report written to ${options.out}: ${data.population.percentComplete} % in Cognito. ${data.nextStep}\n`,
           );
-          io.out(`report written to ${options.out}\n`);
         } finally {
           ledger.close();
         }
