@@ -173,7 +173,10 @@ export function dateLabelIndices(columns: number, plotWidth: number): number[] {
   if (columns <= most) return Array.from({ length: columns }, (_, i) => i);
   const step = Math.ceil((columns - 1) / Math.max(1, most - 1));
   const picked: number[] = [];
-  for (let i = columns - 1; i >= 0; i -= step) picked.unshift(i);
+  for (let i = 0; i < columns; i += step) picked.push(i);
+  // The last day is always labelled; a regular label too close to it gives way.
+  if (picked.length > 1 && columns - 1 - picked[picked.length - 1]! < step * 0.6) picked.pop();
+  if (picked[picked.length - 1] !== columns - 1) picked.push(columns - 1);
   return picked;
 }
 
@@ -218,10 +221,12 @@ function migrationsChart(days: readonly MigrationDay[]): string {
       }</g>`;
     })
     .join("");
-  const ticks = [0, 0.5, 1]
-    .map((f) => {
-      const y = 10 + plotH - plotH * f;
-      return `<line x1="${left}" x2="${width - 10}" y1="${y}" y2="${y}" class="grid"/><text x="${left - 6}" y="${y + 4}" text-anchor="end" class="axis">${fmt(peak * f)}</text>`;
+  // Whole users only: a middle line only when it falls on a whole number worth showing.
+  const tickValues = peak >= 4 ? [0, Math.round(peak / 2), peak] : [0, peak];
+  const ticks = tickValues
+    .map((v) => {
+      const y = 10 + plotH - scale(v);
+      return `<line x1="${left}" x2="${width - 10}" y1="${y}" y2="${y}" class="grid"/><text x="${left - 6}" y="${y + 4}" text-anchor="end" class="axis">${fmt(v)}</text>`;
     })
     .join("");
   const indices = dateLabelIndices(all.length, plotW);
