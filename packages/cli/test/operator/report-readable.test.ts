@@ -123,6 +123,7 @@ describe("the report reads well", () => {
     await expect(page.locator("#next-step").textContent()).resolves.toMatch(
       /Next step: Retry the 150 failed imports: realm-to-cognito import --retry-failed/,
     );
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as a reader sees it, tables tab-separated
     const text = await page.evaluate(() => document.body.innerText);
     expect(text).toContain("Migrated with their password");
     for (const id of ["migrated-with-password", "imported-awaiting-reset", "still-in-realm", "import-failed"])
@@ -141,6 +142,7 @@ describe("the report reads well", () => {
     const users = population(30, 0);
     const unasked = await render("no-switch", users);
     expect(await unasked.locator("#chart-forecast line.switch").count()).toBe(0);
+    // biome-ignore lint/performance/useDomNodeTextContent: the text as a reader sees it
     expect(await unasked.evaluate(() => document.body.innerText)).toContain("after week 12");
     await unasked.close();
     const asked = await render("switch-week-6", users, 6);
