@@ -234,17 +234,18 @@ async function refreshPoolListing(
   await listPoolIntoLedger({ config, cognito, quiet: true }, ledger);
 }
 
-async function adminApiUsers(config: Config, migratedKeys: ReadonlySet<string>): Promise<ForecastUser[]> {
+async function adminApiUsers(config: Config, known: KnownKeys): Promise<ForecastUser[]> {
   const admin = adminClientOf(config);
   const users: ForecastUser[] = [];
   for await (const user of admin.users()) {
     if (user.disabled) continue; // a disabled user cannot sign in, so phase 1 cannot move them
+    if (known.rejected.has(user.id)) continue; // the plan will not move them: not in the population
     users.push({
       key: user.id,
       email: emailOf(user) ?? user.id,
       lastSignInAt:
         user.lastAuthenticationDate === undefined ? undefined : user.lastAuthenticationDate * 1000,
-      migrated: migratedKeys.has(user.id),
+      migrated: known.inCognito.has(user.id),
     });
   }
   return users;
@@ -283,11 +284,21 @@ function defaultTransport(settings: TransportSettings, env: NodeJS.ProcessEnv): 
   });
 }
 
-// Keys of users already in Cognito, whichever phase moved them: the forecast starts from the others.
-function inCognitoKeysOf(view: LedgerView): Set<string> {
-  const keys = new Set<string>();
-  for (const user of view.users()) if (isInCognito(user.state)) keys.add(user.key);
-  return keys;
+interface KnownKeys {
+  /** Already in Cognito, whichever phase moved them: the forecast starts from the others. */
+  readonly inCognito: ReadonlySet<string>;
+  /** Rejected by the plan: never moved, so outside the population every view counts. */
+  readonly rejected: ReadonlySet<string>;
+}
+
+function knownKeysOf(view: LedgerView): KnownKeys {
+  const inCognito = new Set<string>();
+  const rejected = new Set<string>();
+  for (const user of view.users()) {
+    if (isInCognito(user.state)) inCognito.add(user.key);
+    else if (user.state === "rejected") rejected.add(user.key);
+  }
+  return { inCognito, rejected };
 }
 
 /**
@@ -295,11 +306,9 @@ function inCognitoKeysOf(view: LedgerView): Set<string> {
  * Cognito marked so, the same users `status`, `report` and notify's audiences count (see populationOf).
  */
 export function forecastUsersOf(view: LedgerView, snapshot: string | undefined): ForecastUser[] {
-  const migratedKeys = new Set<string>();
   const users: ForecastUser[] = [];
   for (const user of view.users()) {
     if (user.state === "rejected") continue;
-    if (isInCognito(user.state)) migratedKeys.add(user.key);
     users.push({
       key: user.key,
       email: user.email,
@@ -308,12 +317,14 @@ export function forecastUsersOf(view: LedgerView, snapshot: string | undefined):
     });
   }
   if (snapshot === undefined) return users;
+  const known = knownKeysOf(view);
   // A snapshot gives the population; the ledger (if any) says who phase 1 already moved.
   const fromSnapshot: ForecastUser[] = [];
   for (const line of readFileSync(snapshot, "utf8").split("\n")) {
     if (line.trim() === "") continue;
     const parsed = parseSnapshotLine(line);
     if (!parsed.ok || parsed.user.realmUserId === undefined) continue;
+    if (known.rejected.has(parsed.user.realmUserId)) continue;
     fromSnapshot.push({
       key: parsed.user.realmUserId,
       email: parsed.user.email,
@@ -321,7 +332,7 @@ export function forecastUsersOf(view: LedgerView, snapshot: string | undefined):
         parsed.user.lastAuthenticatedAt === undefined
           ? undefined
           : Date.parse(parsed.user.lastAuthenticatedAt),
-      migrated: migratedKeys.has(parsed.user.realmUserId),
+      migrated: known.inCognito.has(parsed.user.realmUserId),
     });
   }
   return fromSnapshot;
@@ -572,7 +583,7 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
         try {
           const view = ledger.size() > 0 ? ledgerViewOf(ledger.db) : EMPTY_VIEW;
           const users = options.adminApi
-            ? await adminApiUsers(cliConfigOf(command, io), inCognitoKeysOf(view))
+            ? await adminApiUsers(cliConfigOf(command, io), knownKeysOf(view))
             : forecastUsersOf(view, options.snapshot);
           if (users.length === 0) {
             throw new OperatorError(

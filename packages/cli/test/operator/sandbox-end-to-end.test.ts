@@ -234,13 +234,21 @@ describe("one population, one truth", () => {
             ]),
           ) as { wouldSend: unknown[] }
         ).wouldSend.length;
+      const forecastOf = async (source: string[]) => {
+        const f = JSON.parse(await cli(["--json", "forecast", ...source])) as typeof forecast;
+        return [f.totals.users, f.totals.alreadyMigrated, f.totals.remaining];
+      };
       const views = {
         status: [p.toMove, p.inCognito, p.notYetInCognito],
+        forecastFromSnapshot: await forecastOf(["--snapshot", snapshot]),
+        forecastFromAdminApi: await forecastOf(["--admin-api"]),
         forecast: [forecast.totals.users, forecast.totals.alreadyMigrated, forecast.totals.remaining],
         report: [report.population.toMove, report.population.inCognito, report.population.notYetInCognito],
       };
       console.log(`four views on the sandbox ${when}: ${JSON.stringify({ ...views, population: p })}`);
       expect(views.forecast).toEqual(views.status);
+      expect(views.forecastFromSnapshot).toEqual(views.status);
+      expect(views.forecastFromAdminApi).toEqual(views.status);
       expect(views.report).toEqual(views.status);
       expect(report.population).toEqual(p);
       expect(p.total).toBe(status.ledger.total);
