@@ -6,6 +6,7 @@ import {
   populationOf,
   STATE_LABELS,
 } from "./operator/ledger-view.js";
+import { readableTime } from "./operator/report.js";
 import { renderTrend } from "./operator/trend.js";
 import { hasReset } from "./reset.js";
 
@@ -100,22 +101,30 @@ function importedCounts(ledger: ImportLedger): { importedAwaitingReset: number; 
 }
 
 /** The report as aligned text lines: the headline, the population, the ledger and pool, the trend. */
-export function formatStatus(report: StatusReport, options: { now?: Date } = {}): string {
+export function formatStatus(report: StatusReport, options: { now?: Date; timeZone?: string } = {}): string {
   const p = report.population;
-  const headline = `${p.percentComplete} % in Cognito: ${p.inCognito.toLocaleString("en")} of ${p.toMove.toLocaleString("en")} users to move (${p.rejected.toLocaleString("en")} rejected not counted)`;
+  const n = (value: number) => value.toLocaleString("en");
+  const headline = `${p.percentComplete} % in Cognito: ${n(p.inCognito)} of ${n(p.toMove)} users to move (${n(p.rejected)} rejected not counted)`;
+  const listed =
+    report.pool.listedAt === undefined
+      ? "never listed"
+      : `listed ${readableTime(new Date(report.pool.listedAt), options.timeZone)}`;
+  // The users by state come from the population alone (the count every command shows); the ledger's
+  // raw states and the pool listing follow for the operator who digs.
   const rows: Array<[string, number | string]> = [
+    ["users", p.total],
     ...(Object.entries(p.byState) as Array<[keyof typeof STATE_LABELS, number]>).map(
-      ([state, n]): [string, number] => [STATE_LABELS[state], n],
+      ([state, count]): [string, number] => [`  ${STATE_LABELS[state]}`, count],
     ),
-    ["ledger: users", report.ledger.total],
+    ["ledger states", report.ledger.total],
     ...LEDGER_STATES.map((state): [string, number] => [`  ${state}`, report.ledger[state]]),
     ["  of them pending registrations", report.pending],
-    ...Object.entries(report.rejected).map(([reason, n]): [string, number] => [`  rejected: ${reason}`, n]),
-    [`pool: users (listed ${report.pool.listedAt ?? "never"})`, report.pool.total],
-    ["  migrated with password in phase 1", report.pool.migratedWithPassword],
-    ["  imported, awaiting reset", report.pool.importedAwaitingReset],
-    ["  imported, reset done", report.pool.importedResetDone],
-    ["  signed up in Cognito", report.pool.signedUpInCognito],
+    ...Object.entries(report.rejected).map(([reason, count]): [string, number] => [
+      `  rejected: ${reason}`,
+      count,
+    ]),
+    [`pool (${listed})`, report.pool.total],
+    ["  signed up in Cognito itself", report.pool.signedUpInCognito],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return [

@@ -33,11 +33,13 @@ describe("status", () => {
     const report = migrationStatus(ledger);
     ledger.close();
     expect(report.population).toMatchObject({ total: 10, inCognito: 8, notYetInCognito: 1, toMove: 9 });
-    const text = formatStatus(report, { now: NOW });
+    const text = formatStatus(report, { now: NOW, timeZone: "UTC" });
+    expect(text).toContain("pool (listed Fri, 27 Nov 2026, 09:00 UTC)");
     const lines = text.split("\n");
     expect(lines[0]).toBe("88.8 % in Cognito: 8 of 9 users to move (1 rejected not counted)");
-    expect(text).toMatch(/^Migrated with their password +6$/m);
-    expect(text).toMatch(/^Still in Realm +1$/m);
+    expect(text).toMatch(/^ {2}Migrated with their password +6$/m);
+    expect(text).toMatch(/^ {2}Still in Realm +1$/m);
+    expect(text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/); // times in words, not raw ISO
     // The trend: a sparkline row per phase over the last 30 days.
     expect(text).toMatch(/^with password +[·▁▂▃▄▅▆▇█]{30} {2}total 6, peak 1/m);
     expect(text).toMatch(/^imported +[·▁▂▃▄▅▆▇█]{30} {2}total 2, peak 2 on 2026-11-26$/m);
