@@ -195,6 +195,10 @@ describe("the operator's commands after a real export, plan and import in the sa
     const { population } = await statusCommand({ config }, { listPool: false });
     expect(html).toContain(`<b>${population.percentComplete} %</b> of users are in Cognito`);
     expect(html).toContain(`${population.inCognito} of ${population.toMove} users to move`);
+    // Everyone to move is in Cognito after the import: no forecast claims users are left for phase 2.
+    expect(population.notYetInCognito).toBe(0);
+    expect(html).toContain("No forecast needed: nobody is left in Realm.");
+    expect(html).not.toMatch(/are likely still\s+in Realm/);
     const trend = renderLedgerFileTrend(config.ledger);
     expect(trend.split("\n")[2]).toMatch(/^imported {6}\S+ {2}total \d+/);
   });
