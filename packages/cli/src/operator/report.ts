@@ -419,7 +419,7 @@ ${table(
 )}`
 }
 
-<h2>Rejects by reason</h2>
+<h2>Not moved, by reason (rejected or failed)</h2>
 ${barChart(
   "chart-rejects",
   data.rejects.map((r) => ({ label: r.reason, value: r.count, color: STATE_COLORS.rejected })),
