@@ -104,7 +104,10 @@ function importedCounts(ledger: ImportLedger): { importedAwaitingReset: number; 
 export function formatStatus(report: StatusReport, options: { now?: Date; timeZone?: string } = {}): string {
   const p = report.population;
   const n = (value: number) => value.toLocaleString("en");
-  const headline = `${p.percentComplete} % in Cognito: ${n(p.inCognito)} of ${n(p.toMove)} users to move (${n(p.rejected)} rejected not counted)`;
+  const headline =
+    p.total === 0
+      ? "The ledger holds no users yet: run `realm-to-cognito plan` first."
+      : `${p.percentComplete} % in Cognito: ${n(p.inCognito)} of ${n(p.toMove)} users to move (${n(p.rejected)} rejected not counted)`;
   const listed =
     report.pool.listedAt === undefined
       ? "never listed"

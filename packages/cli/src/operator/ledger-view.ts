@@ -103,7 +103,7 @@ export interface Population {
   readonly rejected: number;
   /** Users who are to move (everyone but the rejected): in Cognito plus not yet. */
   readonly toMove: number;
-  /** Share of `toMove` in Cognito, 0–100, one decimal; 100 when there is nobody to move. */
+  /** Share of `toMove` in Cognito, 0–100, rounded down to one decimal; 0 for an empty ledger, 100 when all are rejected. */
   readonly percentComplete: number;
 }
 
@@ -122,7 +122,8 @@ export function populationOf(view: LedgerView): Population {
     notYetInCognito,
     rejected: byState.rejected,
     toMove,
-    percentComplete: toMove === 0 ? 100 : Math.floor((1000 * inCognito) / toMove) / 10,
+    // An empty ledger has done nothing yet; a ledger of rejects only has nothing left to do.
+    percentComplete: toMove === 0 ? (total === 0 ? 0 : 100) : Math.floor((1000 * inCognito) / toMove) / 10,
   };
 }
 

@@ -58,6 +58,7 @@ export function nextStepOf(
 ): string {
   const s = population.byState;
   const imported = s["imported-awaiting-reset"] + s["imported-reset-done"];
+  if (population.total === 0) return "Fill the ledger: realm-to-cognito export, then realm-to-cognito plan.";
   if (s["import-failed"] > 0)
     return `Retry the ${plural(s["import-failed"], "failed import")}: realm-to-cognito import --retry-failed (reasons below).`;
   // No failed import is left here, so every problem is a conflict.

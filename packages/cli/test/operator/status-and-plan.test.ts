@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { formatSnapshotLine } from "@realm-to-cognito/core";
 import { describe, expect, it } from "vitest";
 import { ImportLedger } from "../../src/ledger.js";
+import { ledgerViewFromUsers, nextStepOf, populationOf } from "../../src/operator/index.js";
 import { planImport } from "../../src/plan.js";
 import { formatStatus, migrationStatus } from "../../src/status.js";
 import { buildLedger, realmIdOf, tempDir } from "./fixtures.js";
@@ -43,6 +44,16 @@ describe("status", () => {
     // The trend: a sparkline row per phase over the last 30 days.
     expect(text).toMatch(/^with password +[·▁▂▃▄▅▆▇█]{30} {2}total 6, peak 1/m);
     expect(text).toMatch(/^imported +[·▁▂▃▄▅▆▇█]{30} {2}total 2, peak 2 on 2026-11-26$/m);
+  });
+});
+
+describe("an empty ledger", () => {
+  it("is 0 % done, and the next step is to fill it", () => {
+    const population = populationOf(ledgerViewFromUsers([]));
+    expect(population.percentComplete).toBe(0);
+    expect(nextStepOf(population, { total: 0, first: [] }, 0)).toMatch(
+      /^Fill the ledger: realm-to-cognito export/,
+    );
   });
 });
 
