@@ -171,6 +171,9 @@ export async function planImport(options: {
         poolByEmail: ledger.poolUsersByEmailKey(emailKey(user.email)),
         poolById: user.realmUserId ? ledger.poolUsersByRealmUserId(user.realmUserId) : [],
       });
+      // Found in the pool because our own import put them there: phase 2 did, not phase 1.
+      if (decision.action === "already-present" && importedByUs(ledger.get(key)))
+        decision.reason = "imported in phase 2";
       note({
         line,
         ...at,
@@ -203,6 +206,10 @@ export async function planImport(options: {
   ledgerChanges += ledger.recordPlan(batch);
   db.exec("DROP TABLE IF EXISTS temp.plan_users");
   return { snapshotLines: lines, counts, byReason, items, itemsLeftOut, ledgerChanges };
+}
+
+function importedByUs(row: { state: string; attempts: number; csvFile: string | undefined } | undefined) {
+  return row !== undefined && (row.state === "created" || row.attempts > 0 || row.csvFile !== undefined);
 }
 
 interface Decision {

@@ -1,7 +1,20 @@
 import { type ImportLedger, LEDGER_STATES, type LedgerState } from "./ledger.js";
+import {
+  ledgerViewOf,
+  type MigrationDay,
+  type Population,
+  populationOf,
+  STATE_LABELS,
+} from "./operator/ledger-view.js";
+import { readableTime } from "./operator/report.js";
+import { renderTrend } from "./operator/trend.js";
 import { hasReset } from "./reset.js";
 
 export interface StatusReport {
+  /** The population as `forecast`, `report` and notify's audiences count it (one query, one truth). */
+  readonly population: Population;
+  /** Users arriving in Cognito a day, by phase: the trend under the table. */
+  readonly migrationsByDay: readonly MigrationDay[];
   readonly ledger: Record<LedgerState, number> & { total: number };
   readonly pool: {
     readonly listedAt: string | undefined;
@@ -33,7 +46,10 @@ export function migrationStatus(ledger: ImportLedger): StatusReport {
       const kind = reason.replace(/[:(].*$/, "").trim();
       rejected[kind] = (rejected[kind] ?? 0) + count;
     }
+  const view = ledgerViewOf(db);
   return {
+    population: populationOf(view),
+    migrationsByDay: view.migrationsByDay(),
     ledger: { ...counts, total },
     pool: {
       listedAt: listing?.listedAt,
@@ -84,19 +100,41 @@ function importedCounts(ledger: ImportLedger): { importedAwaitingReset: number; 
   return { importedAwaitingReset, importedResetDone };
 }
 
-/** The report as aligned text lines. */
-export function formatStatus(report: StatusReport): string {
+/** The report as aligned text lines: the headline, the population, the ledger and pool, the trend. */
+export function formatStatus(report: StatusReport, options: { now?: Date; timeZone?: string } = {}): string {
+  const p = report.population;
+  const n = (value: number) => value.toLocaleString("en");
+  const headline =
+    p.total === 0
+      ? "The ledger holds no users yet: run `realm-to-cognito plan` first."
+      : `${p.percentComplete} % in Cognito: ${n(p.inCognito)} of ${n(p.toMove)} users to move (${n(p.rejected)} rejected not counted)`;
+  const listed =
+    report.pool.listedAt === undefined
+      ? "never listed"
+      : `listed ${readableTime(new Date(report.pool.listedAt), options.timeZone)}`;
+  // The users by state come from the population alone (the count every command shows); the ledger's
+  // raw states and the pool listing follow for the operator who digs.
   const rows: Array<[string, number | string]> = [
-    ["ledger: users", report.ledger.total],
+    ["users", p.total],
+    ...(Object.entries(p.byState) as Array<[keyof typeof STATE_LABELS, number]>).map(
+      ([state, count]): [string, number] => [`  ${STATE_LABELS[state]}`, count],
+    ),
+    ["ledger states", report.ledger.total],
     ...LEDGER_STATES.map((state): [string, number] => [`  ${state}`, report.ledger[state]]),
     ["  of them pending registrations", report.pending],
-    ...Object.entries(report.rejected).map(([reason, n]): [string, number] => [`  rejected: ${reason}`, n]),
-    [`pool: users (listed ${report.pool.listedAt ?? "never"})`, report.pool.total],
-    ["  migrated with password in phase 1", report.pool.migratedWithPassword],
-    ["  imported, awaiting reset", report.pool.importedAwaitingReset],
-    ["  imported, reset done", report.pool.importedResetDone],
-    ["  signed up in Cognito", report.pool.signedUpInCognito],
+    ...Object.entries(report.rejected).map(([reason, count]): [string, number] => [
+      `  rejected: ${reason}`,
+      count,
+    ]),
+    [`pool (${listed})`, report.pool.total],
+    ["  signed up in Cognito itself", report.pool.signedUpInCognito],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+  return [
+    headline,
+    "",
+    ...rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`),
+    "",
+    renderTrend(report.migrationsByDay, options.now ? { now: options.now } : {}),
+  ].join("\n");
 }

@@ -60,7 +60,8 @@ describe("the realm-to-cognito command line", () => {
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ ledger: { total: 0, created: 0 }, pool: { total: 0 } });
     const table = await run("--ledger", ledger, "status", "--no-list-pool");
-    expect(table.stdout).toMatch(/imported, awaiting reset\s+0/);
+    expect(table.stdout).toMatch(/Imported, password not reset yet\s+0/);
+    expect(table.stdout).toMatch(/^The ledger holds no users yet: run `realm-to-cognito plan` first\./);
   });
 
   it("exits 1 when the work fails, e.g. a snapshot that does not exist", async () => {

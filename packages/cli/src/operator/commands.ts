@@ -13,7 +13,7 @@ import { type Progress, startProgress } from "../progress.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
 import { importBounceEvents } from "./bounces.js";
 import { type ForecastUser, forecastPhaseOne, formatForecast, usersLeftAtSwitch } from "./forecast.js";
-import { type LedgerView, ledgerViewOf } from "./ledger-view.js";
+import { isInCognito, type LedgerView, ledgerViewOf } from "./ledger-view.js";
 import { notify } from "./notify.js";
 import { gatherReport, renderReportHtml } from "./report.js";
 import type { Recipient } from "./send-ledger.js";
@@ -84,6 +84,7 @@ interface ReportFlags {
   weeks: number[];
   switchWeek?: number;
   dormantDays: number;
+  json?: boolean;
 }
 
 /** Still-in-Realm users are told to sign in before the switch, so phase 1 keeps their password. */
@@ -234,17 +235,18 @@ async function refreshPoolListing(
   await listPoolIntoLedger({ config, cognito, quiet: true }, ledger);
 }
 
-async function adminApiUsers(config: Config, migratedKeys: ReadonlySet<string>): Promise<ForecastUser[]> {
+async function adminApiUsers(config: Config, known: KnownKeys): Promise<ForecastUser[]> {
   const admin = adminClientOf(config);
   const users: ForecastUser[] = [];
   for await (const user of admin.users()) {
     if (user.disabled) continue; // a disabled user cannot sign in, so phase 1 cannot move them
+    if (known.rejected.has(user.id)) continue; // the plan will not move them: not in the population
     users.push({
       key: user.id,
       email: emailOf(user) ?? user.id,
       lastSignInAt:
         user.lastAuthenticationDate === undefined ? undefined : user.lastAuthenticationDate * 1000,
-      migrated: migratedKeys.has(user.id),
+      migrated: known.inCognito.has(user.id),
     });
   }
   return users;
@@ -283,31 +285,47 @@ function defaultTransport(settings: TransportSettings, env: NodeJS.ProcessEnv): 
   });
 }
 
-function migratedKeysOf(view: LedgerView): Set<string> {
-  const keys = new Set<string>();
-  for (const user of view.users()) if (user.state === "migrated-with-password") keys.add(user.key);
-  return keys;
+interface KnownKeys {
+  /** Already in Cognito, whichever phase moved them: the forecast starts from the others. */
+  readonly inCognito: ReadonlySet<string>;
+  /** Rejected by the plan: never moved, so outside the population every view counts. */
+  readonly rejected: ReadonlySet<string>;
 }
 
-function forecastUsersOf(view: LedgerView, snapshot: string | undefined): ForecastUser[] {
-  const migratedKeys = new Set<string>();
+function knownKeysOf(view: LedgerView): KnownKeys {
+  const inCognito = new Set<string>();
+  const rejected = new Set<string>();
+  for (const user of view.users()) {
+    if (isInCognito(user.state)) inCognito.add(user.key);
+    else if (user.state === "rejected") rejected.add(user.key);
+  }
+  return { inCognito, rejected };
+}
+
+/**
+ * The forecast's population: the ledger's users to move (the rejected will never move), those already in
+ * Cognito marked so, the same users `status`, `report` and notify's audiences count (see populationOf).
+ */
+export function forecastUsersOf(view: LedgerView, snapshot: string | undefined): ForecastUser[] {
   const users: ForecastUser[] = [];
   for (const user of view.users()) {
-    if (user.state === "migrated-with-password") migratedKeys.add(user.key);
+    if (user.state === "rejected") continue;
     users.push({
       key: user.key,
       email: user.email,
       lastSignInAt: user.lastAuthenticatedAt === undefined ? undefined : Date.parse(user.lastAuthenticatedAt),
-      migrated: user.state === "migrated-with-password",
+      migrated: isInCognito(user.state),
     });
   }
   if (snapshot === undefined) return users;
+  const known = knownKeysOf(view);
   // A snapshot gives the population; the ledger (if any) says who phase 1 already moved.
   const fromSnapshot: ForecastUser[] = [];
   for (const line of readFileSync(snapshot, "utf8").split("\n")) {
     if (line.trim() === "") continue;
     const parsed = parseSnapshotLine(line);
     if (!parsed.ok || parsed.user.realmUserId === undefined) continue;
+    if (known.rejected.has(parsed.user.realmUserId)) continue;
     fromSnapshot.push({
       key: parsed.user.realmUserId,
       email: parsed.user.email,
@@ -315,13 +333,18 @@ function forecastUsersOf(view: LedgerView, snapshot: string | undefined): Foreca
         parsed.user.lastAuthenticatedAt === undefined
           ? undefined
           : Date.parse(parsed.user.lastAuthenticatedAt),
-      migrated: migratedKeys.has(parsed.user.realmUserId),
+      migrated: known.inCognito.has(parsed.user.realmUserId),
     });
   }
   return fromSnapshot;
 }
 
-const EMPTY_VIEW: LedgerView = { users: () => [], migrationsByDay: () => [], rejectsByReason: () => [] };
+const EMPTY_VIEW: LedgerView = {
+  users: () => [],
+  migrationsByDay: () => [],
+  rejectsByReason: () => [],
+  problems: () => ({ total: 0, first: [] }),
+};
 
 /**
  * Adds `notify`, `record-bounces`, `forecast` and `report` to the program.
@@ -570,7 +593,7 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
         try {
           const view = ledger.size() > 0 ? ledgerViewOf(ledger.db) : EMPTY_VIEW;
           const users = options.adminApi
-            ? await adminApiUsers(cliConfigOf(command, io), migratedKeysOf(view))
+            ? await adminApiUsers(cliConfigOf(command, io), knownKeysOf(view))
             : forecastUsersOf(view, options.snapshot);
           if (users.length === 0) {
             throw new OperatorError(
@@ -607,9 +630,14 @@ export function registerReport(program: Command, deps: OperatorDeps = {}): Comma
     .option("--out <file>", "where to write the page", "migration-report.html")
     .option("--title <text>", "the page's title", "Realm → Cognito migration")
     .option("--weeks <list>", "forecast horizons in weeks", weekList, [1, 2, 3, 4, 6, 8, 10, 12])
-    .option("--switch-week <n>", "the week you plan to switch to phase 2", positiveInteger)
+    .option(
+      "--switch-week <n>",
+      "the week you plan to switch to phase 2 (drawn on the forecast; none by default)",
+      positiveInteger,
+    )
     .option("--dormant-days <n>", "users not seen for longer are dormant", positiveInteger, 180)
     .option("--ledger <file>", "the ledger file")
+    .option("--json", "print the report's figures as JSON (the page is written too)")
     .action(async (_: unknown, command: Command) => {
       const options = optionsOf<ReportFlags>(command);
       const io = ioOf(deps);
@@ -620,7 +648,8 @@ export function registerReport(program: Command, deps: OperatorDeps = {}): Comma
           const sends = new SendLedger(ledger.db, { now: io.now });
           const users = forecastUsersOf(view, undefined);
           const now = io.now();
-          const forecast = users.some((u) => u.lastSignInAt !== undefined)
+          // Nobody left in Realm: nothing to forecast.
+          const forecast = users.some((u) => !u.migrated && u.lastSignInAt !== undefined)
             ? forecastPhaseOne(users, {
                 asOf: now.getTime(),
                 weeks: options.weeks,
@@ -628,11 +657,14 @@ export function registerReport(program: Command, deps: OperatorDeps = {}): Comma
                 ...(options.switchWeek === undefined ? {} : { switchAfterWeeks: options.switchWeek }),
               })
             : undefined;
-          writePrivateFile(
-            options.out,
-            renderReportHtml(gatherReport(view, sends, forecast, { title: options.title, now })),
+          const data = gatherReport(view, sends, forecast, { title: options.title, now });
+          // The page lists failed and conflicting users' emails: readable by its owner only.
+          writePrivateFile(options.out, renderReportHtml(data));
+          io.out(
+            options.json
+              ? `${JSON.stringify({ out: options.out, ...data })}\n`
+              : `report written to ${options.out}: ${data.population.percentComplete} % in Cognito. ${data.nextStep}\n`,
           );
-          io.out(`report written to ${options.out}\n`);
         } finally {
           ledger.close();
         }

@@ -8,7 +8,7 @@ export interface ForecastUser {
   readonly email: string;
   /** Last sign-in to Realm (ms since epoch), if ever. */
   readonly lastSignInAt: number | undefined;
-  /** True when phase 1 already moved the user into Cognito with the password. */
+  /** True when the user is already in Cognito (phase 1 moved them, or an import did): not forecast. */
   readonly migrated: boolean;
 }
 
@@ -52,6 +52,8 @@ export interface Forecast {
   };
   readonly curve: readonly ForecastPoint[];
   readonly switchAfterWeeks: number;
+  /** True when the operator named the switch week; otherwise `switchAfterWeeks` is the last horizon. */
+  readonly switchPlanned: boolean;
   /** Remaining users more likely than not to still be in Realm at the switch (dormant included). */
   readonly likelyLeftAtSwitch: number;
 }
@@ -218,6 +220,7 @@ export function forecastPhaseOne(users: Iterable<ForecastUser>, options: Forecas
     },
     curve,
     switchAfterWeeks: switchAfter,
+    switchPlanned: options.switchAfterWeeks !== undefined,
     likelyLeftAtSwitch: remaining.length - likelyStaying,
   };
 }
@@ -289,7 +292,7 @@ export function formatForecast(forecast: Forecast): string {
   const t = forecast.totals;
   const lines = [
     `Forecast of phase 1 as of ${forecast.asOf}`,
-    `users ${t.users}: already migrated ${t.alreadyMigrated}, remaining ${t.remaining} (active ${t.active}, dormant ${t.dormant}, never signed in ${t.neverSignedIn})`,
+    `users to move ${t.users}: already in Cognito ${t.alreadyMigrated}, not yet ${t.remaining} (active ${t.active}, dormant ${t.dormant}, never signed in ${t.neverSignedIn})`,
     "",
     "week  migrated (10–90 %)        left for phase 2",
     ...forecast.curve.map(
@@ -299,7 +302,7 @@ export function formatForecast(forecast: Forecast): string {
         ) + p.expectedLeft.toFixed(0).padStart(8),
     ),
     "",
-    `Switching after week ${forecast.switchAfterWeeks} leaves about ${forecast.likelyLeftAtSwitch} users (each more likely than not not to have signed in) for phase 2.`,
+    `${forecast.switchPlanned ? "Switching after" : "By"} week ${forecast.switchAfterWeeks} about ${forecast.likelyLeftAtSwitch} users (each more likely than not not to have signed in) are left for phase 2.`,
     "",
     `Model: ${forecast.model}`,
     `Fitted: shape ${forecast.parameters.shape}, scale ${forecast.parameters.scaleDays} days.`,

@@ -29,6 +29,7 @@ export {
 } from "./forecast.js";
 export {
   countMigrationsByDay,
+  isInCognito,
   type LedgerView,
   ledgerViewFromUsers,
   ledgerViewOf,
@@ -36,9 +37,20 @@ export {
   OPERATOR_STATES,
   type OperatorState,
   type OperatorUser,
+  type Population,
+  type ProblemUser,
+  populationOf,
+  STATE_LABELS,
 } from "./ledger-view.js";
 export { type NotifyOptions, type NotifyResult, notify } from "./notify.js";
-export { gatherReport, type ReportData, renderReportHtml } from "./report.js";
+export {
+  dateLabelIndices,
+  gatherReport,
+  nextStepOf,
+  type ReportData,
+  readableTime,
+  renderReportHtml,
+} from "./report.js";
 export {
   migrateSendLedger,
   type Recipient,

@@ -52,11 +52,79 @@ export interface MigrationDay {
   readonly imported: number;
 }
 
+/** A user the import could not bring over, or a conflict to resolve by hand. */
+export interface ProblemUser {
+  readonly key: string;
+  readonly email: string;
+  readonly kind: "import-failed" | "conflict";
+  readonly reason: string;
+}
+
 /** What the operator's commands read; the CLI's ledger is one implementation, tests may build others. */
 export interface LedgerView {
   users(): Iterable<OperatorUser>;
   migrationsByDay(): MigrationDay[];
   rejectsByReason(): Array<{ reason: string; count: number }>;
+  /** The first `limit` failed imports and conflicts, and how many there are in all. */
+  problems(limit: number): { readonly total: number; readonly first: readonly ProblemUser[] };
+}
+
+/** The operator's words for each state, for people (reports, terminals); the ids stay for machines. */
+export const STATE_LABELS: Record<OperatorState, string> = {
+  "migrated-with-password": "Migrated with their password",
+  "imported-awaiting-reset": "Imported, password not reset yet",
+  "imported-reset-done": "Imported, password reset done",
+  "still-in-realm": "Still in Realm",
+  "import-failed": "Import failed",
+  rejected: "Rejected (will not be imported)",
+};
+
+const IN_COGNITO: ReadonlySet<OperatorState> = new Set([
+  "migrated-with-password",
+  "imported-awaiting-reset",
+  "imported-reset-done",
+]);
+
+/** True when the user is in the Cognito pool, whichever phase put them there. */
+export function isInCognito(state: OperatorState): boolean {
+  return IN_COGNITO.has(state);
+}
+
+/**
+ * The one count of the population every view shows (status, forecast, report, notify's audience), from
+ * the same `users()` query: what is in Cognito, what is still to move, and what will not be moved.
+ */
+export interface Population {
+  readonly total: number;
+  readonly byState: Readonly<Record<OperatorState, number>>;
+  readonly inCognito: number;
+  /** Still in Realm or failed to import: the users phase 1 or a new import still has to move. */
+  readonly notYetInCognito: number;
+  readonly rejected: number;
+  /** Users who are to move (everyone but the rejected): in Cognito plus not yet. */
+  readonly toMove: number;
+  /** Share of `toMove` in Cognito, 0–100, rounded down to one decimal; 0 for an empty ledger, 100 when all are rejected. */
+  readonly percentComplete: number;
+}
+
+/** Counts a view's users once into the population every command reports. */
+export function populationOf(view: LedgerView): Population {
+  const byState = Object.fromEntries(OPERATOR_STATES.map((s) => [s, 0])) as Record<OperatorState, number>;
+  for (const user of view.users()) byState[user.state]++;
+  const total = OPERATOR_STATES.reduce((sum, s) => sum + byState[s], 0);
+  const inCognito = [...IN_COGNITO].reduce((sum, s) => sum + byState[s], 0);
+  const notYetInCognito = byState["still-in-realm"] + byState["import-failed"];
+  const toMove = inCognito + notYetInCognito;
+  return {
+    total,
+    byState,
+    inCognito,
+    notYetInCognito,
+    rejected: byState.rejected,
+    toMove,
+    // An empty ledger has done nothing yet; a ledger of rejects only has nothing left to do.
+    percentComplete: toMove === 0 ? (total === 0 ? 0 : 100) : Math.floor((1000 * inCognito) / toMove) / 10,
+  };
 }
 
 interface JoinedRow {
@@ -175,6 +243,30 @@ export function ledgerViewOf(db: Database.Database): LedgerView {
         )
         .all() as Array<{ reason: string; count: number }>;
     },
+    problems(limit) {
+      const where = "WHERE state IN ('failed','conflict')";
+      const total = (db.prepare(`SELECT COUNT(*) AS n FROM users ${where}`).get() as { n: number }).n;
+      const rows = db
+        .prepare(
+          `SELECT key, email, state, COALESCE(reason, state) AS reason FROM users ${where}
+           ORDER BY state DESC, key LIMIT ?`,
+        )
+        .all(Math.max(0, Math.floor(limit))) as Array<{
+        key: string;
+        email: string;
+        state: string;
+        reason: string;
+      }>;
+      return {
+        total,
+        first: rows.map((r) => ({
+          key: r.key,
+          email: r.email,
+          kind: r.state === "failed" ? ("import-failed" as const) : ("conflict" as const),
+          reason: r.reason,
+        })),
+      };
+    },
   };
 }
 
@@ -194,6 +286,17 @@ export function ledgerViewFromUsers(users: readonly OperatorUser[]): LedgerView 
       return [...counts.entries()]
         .map(([reason, count]) => ({ reason, count }))
         .sort((a, b) => b.count - a.count);
+    },
+    problems(limit) {
+      const all = users
+        .filter((u) => u.state === "import-failed")
+        .map((u) => ({
+          key: u.key,
+          email: u.email,
+          kind: "import-failed" as const,
+          reason: u.reason ?? "import failed",
+        }));
+      return { total: all.length, first: all.slice(0, limit) };
     },
   };
 }

@@ -102,6 +102,8 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
+const cliOn = (args: string[], ledger: string) => cli(args, ledger);
+
 /** The CLI's own program with the operator's commands wired in as the lead will. */
 async function cli(args: string[], ledger = config.ledger): Promise<string> {
   const env = { ...sandbox.env, COGNITO_USER_POOL_ID: userPoolId };
@@ -145,13 +147,16 @@ describe("the operator's commands after a real export, plan and import in the sa
     expect(recipients.map((e) => e.toLowerCase())).not.toContain(movedAfterPlan.email.toLowerCase());
   });
 
-  it("forecast reads the Admin API's last sign-in dates and the ledger's phase 1 users", async () => {
+  it("forecast reads the Admin API's last sign-in dates and starts from the users not in Cognito", async () => {
     const forecast = JSON.parse(
       await cli(["--json", "forecast", "--admin-api", "--as-of", "2025-09-15T00:00:00Z"]),
     ) as {
       totals: { alreadyMigrated: number; users: number };
     };
-    expect(forecast.totals.alreadyMigrated).toBe(phaseOne.length + 1); // and the one moved after the first plan
+    // In Cognito: phase 1's users, the one moved after the first plan, and everyone the import created.
+    const { population } = await statusCommand({ config }, { listPool: false });
+    expect(population.byState["migrated-with-password"]).toBe(phaseOne.length + 1);
+    expect(forecast.totals.alreadyMigrated).toBe(population.inCognito);
     expect(forecast.totals.users).toBeGreaterThan(phaseOne.length);
   });
 
@@ -172,7 +177,8 @@ describe("the operator's commands after a real export, plan and import in the sa
       curve: Array<{ week: number; expectedMigrated: number }>;
       assumptions: string[];
     };
-    expect(forecast.totals.alreadyMigrated).toBe(phaseOne.length + 1); // and the one moved after the first plan
+    const { population } = await statusCommand({ config }, { listPool: false });
+    expect(forecast.totals.alreadyMigrated).toBe(population.inCognito);
     expect(forecast.curve.map((p) => p.week)).toEqual([4, 8]);
     expect(forecast.curve[1]!.expectedMigrated).toBeGreaterThanOrEqual(forecast.curve[0]!.expectedMigrated);
     expect(forecast.assumptions.length).toBeGreaterThan(2);
@@ -186,10 +192,77 @@ describe("the operator's commands after a real export, plan and import in the sa
     await cli(["report", "--out", out]);
     const html = readFileSync(out, "utf8");
     expect(html).toContain('id="chart-migrations"');
-    expect(html).toMatch(/<b>40<\/b><span>users<\/span>/);
+    const { population } = await statusCommand({ config }, { listPool: false });
+    expect(html).toContain(`<b>${population.percentComplete} %</b> of users are in Cognito`);
+    expect(html).toContain(`${population.inCognito} of ${population.toMove} users to move`);
+    // Everyone to move is in Cognito after the import: no forecast claims users are left for phase 2.
+    expect(population.notYetInCognito).toBe(0);
+    expect(html).toContain("No forecast needed: nobody is left in Realm.");
+    expect(html).not.toMatch(/are likely still\s+in Realm/);
     const trend = renderLedgerFileTrend(config.ledger);
     expect(trend.split("\n")[2]).toMatch(/^imported {6}\S+ {2}total \d+/);
   });
+});
+
+describe("one population, one truth", () => {
+  it.each([
+    ["after the import", () => config],
+    ["during phase 1, before the import", () => beforeImport],
+  ])(
+    "status, forecast, report and notify's audiences count the same users %s",
+    async (when, configOf) => {
+      const config = configOf();
+      const cli = (args: string[]) => cliOn(args, config.ledger);
+      const status = await statusCommand({ config }, { listPool: false });
+      const p = status.population;
+      const forecast = JSON.parse(await cli(["--json", "forecast"])) as {
+        totals: { users: number; alreadyMigrated: number; remaining: number };
+      };
+      const report = JSON.parse(
+        await cli(["--json", "report", "--out", join(sandbox.dir, "agree.html")]),
+      ) as { population: typeof p };
+      const audience = async (name: string) =>
+        (
+          JSON.parse(
+            await cli([
+              "--json",
+              "notify",
+              "--audience",
+              name,
+              "--campaign",
+              `agree-${name}-${when.length}`,
+              "--dry-run",
+              "--var",
+              "switchDate=1 March 2027",
+              ...smtpArgs(),
+            ]),
+          ) as { wouldSend: unknown[] }
+        ).wouldSend.length;
+      const forecastOf = async (source: string[]) => {
+        const f = JSON.parse(await cli(["--json", "forecast", ...source])) as typeof forecast;
+        return [f.totals.users, f.totals.alreadyMigrated, f.totals.remaining];
+      };
+      const views = {
+        status: [p.toMove, p.inCognito, p.notYetInCognito],
+        forecastFromSnapshot: await forecastOf(["--snapshot", snapshot]),
+        forecastFromAdminApi: await forecastOf(["--admin-api"]),
+        forecast: [forecast.totals.users, forecast.totals.alreadyMigrated, forecast.totals.remaining],
+        report: [report.population.toMove, report.population.inCognito, report.population.notYetInCognito],
+      };
+      console.log(`four views on the sandbox ${when}: ${JSON.stringify({ ...views, population: p })}`);
+      expect(views.forecast).toEqual(views.status);
+      expect(views.forecastFromSnapshot).toEqual(views.status);
+      expect(views.forecastFromAdminApi).toEqual(views.status);
+      expect(views.report).toEqual(views.status);
+      expect(report.population).toEqual(p);
+      expect(p.total).toBe(status.ledger.total);
+      expect(await audience("imported-awaiting-reset")).toBe(p.byState["imported-awaiting-reset"]);
+      // still-in-realm writes to the confirmed, enabled users among those not in Cognito yet.
+      expect(await audience("still-in-realm")).toBe(p.notYetInCognito);
+      expect(p.toMove).toBeGreaterThan(0);
+    },
+    30_000,
+  );
 });
 
 describe("an imported user who resets their password (admin-create: CONFIRMED from the start)", () => {
@@ -239,6 +312,6 @@ describe("an imported user who resets their password (admin-create: CONFIRMED fr
     expect(after.pool).toMatchObject({ importedAwaitingReset: imported.length - 1, importedResetDone: 1 });
     const out = join(sandbox.dir, "report-after-reset.html");
     await cli(["report", "--out", out]);
-    expect(readFileSync(out, "utf8")).toContain("<b>1</b><span>imported, reset done</span>");
+    expect(readFileSync(out, "utf8")).toContain("<title>Imported, password reset done: 1</title>");
   }, 30_000);
 });
