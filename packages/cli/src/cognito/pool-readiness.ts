@@ -1,12 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import {
-  DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
-  ListUserPoolClientsCommand,
   type UserPoolClientType,
   type UserPoolType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { CognitoSender } from "./client.js";
+import { describeAppClients } from "./pool.js";
 
 /** A doctor finding: `ok` false means something to change before the migration's mail or sign-ins. */
 export interface ReadinessCheck {
@@ -117,20 +116,8 @@ export async function poolReadinessChecks(options: {
         }
       : checkEmailSender(pool, audience),
   );
-  const ids = options.clientId
-    ? [options.clientId]
-    : (
-        (await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 })))
-          .UserPoolClients ?? []
-      )
-        .map((described) => described.ClientId)
-        .filter((id): id is string => id !== undefined);
-  for (const id of ids) {
-    const { UserPoolClient: appClient } = await client.send(
-      new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: id }),
-    );
-    if (appClient) checks.push(...checkAuthFlows(appClient, options.needs));
-  }
+  for (const appClient of await describeAppClients(client, userPoolId, options.clientId))
+    checks.push(...checkAuthFlows(appClient, options.needs));
   return checks;
 }
 

@@ -1,12 +1,8 @@
-import {
-  DescribeUserPoolClientCommand,
-  ListUserPoolClientsCommand,
-  type UserPoolClientType,
-  type UserPoolType,
-} from "@aws-sdk/client-cognito-identity-provider";
+import type { UserPoolClientType, UserPoolType } from "@aws-sdk/client-cognito-identity-provider";
 import { MONGO_ID_ATTRIBUTE, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
 import type { CognitoSender } from "./client.js";
 import { MIGRATION_STATE_ATTRIBUTE } from "./import-settings.js";
+import { describeAppClients } from "./pool.js";
 
 /** Which phase a finding matters to: a mode is possible only when every finding it needs passed. */
 export type MigrationPhase = "phase1" | "phase2";
@@ -165,25 +161,8 @@ export async function poolSafetyChecks(options: {
     checkEmailChangeVerified(pool),
     ...checkCustomAttributes(pool),
   ];
-  const ids: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListUserPoolClientsCommand({
-        UserPoolId: userPoolId,
-        MaxResults: 60,
-        ...(token ? { NextToken: token } : {}),
-      }),
-    );
-    for (const described of page.UserPoolClients ?? []) if (described.ClientId) ids.push(described.ClientId);
-    token = page.NextToken || undefined;
-  } while (token !== undefined && ids.length < 10_000);
-  for (const id of ids) {
-    const { UserPoolClient: appClient } = await client.send(
-      new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: id }),
-    );
-    if (appClient) checks.push(...checkAppClientAttributes(appClient));
-  }
+  for (const appClient of await describeAppClients(client, userPoolId))
+    checks.push(...checkAppClientAttributes(appClient));
   return checks;
 }
 

@@ -3,6 +3,7 @@ import {
   DescribeUserPoolCommand,
   ListUserPoolClientsCommand,
   ListUsersCommand,
+  type UserPoolClientType,
   type UserType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { fromAttributeList, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
@@ -110,29 +111,54 @@ export async function checkPoolShape(
   return checks;
 }
 
+/**
+ * The pool's app clients as DescribeUserPoolClient answers (the one given, or every one, listed page by
+ * page): doctor's checks read each client's flows and attributes from here.
+ */
+export async function describeAppClients(
+  client: CognitoSender,
+  userPoolId: string,
+  clientId?: string,
+): Promise<UserPoolClientType[]> {
+  const ids: string[] = [];
+  if (clientId) ids.push(clientId);
+  else {
+    let token: string | undefined;
+    do {
+      const page = await client.send(
+        new ListUserPoolClientsCommand({
+          UserPoolId: userPoolId,
+          MaxResults: 60,
+          ...(token ? { NextToken: token } : {}),
+        }),
+      );
+      for (const listed of page.UserPoolClients ?? []) if (listed.ClientId) ids.push(listed.ClientId);
+      token = page.NextToken || undefined;
+    } while (token !== undefined && ids.length < 10_000);
+  }
+  const described: UserPoolClientType[] = [];
+  for (const id of ids) {
+    const { UserPoolClient: appClient } = await client.send(
+      new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: id }),
+    );
+    if (appClient) described.push({ ...appClient, ClientId: appClient.ClientId ?? id });
+  }
+  return described;
+}
+
 async function checkAppClients(
   client: CognitoSender,
   userPoolId: string,
   clientId: string | undefined,
 ): Promise<PoolCheck> {
-  const ids = clientId
-    ? [clientId]
-    : (
-        (await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 })))
-          .UserPoolClients ?? []
-      )
-        .map((described) => described.ClientId)
-        .filter((id): id is string => id !== undefined);
-  for (const id of ids) {
-    const { UserPoolClient: appClient } = await client.send(
-      new DescribeUserPoolClientCommand({ UserPoolId: userPoolId, ClientId: id }),
-    );
-    if (appClient?.ExplicitAuthFlows?.includes("ALLOW_USER_PASSWORD_AUTH"))
-      return { ok: true, what: `app client ${id} allows USER_PASSWORD_AUTH` };
+  const described = await describeAppClients(client, userPoolId, clientId);
+  for (const appClient of described) {
+    if (appClient.ExplicitAuthFlows?.includes("ALLOW_USER_PASSWORD_AUTH"))
+      return { ok: true, what: `app client ${appClient.ClientId} allows USER_PASSWORD_AUTH` };
   }
   return {
     ok: false,
-    what: ids.length ? "no app client allows USER_PASSWORD_AUTH" : "the pool has no app client",
+    what: described.length ? "no app client allows USER_PASSWORD_AUTH" : "the pool has no app client",
     fix: "add ALLOW_USER_PASSWORD_AUTH to the app client's ExplicitAuthFlows (the migration trigger needs the password)",
   };
 }
