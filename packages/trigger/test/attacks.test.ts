@@ -4,13 +4,11 @@
 // shows the same attack working against it.
 
 import { mkdtemp, rm } from "node:fs/promises";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   AdminGetUserCommand,
   type CognitoIdentityProviderClient,
-  InitiateAuthCommand,
   SignUpCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { emailKey, fromAttributeList } from "@realm-to-cognito/core";
@@ -19,7 +17,7 @@ import { importWithoutPassword, type SandboxWorld, startSandboxWorld } from "@re
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundles, type TriggerBundles } from "../src/build.js";
 import { RateLimiter } from "../src/rate-limit.js";
-import { emulatorAdmin } from "./support.js";
+import { emulatorAdmin, passwordSignIn, postJson } from "./support.js";
 
 // Long enough for five emulator calls while a loaded CI machine runs other suites beside this one (at
 // 400 ms the mass reset ran out of time before its marker step under load).
@@ -60,53 +58,17 @@ async function realmUser(): Promise<Credentials> {
   return user;
 }
 
-/** POST through the gateway from a chosen loopback address (Linux routes all of 127/8 to lo). */
+/** POST through the gateway from a chosen loopback address. */
 function postFrom(
   address: string,
   route: string,
   body: unknown,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const url = new URL(`${world.api.baseUrl}${route}`);
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const call = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: "POST",
-        localAddress: address,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>,
-          }),
-        );
-      },
-    );
-    call.on("error", reject);
-    call.end(payload);
-  });
+  return postJson(`${world.api.baseUrl}${route}`, body, { address });
 }
 
-async function signIn(email: string, password: string): Promise<string> {
-  try {
-    const result = await cognito.send(
-      new InitiateAuthCommand({
-        ClientId: world.clientId,
-        AuthFlow: "USER_PASSWORD_AUTH",
-        AuthParameters: { USERNAME: email, PASSWORD: password },
-      }),
-    );
-    return result.AuthenticationResult?.IdToken ? "accepted" : "challenged";
-  } catch (error) {
-    return (error as Error).name;
-  }
+function signIn(email: string, password: string): Promise<string> {
+  return passwordSignIn(cognito, world.clientId, email, password);
 }
 
 async function poolUser(email: string) {

@@ -3,7 +3,6 @@
 // reset's completion. Run against the real bundles in the sandbox world where the gateway matters.
 
 import { mkdtemp, rm } from "node:fs/promises";
-import { request } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -11,7 +10,6 @@ import {
   type CognitoIdentityProviderClient,
   ConfirmForgotPasswordCommand,
   ForgotPasswordCommand,
-  InitiateAuthCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { COGNITO_DEFAULT_PASSWORD_POLICY, checkAttributeMapping } from "@realm-to-cognito/core";
 import { AuthClient } from "@realm-to-cognito/realm";
@@ -21,7 +19,7 @@ import { buildBundles, type TriggerBundles } from "../src/build.js";
 import { loadTriggerConfig } from "../src/config.js";
 import { createUserMigrationHandler } from "../src/migrate-from-realm.js";
 import { buildRateLimits, RateLimiter, sourceKey, withinLimits } from "../src/rate-limit.js";
-import { captureLog, cognitoEvent, emulatorAdmin } from "./support.js";
+import { captureLog, cognitoEvent, emulatorAdmin, passwordSignIn, postJson } from "./support.js";
 
 describe("an IPv6 caller rotating addresses inside its own /64", () => {
   // One subscriber (a phone, a cheap VPS) holds a whole /64: 2^64 source addresses.
@@ -93,51 +91,11 @@ function post(
   body: unknown,
   from: { address?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const url = new URL(`${world.api.baseUrl}${route}`);
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const call = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: "POST",
-        ...(from.address ? { localAddress: from.address } : {}),
-        headers: {
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(payload),
-          ...from.headers,
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>,
-          }),
-        );
-      },
-    );
-    call.on("error", reject);
-    call.end(payload);
-  });
+  return postJson(`${world.api.baseUrl}${route}`, body, from);
 }
 
-async function signIn(email: string, password: string): Promise<string> {
-  try {
-    const result = await cognito.send(
-      new InitiateAuthCommand({
-        ClientId: world.clientId,
-        AuthFlow: "USER_PASSWORD_AUTH",
-        AuthParameters: { USERNAME: email, PASSWORD: password },
-      }),
-    );
-    return result.AuthenticationResult?.IdToken ? "accepted" : "challenged";
-  } catch (error) {
-    return (error as Error).name;
-  }
+function signIn(email: string, password: string): Promise<string> {
+  return passwordSignIn(cognito, world.clientId, email, password);
 }
 
 describe("a re-sync with the old password between the reset request and its completion", () => {

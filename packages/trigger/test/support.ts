@@ -1,6 +1,10 @@
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, request } from "node:http";
 import { createServer, type Server, type Socket } from "node:net";
 import { Writable } from "node:stream";
+import {
+  type CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+} from "@aws-sdk/client-cognito-identity-provider";
 import { AdminClient, type FetchFunction } from "@realm-to-cognito/realm";
 import type { AppServicesEmulator } from "@realm-to-cognito/sandbox";
 import type { PoolUser, PoolUsers } from "../src/cognito-users.js";
@@ -291,5 +295,67 @@ export class MemoryPool implements PoolUsers {
   ): Promise<boolean | undefined> {
     await this.step("acceptsPassword", signal);
     return this.byName(username)?.password === password;
+  }
+}
+
+/**
+ * POSTs JSON to an endpoint as a caller would, optionally from a chosen loopback address (Linux routes all
+ * of 127/8 to lo) and with extra headers; answers the status and the parsed body.
+ */
+export function postJson(
+  url: string,
+  body: unknown,
+  from: { address?: string | undefined; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const target = new URL(url);
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const call = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: "POST",
+        ...(from.address ? { localAddress: from.address } : {}),
+        headers: {
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(payload),
+          ...from.headers,
+        },
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as Record<string, unknown>,
+          }),
+        );
+      },
+    );
+    call.on("error", reject);
+    call.end(payload);
+  });
+}
+
+/** A USER_PASSWORD_AUTH sign-in: "accepted", "challenged", or the refusal's exception name. */
+export async function passwordSignIn(
+  cognito: CognitoIdentityProviderClient,
+  clientId: string,
+  email: string,
+  password: string,
+): Promise<string> {
+  try {
+    const result = await cognito.send(
+      new InitiateAuthCommand({
+        ClientId: clientId,
+        AuthFlow: "USER_PASSWORD_AUTH",
+        AuthParameters: { USERNAME: email, PASSWORD: password },
+      }),
+    );
+    return result.AuthenticationResult?.IdToken ? "accepted" : "challenged";
+  } catch (error) {
+    return (error as Error).name;
   }
 }
