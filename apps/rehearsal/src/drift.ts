@@ -1,4 +1,4 @@
-import { check, cognitoVerdict, type DemoStep } from "@realm-to-cognito/sandbox";
+import { check, cognitoVerdict, type DemoStep, resyncThroughApi } from "@realm-to-cognito/sandbox";
 
 /**
  * Drift: a migrated user resets their password in Realm without the front end telling the backend
@@ -18,16 +18,7 @@ export const driftHealingStep: DemoStep = {
     const signIn = async (password: string) =>
       (await cognitoVerdict(context, user.email, password)) === "accepted";
     check(!(await signIn(newPassword)), "Cognito already knew the new password: no drift to heal");
-    const response = await fetch(`${context.world.api.baseUrl}/resync-password`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: user.email, password: newPassword }),
-    });
-    const body = (await response.json()) as { status?: string };
-    check(
-      response.status === 200 && body.status === "resynced",
-      `resync answered ${response.status} ${body.status}`,
-    );
+    await resyncThroughApi(context, user.email, newPassword);
     check(await signIn(newPassword), "Cognito still refuses the new password after the re-sync");
     return `${user.email}: Cognito refused the Realm-reset password, /resync-password → resynced, sign-in works`;
   },

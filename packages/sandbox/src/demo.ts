@@ -70,6 +70,20 @@ export async function cognitoVerdict(context: DemoContext, email: string, passwo
 }
 
 /** Realm's error_code of a refused login, or "accepted". */
+/** POST /resync-password as the front end does after Realm took a password Cognito refused; checks it healed. */
+export async function resyncThroughApi(context: DemoContext, email: string, password: string): Promise<void> {
+  const response = await fetch(`${context.world.api.baseUrl}/resync-password`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  const body = (await response.json()) as { status?: string };
+  check(
+    response.status === 200 && body.status === "resynced",
+    `resync answered ${response.status} ${body.status}`,
+  );
+}
+
 async function realmVerdict(context: DemoContext, email: string, password: string): Promise<string> {
   try {
     await context.realm.login(email, password);
@@ -237,16 +251,7 @@ export const demoSteps: DemoStep[] = [
       const before = await cognitoAttributes(context, user.email);
       const stale = await cognitoVerdict(context, user.email, newPassword);
       check(stale !== "accepted", "Cognito took the new password before any re-sync");
-      const response = await fetch(`${context.world.api.baseUrl}/resync-password`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email: user.email, password: newPassword }),
-      });
-      const body = (await response.json()) as { status?: string };
-      check(
-        response.status === 200 && body.status === "resynced",
-        `resync answered ${response.status} ${body.status}`,
-      );
+      await resyncThroughApi(context, user.email, newPassword);
       check(
         (await cognitoVerdict(context, user.email, newPassword)) === "accepted",
         "no sign-in after the re-sync",

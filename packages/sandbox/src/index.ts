@@ -10,6 +10,7 @@ export {
   type DemoUser,
   demoSteps,
   formatDemoTable,
+  resyncThroughApi,
   runDemoSteps,
   signInToCognito,
   UnexpectedOutcome,
