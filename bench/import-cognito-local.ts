@@ -6,12 +6,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AdminCreateUserCommand } from "@aws-sdk/client-cognito-identity-provider";
-import { exportCommand, importCommand, verifyCommand } from "../packages/cli/src/commands.js";
+import { exportCommand } from "../packages/cli/src/commands/export.js";
+import { importCommand } from "../packages/cli/src/commands/import.js";
+import { verifyCommand } from "../packages/cli/src/commands/verify.js";
 import { loadConfig } from "../packages/cli/src/config.js";
 import { forEachBounded } from "../packages/cli/src/rate.js";
+import { createServices } from "../packages/cli/src/services.js";
 import { adminCreateImport, cliEnv } from "../packages/cli/test/sandbox.js";
 import { startAppServicesEmulator } from "../packages/sandbox/src/appservices/index.js";
 import { createProductionShapedPool, startCognitoLocal } from "../packages/sandbox/src/cognito/index.js";
+
+const services = createServices();
 
 const quick = process.argv.includes("--quick");
 const dir = mkdtempSync(join(tmpdir(), "r2c-bench-cl-"));
@@ -78,6 +83,7 @@ try {
   const snapshot = join(dir, "snapshot.ndjson");
   let started = performance.now();
   const exported = await exportCommand(
+    services,
     { config, quiet: true },
     { out: snapshot, adminApi: true, collection: false, pending: true, resume: false },
   );
@@ -85,13 +91,13 @@ try {
     `export of ${exported.manifest.users} users (seeded ${seeded.count}) from the Admin API: ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
   started = performance.now();
-  const result = await importCommand({ config, quiet: true }, adminCreateImport(snapshot, dir));
+  const result = await importCommand(services, { config, quiet: true }, adminCreateImport(snapshot, dir));
   const seconds = (performance.now() - started) / 1000;
   if (result.engine !== "admin-create") throw new Error("unexpected engine");
   console.log(
     `import through the sandbox: ${result.outcomes.created} created, ${result.outcomes.failed} failed in ${seconds.toFixed(1)} s (plan included) = ${(result.outcomes.created / seconds).toFixed(1)} users/s at rate 40/s, set-password 20/s`,
   );
-  const report = await verifyCommand({ config }, { snapshot, listPool: true });
+  const report = await verifyCommand(services, { config }, { snapshot, listPool: true });
   console.log(
     `verify: ${report.present}/${report.checked} present exactly once, ${report.differences.length} differences`,
   );

@@ -13,12 +13,16 @@ import {
   toAttributeList,
   toCognitoAttributes,
 } from "@realm-to-cognito/core";
-import { exportCommand, importCommand } from "../packages/cli/src/commands.js";
+import { exportCommand } from "../packages/cli/src/commands/export.js";
+import { importCommand } from "../packages/cli/src/commands/import.js";
 import { loadConfig } from "../packages/cli/src/config.js";
+import { createServices } from "../packages/cli/src/services.js";
 import { readSnapshot } from "../packages/cli/src/snapshot-file.js";
 import { adminCreateImport, cliEnv } from "../packages/cli/test/sandbox.js";
 import { startAppServicesEmulator } from "../packages/sandbox/src/appservices/index.js";
 import { createProductionShapedPool, startCognitoLocal } from "../packages/sandbox/src/cognito/index.js";
+
+const services = createServices();
 
 const peerDir = join(import.meta.dirname, ".peer");
 if (!existsSync(join(peerDir, "node_modules", "cognito-backup-restore"))) {
@@ -43,6 +47,7 @@ try {
   const env = cliEnv(realm, cognito);
   const all = join(dir, "all.ndjson");
   await exportCommand(
+    services,
     { config: loadConfig({ env }), quiet: true },
     { out: all, adminApi: true, collection: false, pending: false, resume: false },
   );
@@ -65,6 +70,7 @@ try {
     });
     const started = performance.now();
     const result = await importCommand(
+      services,
       { config, quiet: true },
       adminCreateImport(snapshot, dir, { listPool: false }),
     );

@@ -5,6 +5,9 @@ import { ConfigError } from "./errors.js";
 
 const positive = z.number().positive();
 
+/** The ledger file when neither the configuration, REALM_TO_COGNITO_LEDGER nor --ledger names one. */
+export const DEFAULT_LEDGER_FILE = "realm-to-cognito.ledger.db";
+
 /** The configuration file's shape (JSON); every field can also come from the environment or a flag. */
 export const configSchema = z
   .object({
@@ -112,7 +115,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    ledger: z.string().min(1).default("realm-to-cognito.ledger.db"),
+    ledger: z.string().min(1).default(DEFAULT_LEDGER_FILE),
   })
   .strict();
 

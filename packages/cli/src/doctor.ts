@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { DescribeUserPoolCommand, type UserPoolType } from "@aws-sdk/client-cognito-identity-provider";
-import { AdminClient, AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
+import { RealmRejectedError } from "@realm-to-cognito/realm";
 import type { CognitoSender } from "./cognito/client.js";
 import { checkPoolShape, type PoolCheck } from "./cognito/pool.js";
 import { poolReadinessChecks } from "./cognito/pool-readiness.js";
 import { FLOWERBASE_LOGIN_LIMIT_FIX, type MigrationPhase, poolSafetyChecks } from "./cognito/pool-safety.js";
 import type { Config } from "./config.js";
+import type { Services } from "./services.js";
 import { snapshotPaths } from "./snapshot-file.js";
 
 export interface DoctorCheck {
@@ -38,8 +39,9 @@ export interface DoctorReport {
 export async function runDoctor(options: {
   config: Config;
   cognito?: CognitoSender;
+  /** Builds the Realm clients the checks call. */
+  realm: Pick<Services, "realmAdmin" | "realmAuth">;
   snapshot?: string;
-  fetch?: typeof fetch;
   /** The configuration file that was read, if any (said in the report). */
   configFile?: string;
   /** The mode the deployment runs in, when the operator says it (self sign-up matters in realm-primary). */
@@ -73,13 +75,7 @@ export async function runDoctor(options: {
       needs: ["phase1"],
     });
   } else {
-    const auth = new AuthClient({
-      appId: config.realm.appId,
-      ...(config.realm.baseUrl ? { baseUrl: config.realm.baseUrl } : {}),
-      skipLocation: config.realm.skipLocation,
-      timeoutMs: 5_000,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    });
+    const auth = options.realm.realmAuth(config, { timeoutMs: 5_000 });
     if (!config.realm.skipLocation) {
       try {
         const location = await auth.location();
@@ -150,18 +146,7 @@ export async function runDoctor(options: {
     add({ area: "admin-api", ok: false, what: "Admin API not configured", fix: `set ${missing.join(", ")}` });
   } else {
     try {
-      await new AdminClient({
-        groupId,
-        appObjectId,
-        publicKey,
-        privateKey,
-        ...((config.realm.adminBaseUrl ?? config.realm.baseUrl)
-          ? { baseUrl: config.realm.adminBaseUrl ?? config.realm.baseUrl }
-          : {}),
-        readAttempts: 1,
-        timeoutMs: 5_000,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      }).checkCredentials();
+      await options.realm.realmAdmin(config, { readAttempts: 1, timeoutMs: 5_000 }).checkCredentials();
       adminWorks = true;
       add({ area: "admin-api", ok: true, what: "Admin API key works" });
     } catch (error) {

@@ -1,4 +1,4 @@
-export { createCognitoClient } from "./cognito/client.js";
+export { type Clock, systemClock } from "./clock.js";
 export { listPoolUsers } from "./cognito/pool.js";
 export { type Config, type ConfigFile, configSchema, loadConfig, type Secrets } from "./config.js";
 export { type DoctorReport, runDoctor } from "./doctor.js";
@@ -24,6 +24,7 @@ export { buildProgram, main } from "./main.js";
 export { classify, type PlanSummary, planImport } from "./plan.js";
 export { forEachBounded, isRetryableCognitoError, TokenBucket, withRetries } from "./rate.js";
 export { hasReset, type ImportedUserFacts, RESET_MARGIN_MS } from "./reset.js";
+export { createCognitoClient, createServices, type Output, type Services } from "./services.js";
 export {
   checkSnapshot,
   readSnapshot,

@@ -18,20 +18,21 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { fromAttributeList } from "@realm-to-cognito/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  doctorCommand,
-  exportCommand,
-  importCommand,
-  planCommand,
-  statusCommand,
-  verifyCommand,
-} from "../src/commands.js";
+import { doctorCommand } from "../src/commands/doctor.js";
+import { exportCommand } from "../src/commands/export.js";
+import { importCommand } from "../src/commands/import.js";
+import { planCommand } from "../src/commands/plan.js";
+import { statusCommand } from "../src/commands/status.js";
+import { verifyCommand } from "../src/commands/verify.js";
 import { writeDirectoryFile } from "../src/directory-file.js";
 import type { LogEventsSender } from "../src/engines/import-job-log.js";
 import { ImportLedger } from "../src/ledger.js";
+import { createServices } from "../src/services.js";
 import { readSnapshot } from "../src/snapshot-file.js";
 import { runMain } from "./helpers.js";
 import { adminCreateImport, type CliSandbox, startCliSandbox } from "./sandbox.js";
+
+const services = createServices();
 
 let sandbox: CliSandbox;
 let adminSnapshot: string;
@@ -65,6 +66,7 @@ describe("export", () => {
     const mongoexport = join(sandbox.dir, "users.json");
     await sandbox.realm.exportUserCollection(mongoexport);
     const result = await exportCommand(
+      services,
       { config: sandbox.config(), quiet: true },
       { out: adminSnapshot, adminApi: true, mongoexport, collection: false, pending: true, resume: false },
     );
@@ -94,7 +96,11 @@ describe("export", () => {
     const options = (out: string, resume: boolean) =>
       ({ out, adminApi: true, mongoexport, collection: false, pending: true, resume }) as const;
     const whole = join(sandbox.dir, "whole-with-rejects.ndjson");
-    const once = await exportCommand({ config: sandbox.config(), quiet: true }, options(whole, false));
+    const once = await exportCommand(
+      services,
+      { config: sandbox.config(), quiet: true },
+      options(whole, false),
+    );
     expect(once.manifest.rejects).toBe(3);
 
     // The kill: 10 users written, the rejects file as the first run left it, its last line torn.
@@ -107,7 +113,11 @@ describe("export", () => {
       partial.replace(/\.ndjson$/, ".rejects.ndjson"),
       `${collectionRejects[0]}\n${collectionRejects[1]!.slice(0, 15)}`,
     );
-    const resumed = await exportCommand({ config: sandbox.config(), quiet: true }, options(partial, true));
+    const resumed = await exportCommand(
+      services,
+      { config: sandbox.config(), quiet: true },
+      options(partial, true),
+    );
 
     expect(readFileSync(partial, "utf8")).toBe(readFileSync(whole, "utf8"));
     const resumedRejects = readFileSync(resumed.paths.rejects, "utf8").trim().split("\n");
@@ -122,6 +132,7 @@ describe("export", () => {
     await sandbox.realm.exportUserCollection(mongoexport);
     const out = join(sandbox.dir, "collection.ndjson");
     const result = await exportCommand(
+      services,
       { config: sandbox.config(), quiet: true },
       { out, adminApi: false, mongoexport, collection: false, pending: true, resume: false },
     );
@@ -138,18 +149,20 @@ describe("plan, import, verify and status against cognito-local", () => {
   it("imports every importable user once, verifies clean, and a re-run creates nothing", async () => {
     const pool = await sandbox.newPool();
     const config = sandbox.config({ userPoolId: pool.userPoolId, clientId: pool.clientId });
-    const plan = await planCommand({ config }, { snapshot: adminSnapshot, listPool: true });
+    const plan = await planCommand(services, { config }, { snapshot: adminSnapshot, listPool: true });
     const importable = plan.counts.create;
     expect(importable).toBeGreaterThan(0);
     expect(plan.counts.rejected).toBe(plan.items.filter((item) => item.action === "rejected").length);
 
     const dry = await importCommand(
+      services,
       { config, quiet: true },
       adminCreateImport(adminSnapshot, sandbox.dir, { dryRun: true }),
     );
     expect(dry.engine === "admin-create" && dry.outcomes["would-create"]).toBe(importable);
     const fresh = sandbox.config({ userPoolId: pool.userPoolId });
     const dryFresh = await importCommand(
+      services,
       { config: fresh, quiet: true },
       adminCreateImport(adminSnapshot, sandbox.dir, { dryRun: true }),
     );
@@ -157,9 +170,14 @@ describe("plan, import, verify and status against cognito-local", () => {
     expect(existsSync(fresh.ledger)).toBe(false);
     expect(await poolUsers(pool.userPoolId)).toHaveLength(0);
 
-    const first = await importCommand({ config, quiet: true }, adminCreateImport(adminSnapshot, sandbox.dir));
+    const first = await importCommand(
+      services,
+      { config, quiet: true },
+      adminCreateImport(adminSnapshot, sandbox.dir),
+    );
     expect(first.engine === "admin-create" && first.outcomes.created).toBe(importable);
     const second = await importCommand(
+      services,
       { config, quiet: true },
       adminCreateImport(adminSnapshot, sandbox.dir),
     );
@@ -169,11 +187,11 @@ describe("plan, import, verify and status against cognito-local", () => {
     expect(inPool).toHaveLength(importable);
     expect(inPool.every((user) => user.status === "CONFIRMED" && user.email_verified === "true")).toBe(true);
 
-    const report = await verifyCommand({ config }, { snapshot: adminSnapshot, listPool: true });
+    const report = await verifyCommand(services, { config }, { snapshot: adminSnapshot, listPool: true });
     expect(report.differences).toEqual([]);
     expect(report.present).toBe(importable);
 
-    const status = await statusCommand({ config }, { listPool: true });
+    const status = await statusCommand(services, { config }, { listPool: true });
     expect(status.ledger.created).toBe(importable);
     expect(status.pool.importedAwaitingReset).toBe(importable);
     expect(status.pool.migratedWithPassword).toBe(0);
@@ -187,6 +205,7 @@ describe("plan, import, verify and status against cognito-local", () => {
     const collectionOnly = { adminApi: false, mongoexport, collection: false, pending: false, resume: false };
     // The seed's documents hold no status: unless the operator says so, nobody is assumed confirmed.
     const unstated = await exportCommand(
+      services,
       { config: sandbox.config(), quiet: true },
       { ...collectionOnly, out: snapshot },
     );
@@ -194,6 +213,7 @@ describe("plan, import, verify and status against cognito-local", () => {
     // Nothing from the Admin API (adminApi: false): only the mongoexport of the collection, whose
     // documents the app's login trigger creates, so the operator states they are confirmed users.
     await exportCommand(
+      services,
       {
         config: sandbox.config({ flags: { "userCollection.status.everyDocumentConfirmed": true } }),
         quiet: true,
@@ -205,11 +225,15 @@ describe("plan, import, verify and status against cognito-local", () => {
       userPoolId: pool.userPoolId,
       ledger: join(sandbox.dir, "collection-only.db"),
     });
-    const plan = await planCommand({ config }, { snapshot, listPool: true });
+    const plan = await planCommand(services, { config }, { snapshot, listPool: true });
     expect(plan.counts.create).toBe(documents);
-    const imported = await importCommand({ config, quiet: true }, adminCreateImport(snapshot, sandbox.dir));
+    const imported = await importCommand(
+      services,
+      { config, quiet: true },
+      adminCreateImport(snapshot, sandbox.dir),
+    );
     expect(imported.engine === "admin-create" && imported.outcomes.created).toBe(documents);
-    const report = await verifyCommand({ config }, { snapshot, listPool: true });
+    const report = await verifyCommand(services, { config }, { snapshot, listPool: true });
     expect(report.differences).toEqual([]);
     const inPool = await poolUsers(pool.userPoolId);
     const byEmail = new Map(
@@ -227,7 +251,11 @@ describe("plan, import, verify and status against cognito-local", () => {
   it("leaves an imported user unable to sign in until ForgotPassword and ConfirmForgotPassword set a password", async () => {
     const pool = await sandbox.newPool();
     const config = sandbox.config({ userPoolId: pool.userPoolId });
-    await importCommand({ config, quiet: true }, adminCreateImport(adminSnapshot, sandbox.dir, { limit: 1 }));
+    await importCommand(
+      services,
+      { config, quiet: true },
+      adminCreateImport(adminSnapshot, sandbox.dir, { limit: 1 }),
+    );
     const [user] = await poolUsers(pool.userPoolId);
     const email = user!.email!;
     const client = sandbox.cognito.client();
@@ -261,6 +289,7 @@ describe("plan, import, verify and status against cognito-local", () => {
   it("doctor finds the pool's shape against the sandbox, and refuses both modes on its production-shaped pool, whose sign-up and email changes are open", async () => {
     const pool = await sandbox.newPool();
     const report = await doctorCommand(
+      services,
       { config: sandbox.config({ userPoolId: pool.userPoolId, clientId: pool.clientId }) },
       { snapshot: adminSnapshot },
     );
@@ -289,7 +318,7 @@ describe("plan, import, verify and status against cognito-local", () => {
     const config = sandbox.config();
     const broken = { ...config, realm: { ...config.realm, baseUrl: "http://127.0.0.1:9" } };
     Object.defineProperty(broken, "secrets", { value: {}, enumerable: false });
-    const report = await doctorCommand({ config: broken as typeof config }, {});
+    const report = await doctorCommand(services, { config: broken as typeof config }, {});
     expect(report.modes).toMatchObject({ phase1: false, phase2: false });
     expect(report.checks.filter((check) => !check.ok).every((check) => check.fix !== undefined)).toBe(true);
   });
@@ -318,7 +347,11 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
     } as unknown as CognitoIdentityProviderClient;
     const outDir = join(sandbox.dir, "csv");
     const options = adminCreateImport(adminSnapshot, outDir, { engine: "csv-job" });
-    const result = await importCommand({ config, cognito, quiet: true }, options);
+    const result = await importCommand(
+      createServices({ cognito: () => cognito }),
+      { config, quiet: true },
+      options,
+    );
     if (result.engine !== "csv-job") throw new Error("expected the csv-job engine");
     const planned = result.planned!.counts.create;
     expect(result.files.users).toBe(planned);
@@ -330,7 +363,11 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
         .slice(1)
         .every((line) => /^[^,]+@example\.com,[^,]+,true,false,[0-9a-f]{24},([0-9a-f]{24})?$/.test(line)),
     ).toBe(true);
-    const again = await importCommand({ config, cognito, quiet: true }, options);
+    const again = await importCommand(
+      createServices({ cognito: () => cognito }),
+      { config, quiet: true },
+      options,
+    );
     expect(again.engine === "csv-job" && again.files.users).toBe(0);
     expect(await poolUsers(pool.userPoolId)).toHaveLength(0);
   });
@@ -427,7 +464,11 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
         engine: "csv-job",
         run: true,
       });
-      const result = await importCommand({ config, cognito, logs, quiet: true }, options);
+      const result = await importCommand(
+        createServices({ cognito: () => cognito, logs: () => logs }),
+        { config, quiet: true },
+        options,
+      );
       if (result.engine !== "csv-job") throw new Error("expected the csv-job engine");
       const poolName = (await real.send(new DescribeUserPoolCommand({ UserPoolId: pool.userPoolId })))
         .UserPool?.Name;
@@ -436,7 +477,7 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
         logStreamName: "import-42/cognito-import-0001",
         startFromHead: true,
       });
-      const status = await statusCommand({ config, quiet: true }, { listPool: false });
+      const status = await statusCommand(services, { config, quiet: true }, { listPool: false });
       expect(status.ledger.failed).toBe(1);
       const csvLines = readFileSync(result.files.files[0]!.file, "utf8").trim().split("\n");
       const failedEmail = csvLines[failedLine - 1]!.split(",")[1]!;
@@ -463,7 +504,9 @@ describe("the CSV engine over the sandbox's snapshot (cognito-local has no GetCS
     const config = sandbox.config({ userPoolId: pool.userPoolId });
     const outDir = join(sandbox.dir, "csv-no-role");
     const options = adminCreateImport(adminSnapshot, outDir, { engine: "csv-job", run: true });
-    await expect(importCommand({ config, quiet: true }, options)).rejects.toThrow(/CloudWatch Logs role/);
+    await expect(importCommand(services, { config, quiet: true }, options)).rejects.toThrow(
+      /CloudWatch Logs role/,
+    );
     expect(existsSync(outDir)).toBe(false);
   });
 });

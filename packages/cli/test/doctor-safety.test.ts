@@ -18,11 +18,14 @@ import {
 import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CognitoSender } from "../src/cognito/client.js";
-import { doctorCommand } from "../src/commands.js";
+import { doctorCommand } from "../src/commands/doctor.js";
 import type { Config } from "../src/config.js";
 import { type DoctorCheck, type DoctorReport, runDoctor } from "../src/doctor.js";
+import { createServices } from "../src/services.js";
 import { tempDir } from "./helpers.js";
 import { type CliSandbox, startCliSandbox } from "./sandbox.js";
+
+const services = createServices();
 
 let sandbox: CliSandbox;
 let cognito: CognitoIdentityProviderClient;
@@ -123,7 +126,7 @@ function doctor(
     config: extra.config ?? sandbox.config(ids),
     cognito: doctorsClient,
     ...(extra.mode ? { mode: extra.mode } : {}),
-    ...(extra.fetch ? { fetch: extra.fetch } : {}),
+    realm: createServices(extra.fetch ? { fetch: extra.fetch } : {}),
   });
 }
 
@@ -309,12 +312,16 @@ describe("doctor is read-only and honest (issue 16 item 2)", () => {
   });
 
   it("says which configuration file it read, or that none was given", async () => {
-    const none = await doctorCommand({ config: sandbox.config() }, {});
+    const none = await doctorCommand(services, { config: sandbox.config() }, {});
     expect(none.checks[0]).toMatchObject({
       area: "config",
       what: expect.stringMatching(/^no configuration file/),
     });
-    const read = await doctorCommand({ config: sandbox.config() }, { configFile: "migration.json" });
+    const read = await doctorCommand(
+      services,
+      { config: sandbox.config() },
+      { configFile: "migration.json" },
+    );
     expect(read.checks[0]?.what).toContain("configuration file migration.json read");
   });
 

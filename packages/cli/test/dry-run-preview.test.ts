@@ -3,10 +3,14 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { estimateImport, exportCommand, formatDuration, importCommand } from "../src/commands.js";
+import { exportCommand } from "../src/commands/export.js";
+import { estimateImport, formatDuration, importCommand } from "../src/commands/import.js";
+import { createServices } from "../src/services.js";
 import { runMain } from "./helpers.js";
 import { buildLedger, runOperator, smtpNotifyArgs, tempDir } from "./operator/fixtures.js";
 import { adminCreateImport, type CliSandbox, startCliSandbox } from "./sandbox.js";
+
+const services = createServices();
 
 let sandbox: CliSandbox;
 let snapshot: string;
@@ -15,6 +19,7 @@ beforeAll(async () => {
   sandbox = await startCliSandbox({ users: 40 });
   snapshot = join(sandbox.dir, "users.ndjson");
   await exportCommand(
+    services,
     { config: sandbox.config(), quiet: true },
     { out: snapshot, adminApi: true, collection: false, pending: false, resume: false },
   );
@@ -31,6 +36,7 @@ describe("import --dry-run", () => {
       flags: { "import.rate": 8, "import.setPasswordRate": 4 },
     });
     const result = await importCommand(
+      services,
       { config, quiet: true },
       adminCreateImport(snapshot, join(sandbox.dir, "csv"), { dryRun: true }),
     );

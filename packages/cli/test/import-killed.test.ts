@@ -4,8 +4,12 @@ import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { fromAttributeList, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportCommand, verifyCommand } from "../src/commands.js";
+import { exportCommand } from "../src/commands/export.js";
+import { verifyCommand } from "../src/commands/verify.js";
+import { createServices } from "../src/services.js";
 import { type CliSandbox, startCliSandbox } from "./sandbox.js";
+
+const services = createServices();
 
 const MAIN = join(import.meta.dirname, "../src/main.ts");
 let sandbox: CliSandbox;
@@ -50,6 +54,7 @@ describe("import killed with SIGKILL at random points", () => {
     const snapshot = join(sandbox.dir, "kill.ndjson");
     const ledger = join(sandbox.dir, "kill-ledger.db");
     await exportCommand(
+      services,
       { config: sandbox.config(), quiet: true },
       { out: snapshot, adminApi: true, collection: false, pending: true, resume: false },
     );
@@ -85,7 +90,7 @@ describe("import killed with SIGKILL at random points", () => {
     const ids = Users.map((user) => fromAttributeList(user.Attributes)[REALM_USER_ID_ATTRIBUTE]);
     expect(new Set(ids).size, kills.join("; ")).toBe(ids.length);
     const config = sandbox.config({ ledger, userPoolId: pool.userPoolId });
-    const report = await verifyCommand({ config }, { snapshot, listPool: true });
+    const report = await verifyCommand(services, { config }, { snapshot, listPool: true });
     expect(report.differences, kills.join("; ")).toEqual([]);
     expect(report.present).toBe(Users.length);
     expect(Users.length).toBeGreaterThan(30);

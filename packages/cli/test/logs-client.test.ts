@@ -1,7 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { createLogsClient, readImportJobLog } from "../src/engines/import-job-log.js";
+import { readImportJobLog } from "../src/engines/import-job-log.js";
+import { createLogsClient } from "../src/services.js";
 
 // Apart from import-job-log.test.ts, whose aws-sdk-client-mock replaces every CloudWatch Logs client.
 describe("the CLI's CloudWatch Logs client", () => {

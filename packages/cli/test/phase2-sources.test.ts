@@ -3,11 +3,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportCommand } from "../src/commands.js";
+import { exportCommand } from "../src/commands/export.js";
 import { runDoctor } from "../src/doctor.js";
+import { createServices } from "../src/services.js";
 import { readSnapshot } from "../src/snapshot-file.js";
 import { runMain } from "./helpers.js";
 import { type CliSandbox, startCliSandbox } from "./sandbox.js";
+
+const services = createServices();
 
 let sandbox: CliSandbox;
 beforeAll(async () => {
@@ -31,6 +34,7 @@ describe("joining the Admin API and the user collection", () => {
     writeFileSync(file, `${[...documents.slice(1), stranger].join("\n")}\n`);
     const out = join(sandbox.dir, "joined.ndjson");
     const result = await exportCommand(
+      services,
       { config: sandbox.config(), quiet: true },
       { out, adminApi: true, mongoexport: file, collection: false, pending: true, resume: false },
     );
@@ -151,12 +155,18 @@ describe("doctor on the sandbox pool", () => {
     const pool = await sandbox.newPool();
     const out = join(sandbox.dir, "doctor.ndjson");
     const exported = await exportCommand(
+      services,
       { config: sandbox.config(), quiet: true },
       { out, adminApi: true, collection: false, pending: true, resume: false },
     );
     expect(exported.manifest.users).toBeGreaterThan(50);
     const config = sandbox.config({ userPoolId: pool.userPoolId, clientId: pool.clientId });
-    const report = await runDoctor({ config, cognito: sandbox.cognito.client(), snapshot: out });
+    const report = await runDoctor({
+      config,
+      cognito: sandbox.cognito.client(),
+      realm: services,
+      snapshot: out,
+    });
     const sender = report.checks.find((check) => check.what.includes("default email sender"));
     expect(sender).toMatchObject({
       ok: false,

@@ -3,13 +3,17 @@
 import { existsSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportCommand, planCommand } from "../src/commands.js";
+import { exportCommand } from "../src/commands/export.js";
+import { planCommand } from "../src/commands/plan.js";
 import { writeDirectoryFile } from "../src/directory-file.js";
 import { writeCsvFiles } from "../src/engines/csv-file.js";
 import { ImportLedger } from "../src/ledger.js";
+import { createServices } from "../src/services.js";
 import { POOL_CSV_HEADER } from "./csv-header.js";
 import { plannedLedger, runMain, sourceUser, tempDir } from "./helpers.js";
 import { type CliSandbox, startCliSandbox } from "./sandbox.js";
+
+const services = createServices();
 
 let sandbox: CliSandbox;
 let savedUmask: number;
@@ -40,7 +44,9 @@ describe("a failed export", () => {
       value: { realmAdminPrivateKey: "wrong-private-key-0123456789" },
       enumerable: false,
     });
-    await expect(exportCommand({ config: wrong, quiet: true }, exportOptions(out))).rejects.toThrow();
+    await expect(
+      exportCommand(services, { config: wrong, quiet: true }, exportOptions(out)),
+    ).rejects.toThrow();
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -50,7 +56,7 @@ describe("a failed export", () => {
     const config = sandbox.config();
     const noKey = { ...config };
     Object.defineProperty(noKey, "secrets", { value: {}, enumerable: false });
-    await expect(exportCommand({ config: noKey, quiet: true }, exportOptions(out))).rejects.toThrow(
+    await expect(exportCommand(services, { config: noKey, quiet: true }, exportOptions(out))).rejects.toThrow(
       /REALM_ADMIN_PRIVATE_KEY/,
     );
     expect(readdirSync(dir)).toEqual([]);
@@ -59,13 +65,15 @@ describe("a failed export", () => {
   it("keeps a finished snapshot in place when a later export to the same path fails", async () => {
     const dir = tempDir();
     const out = join(dir, "users.ndjson");
-    const good = await exportCommand({ config: sandbox.config(), quiet: true }, exportOptions(out));
+    const good = await exportCommand(services, { config: sandbox.config(), quiet: true }, exportOptions(out));
     const wrong = { ...sandbox.config() };
     Object.defineProperty(wrong, "secrets", {
       value: { realmAdminPrivateKey: "wrong-private-key-0123456789" },
       enumerable: false,
     });
-    await expect(exportCommand({ config: wrong, quiet: true }, exportOptions(out))).rejects.toThrow();
+    await expect(
+      exportCommand(services, { config: wrong, quiet: true }, exportOptions(out)),
+    ).rejects.toThrow();
     expect(statSync(out).size).toBe(good.manifest.bytes);
     expect(readdirSync(dir).filter((name) => name.endsWith(".partial"))).toEqual([]);
   });
@@ -78,6 +86,7 @@ describe("files holding emails are created 0600 under umask 0", () => {
     await sandbox.realm.exportUserCollection(mongoexport);
     const out = join(dir, "users.ndjson");
     const result = await exportCommand(
+      services,
       { config: sandbox.config(), quiet: true },
       { ...exportOptions(out), mongoexport },
     );
@@ -90,17 +99,18 @@ describe("files holding emails are created 0600 under umask 0", () => {
     const dir = tempDir();
     const out = join(dir, "users.ndjson");
     writeFileSync(out, "", { mode: 0o644 });
-    await exportCommand({ config: sandbox.config(), quiet: true }, exportOptions(out));
+    await exportCommand(services, { config: sandbox.config(), quiet: true }, exportOptions(out));
     expect(modeOf(out)).toBe(0o600);
   });
 
   it("the ledger (and its WAL), the directory file and the CSV files with their maps", async () => {
     const dir = tempDir();
     const snapshot = join(dir, "users.ndjson");
-    await exportCommand({ config: sandbox.config(), quiet: true }, exportOptions(snapshot));
+    await exportCommand(services, { config: sandbox.config(), quiet: true }, exportOptions(snapshot));
     const pool = await sandbox.newPool();
     const ledgerFile = join(dir, "ledger.db");
     await planCommand(
+      services,
       { config: sandbox.config({ ledger: ledgerFile, userPoolId: pool.userPoolId }) },
       { snapshot, listPool: true },
     );

@@ -7,12 +7,13 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
-import { listPoolIntoLedger } from "../src/commands.js";
+import { listPoolIntoLedger } from "../src/commands/pool-listing.js";
 import { loadConfig } from "../src/config.js";
 import { ImportLedger, LEDGER_MIGRATIONS, ledgerKeyOf } from "../src/ledger.js";
 import { recipientsOf } from "../src/operator/audience.js";
 import { ledgerViewOf } from "../src/operator/ledger-view.js";
 import { hasReset, RESET_MARGIN_MS } from "../src/reset.js";
+import { createServices } from "../src/services.js";
 import { migrationStatus } from "../src/status.js";
 import { plannedLedger, sourceUser, tempDir } from "./helpers.js";
 
@@ -88,7 +89,7 @@ describe("who among the imported users has reset their password", () => {
     });
     const ledger = importedLedger();
     const config = loadConfig({ env: { COGNITO_USER_POOL_ID: "pool", COGNITO_REGION: "us-east-1" } });
-    await listPoolIntoLedger({ config, cognito: client }, ledger);
+    await listPoolIntoLedger(createServices({ cognito: () => client }), { config }, ledger);
     expect([...ledger.poolUsers()].map((u) => u.lastModifiedAt)).toContain(later(2_000).toISOString());
 
     const status = migrationStatus(ledger);

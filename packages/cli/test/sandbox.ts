@@ -9,7 +9,7 @@ import {
   startAppServicesEmulator,
   startCognitoLocal,
 } from "@realm-to-cognito/sandbox";
-import type { ImportOptions } from "../src/commands.js";
+import type { ImportOptions } from "../src/commands/import.js";
 import { type Config, loadConfig } from "../src/config.js";
 
 export interface CliSandbox {

@@ -1,9 +1,4 @@
-import {
-  CloudWatchLogsClient,
-  GetLogEventsCommand,
-  type GetLogEventsCommandOutput,
-} from "@aws-sdk/client-cloudwatch-logs";
-import { sdkRequestHandler } from "../cognito/client.js";
+import { GetLogEventsCommand, type GetLogEventsCommandOutput } from "@aws-sdk/client-cloudwatch-logs";
 
 /** One row's result as the import job logs it: `[FAILED] Line Number 5956 - <why>`. */
 export interface ImportJobLogEntry {
@@ -15,19 +10,6 @@ export interface ImportJobLogEntry {
 /** Just the call the reader makes, so tests and callers can hand in any CloudWatch Logs client. */
 export interface LogEventsSender {
   send(command: GetLogEventsCommand): Promise<GetLogEventsCommandOutput>;
-}
-
-/** CloudWatch Logs with the CLI's request deadline (a silent endpoint fails the read, not the import). */
-export function createLogsClient(options: {
-  region: string;
-  endpoint?: string;
-  requestTimeoutMs?: number;
-}): CloudWatchLogsClient {
-  return new CloudWatchLogsClient({
-    region: options.region,
-    requestHandler: sdkRequestHandler(options.requestTimeoutMs),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-  });
 }
 
 const LINE = /^\[(SUCCEEDED|SKIPPED|FAILED)\] Line Number (\d+) - (.*)$/s;

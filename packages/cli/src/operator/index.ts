@@ -1,3 +1,4 @@
+export { registerOperatorCommands } from "../commands/index.js";
 export { OperatorError, type OperatorErrorCode } from "../errors.js";
 export { AUDIENCES, type AudienceName, parseAudience, recipientsOf } from "./audience.js";
 export {
@@ -6,15 +7,6 @@ export {
   type LateOutcomeRecord,
   type RejectedEvent,
 } from "./bounces.js";
-export {
-  BEFORE_SWITCH_TEMPLATE,
-  type OperatorDeps,
-  registerForecast,
-  registerNotify,
-  registerOperatorCommands,
-  registerRecordBounces,
-  registerReport,
-} from "./commands.js";
 export {
   type Forecast,
   type ForecastOptions,
@@ -27,6 +19,7 @@ export {
   type UserOutlook,
   usersLeftAtSwitch,
 } from "./forecast.js";
+export { forecastUsersOf } from "./forecast-users.js";
 export {
   countMigrationsByDay,
   isInCognito,
@@ -62,6 +55,7 @@ export {
 } from "./send-ledger.js";
 export { type TransportSettings, transportSettingsFrom } from "./settings.js";
 export {
+  BEFORE_SWITCH_TEMPLATE,
   checkTemplate,
   escapeHtml,
   type MessageTemplate,

@@ -95,3 +95,21 @@ export function checkTemplate(template: MessageTemplate, available: readonly str
     );
   }
 }
+
+/** Still-in-Realm users are told to sign in before the switch, so phase 1 keeps their password. */
+export const BEFORE_SWITCH_TEMPLATE: MessageTemplate = {
+  subject: "{{appName}}: sign in before {{switchDate}} to keep your password",
+  text: [
+    "Hello,",
+    "",
+    "{{appName}} is moving to a new sign-in system on {{switchDate}}. Sign in once before then with your",
+    "usual email ({{email}}) and password, and nothing changes for you. After that date you will be asked",
+    "to choose a new password here: {{resetLink}}",
+  ].join("\n"),
+  html: [
+    "<p>Hello,</p>",
+    "<p>{{appName}} is moving to a new sign-in system on <b>{{switchDate}}</b>. Sign in once before then with",
+    "your usual email ({{email}}) and password, and nothing changes for you.</p>",
+    '<p>After that date you will be asked to <a href="{{resetLink}}">choose a new password</a>.</p>',
+  ].join("\n"),
+};

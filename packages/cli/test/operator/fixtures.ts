@@ -6,6 +6,8 @@ import { Command } from "commander";
 import { SMTPServer } from "smtp-server";
 import { ImportLedger, type PlannedUser } from "../../src/ledger.js";
 import { registerOperatorCommands } from "../../src/operator/index.js";
+import { type Progress, startProgress } from "../../src/progress.js";
+import { createServices, type Services } from "../../src/services.js";
 
 export function tempDir(prefix = "operator-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -231,22 +233,20 @@ function parseMail(
 }
 
 /**
- * Runs the operator's commands in this process, on `program` (default: a bare one) and with only `env`
- * for an environment; what they print is captured.
+ * Runs the operator's commands in this process, on the program `program` builds (default: a bare one
+ * with only the operator's commands) and with only `env` for an environment; what they print is captured.
  */
 export async function runOperator(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; program?: Command } = {},
+  options: { env?: NodeJS.ProcessEnv; program?: (services: Services) => Command } = {},
 ): Promise<{ out: string; err: string }> {
   let out = "";
   let err = "";
-  const program = options.program ?? new Command().exitOverride();
-  registerOperatorCommands(program, {
-    quiet: true,
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
+  const services = createServices({
     env: options.env ?? {},
+    output: { stdout: (t) => (out += t), stderr: (t) => (err += t), progress: silentProgress },
   });
+  const program = options.program?.(services) ?? operatorProgram(services);
   await program.parseAsync(["node", "realm-to-cognito", ...args]);
   return { out, err };
 }
@@ -272,4 +272,16 @@ export function smtpNotifyArgs(
     "--rate",
     String(message.rate ?? 200),
   ];
+}
+
+/** A bare program with only the operator's commands, taking `services`. */
+export function operatorProgram(services: Services): Command {
+  const program = new Command().exitOverride();
+  registerOperatorCommands(program, services);
+  return program;
+}
+
+/** Progress that shows nothing: the tests' output has no terminal. */
+export function silentProgress(options: { label: string; total: number }): Progress {
+  return startProgress({ ...options, quiet: true });
 }

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { chromiumLaunchOptions } from "@realm-to-cognito/sandbox";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { forecastUsersOf } from "../../src/operator/commands.js";
+import { forecastUsersOf } from "../../src/operator/forecast-users.js";
 import {
   forecastPhaseOne,
   gatherReport,

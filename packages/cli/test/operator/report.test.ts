@@ -6,9 +6,11 @@ import Database from "better-sqlite3";
 import { Command } from "commander";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../../src/clock.js";
 import { notify, registerOperatorCommands, SendLedger } from "../../src/operator/index.js";
 import type { MailTransport } from "../../src/operator/transports/transport.js";
-import { buildLedger, type LedgerUserSpec, tempDir } from "./fixtures.js";
+import { createServices, processOutput } from "../../src/services.js";
+import { buildLedger, type LedgerUserSpec, silentProgress, tempDir } from "./fixtures.js";
 
 const artifacts = fileURLToPath(new URL("../../../../artifacts/", import.meta.url));
 const NOW = new Date("2026-11-27T09:00:00Z");
@@ -102,7 +104,14 @@ describe("the migration report", () => {
     const out = join(dir, "report.html");
     let said = "";
     const program = new Command().exitOverride();
-    registerOperatorCommands(program, { quiet: true, stdout: (t) => (said += t), env: {}, now: () => NOW });
+    registerOperatorCommands(
+      program,
+      createServices({
+        env: {},
+        output: { ...processOutput, stdout: (t) => (said += t), progress: silentProgress },
+        clock: { now: () => NOW.getTime(), sleep: systemClock.sleep },
+      }),
+    );
     await program.parseAsync([
       "node",
       "realm-to-cognito",

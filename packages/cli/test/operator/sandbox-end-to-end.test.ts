@@ -8,15 +8,21 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportCommand, importCommand, planCommand, statusCommand } from "../../src/commands.js";
+import { exportCommand } from "../../src/commands/export.js";
+import { importCommand } from "../../src/commands/import.js";
+import { planCommand } from "../../src/commands/plan.js";
+import { statusCommand } from "../../src/commands/status.js";
 import type { Config } from "../../src/config.js";
 import { ImportLedger } from "../../src/ledger.js";
 import { buildProgram } from "../../src/main.js";
 import { renderLedgerFileTrend } from "../../src/operator/trend.js";
 import { RESET_MARGIN_MS } from "../../src/reset.js";
+import { createServices } from "../../src/services.js";
 import { readSnapshot } from "../../src/snapshot-file.js";
 import { adminCreateImport, type CliSandbox, startCliSandbox } from "../sandbox.js";
 import { type Mailbox, runOperator, smtpNotifyArgs, startMailbox } from "./fixtures.js";
+
+const services = createServices();
 
 let sandbox: CliSandbox;
 let mailbox: Mailbox;
@@ -63,6 +69,7 @@ beforeAll(async () => {
   config = sandbox.config({ userPoolId: pool.userPoolId, clientId: pool.clientId });
   snapshot = join(sandbox.dir, "users.ndjson");
   await exportCommand(
+    services,
     { config, quiet: true },
     { out: snapshot, adminApi: true, collection: false, pending: true, resume: false },
   );
@@ -73,7 +80,7 @@ beforeAll(async () => {
   for (const user of phaseOne) await migrateWithPassword(user);
   // Before importing: a ledger planned now, to which phase 1 adds one more user after the plan.
   beforeImport = sandbox.config({ userPoolId, clientId: pool.clientId });
-  await planCommand({ config: beforeImport }, { snapshot, listPool: true });
+  await planCommand(services, { config: beforeImport }, { snapshot, listPool: true });
   movedAfterPlan = users.filter((u) => u.confirmed && !u.disabled && u.realmUserId)[6]!;
   await migrateWithPassword(movedAfterPlan);
   // The still-in-Realm campaign runs now, before the import puts everyone in the pool.
@@ -95,7 +102,7 @@ beforeAll(async () => {
       beforeImport.ledger,
     ),
   ) as { sent: number; skipped: number };
-  await importCommand({ config, quiet: true }, adminCreateImport(snapshot, sandbox.dir));
+  await importCommand(services, { config, quiet: true }, adminCreateImport(snapshot, sandbox.dir));
 }, 90_000);
 afterAll(async () => {
   await mailbox?.close();
@@ -107,7 +114,7 @@ const cliOn = (args: string[], ledger: string) => cli(args, ledger);
 /** The CLI's own program with the operator's commands wired in as the lead will. */
 async function cli(args: string[], ledger = config.ledger): Promise<string> {
   const env = { ...sandbox.env, COGNITO_USER_POOL_ID: userPoolId };
-  return (await runOperator(["--ledger", ledger, ...args], { env, program: buildProgram() })).out;
+  return (await runOperator(["--ledger", ledger, ...args], { env, program: buildProgram })).out;
 }
 
 function smtpArgs(): string[] {
@@ -154,7 +161,7 @@ describe("the operator's commands after a real export, plan and import in the sa
       totals: { alreadyMigrated: number; users: number };
     };
     // In Cognito: phase 1's users, the one moved after the first plan, and everyone the import created.
-    const { population } = await statusCommand({ config }, { listPool: false });
+    const { population } = await statusCommand(services, { config }, { listPool: false });
     expect(population.byState["migrated-with-password"]).toBe(phaseOne.length + 1);
     expect(forecast.totals.alreadyMigrated).toBe(population.inCognito);
     expect(forecast.totals.users).toBeGreaterThan(phaseOne.length);
@@ -177,7 +184,7 @@ describe("the operator's commands after a real export, plan and import in the sa
       curve: Array<{ week: number; expectedMigrated: number }>;
       assumptions: string[];
     };
-    const { population } = await statusCommand({ config }, { listPool: false });
+    const { population } = await statusCommand(services, { config }, { listPool: false });
     expect(forecast.totals.alreadyMigrated).toBe(population.inCognito);
     expect(forecast.curve.map((p) => p.week)).toEqual([4, 8]);
     expect(forecast.curve[1]!.expectedMigrated).toBeGreaterThanOrEqual(forecast.curve[0]!.expectedMigrated);
@@ -192,7 +199,7 @@ describe("the operator's commands after a real export, plan and import in the sa
     await cli(["report", "--out", out]);
     const html = readFileSync(out, "utf8");
     expect(html).toContain('id="chart-migrations"');
-    const { population } = await statusCommand({ config }, { listPool: false });
+    const { population } = await statusCommand(services, { config }, { listPool: false });
     expect(html).toContain(`<b>${population.percentComplete} %</b> of users are in Cognito`);
     expect(html).toContain(`${population.inCognito} of ${population.toMove} users to move`);
     // Everyone to move is in Cognito after the import: no forecast claims users are left for phase 2.
@@ -213,7 +220,7 @@ describe("one population, one truth", () => {
     async (when, configOf) => {
       const config = configOf();
       const cli = (args: string[]) => cliOn(args, config.ledger);
-      const status = await statusCommand({ config }, { listPool: false });
+      const status = await statusCommand(services, { config }, { listPool: false });
       const p = status.population;
       const forecast = JSON.parse(await cli(["--json", "forecast"])) as {
         totals: { users: number; alreadyMigrated: number; remaining: number };
@@ -272,7 +279,7 @@ describe("an imported user who resets their password (admin-create: CONFIRMED fr
     const finishedAt = Math.max(...imported.map((u) => Date.parse(u.updatedAt)));
     ledger.close();
     const resetter = imported[0]!;
-    const before = await statusCommand({ config }, { listPool: true });
+    const before = await statusCommand(services, { config }, { listPool: true });
     expect(before.pool).toMatchObject({ importedAwaitingReset: imported.length, importedResetDone: 0 });
 
     // The pool's last-modified date must pass our import by the margin to count as the user's own change;
@@ -308,7 +315,7 @@ describe("an imported user who resets their password (admin-create: CONFIRMED fr
     expect(emails).toHaveLength(imported.length - 1);
     expect(emails).not.toContain(resetter.email.toLowerCase());
 
-    const after = await statusCommand({ config }, { listPool: false });
+    const after = await statusCommand(services, { config }, { listPool: false });
     expect(after.pool).toMatchObject({ importedAwaitingReset: imported.length - 1, importedResetDone: 1 });
     const out = join(sandbox.dir, "report-after-reset.html");
     await cli(["report", "--out", out]);
