@@ -21,7 +21,12 @@ export function buildProgram(services: Services): Command {
     .option("--client-id <id>", "app client id (or COGNITO_CLIENT_ID)")
     .option("--json", "machine-readable output on stdout")
     .option("-q, --quiet", "no progress on stderr")
-    .exitOverride();
+    .exitOverride()
+    // Help and usage errors go where every command's words go (subcommands inherit this).
+    .configureOutput({
+      writeOut: (text) => services.output.stdout(text),
+      writeErr: (text) => services.output.stderr(text),
+    });
   registerCommands(program, services);
   shortUsageErrors(program);
   return program;
