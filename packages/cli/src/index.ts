@@ -24,7 +24,13 @@ export { buildProgram, main } from "./main.js";
 export { classify, type PlanSummary, planImport } from "./plan.js";
 export { forEachBounded, isRetryableCognitoError, TokenBucket, withRetries } from "./rate.js";
 export { hasReset, type ImportedUserFacts, RESET_MARGIN_MS } from "./reset.js";
-export { createCognitoClient, createServices, type Output, type Services } from "./services.js";
+export {
+  createCognitoClient,
+  createServices,
+  createSesClient,
+  type Output,
+  type Services,
+} from "./services.js";
 export {
   checkSnapshot,
   readSnapshot,

@@ -219,13 +219,31 @@ function mailTransportOf(settings: TransportSettings, env: NodeJS.ProcessEnv): M
         }
       : undefined;
   return createSesTransport({
-    region: settings.region,
     ...(settings.configurationSetName ? { configurationSetName: settings.configurationSetName } : {}),
-    client: new SESv2Client({
+    client: createSesClient({
       region: settings.region,
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       ...(keys ? { credentials: keys } : {}),
-      requestHandler: sdkRequestHandler(),
     }),
+  });
+}
+
+/**
+ * SES v2 with the CLI's request deadline (default 30 s, the SMTP transport's per-step deadline): an SES
+ * endpoint that never answers ends the send as unknown instead of holding the campaign.
+ */
+export function createSesClient(options: {
+  region: string;
+  /** Override for a local emulator (aws-ses-v2-local); unset for AWS. */
+  endpoint?: string;
+  /** Otherwise the SDK's default credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  timeoutMs?: number;
+}): SESv2Client {
+  return new SESv2Client({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    requestHandler: sdkRequestHandler(options.timeoutMs),
   });
 }

@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { classifySesError, createSesTransport } from "../../src/operator/index.js";
 import { SendLedger } from "../../src/operator/send-ledger.js";
+import { createSesClient } from "../../src/services.js";
 import { buildLedger, realmIdOf, runOperator, tempDir } from "./fixtures.js";
 
 interface StoredEmail {
@@ -293,10 +294,12 @@ describe("an SES endpoint that never answers", () => {
     const server = createServer(() => {});
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const ses = createSesTransport({
-      region: "us-east-1",
-      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      timeoutMs: 200,
+      client: createSesClient({
+        region: "us-east-1",
+        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        credentials: { accessKeyId: "local", secretAccessKey: "local" },
+        timeoutMs: 200,
+      }),
     });
     try {
       const outcome = await ses.send({

@@ -1,19 +1,11 @@
-import { SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
-import { sdkRequestHandler } from "../../cognito/client.js";
+import { type SESv2Client, SendEmailCommand } from "@aws-sdk/client-sesv2";
 import type { MailTransport, OutgoingMessage, SendOutcome } from "./transport.js";
 
 export interface SesTransportOptions {
-  readonly region: string;
-  /** Override for a local emulator (aws-ses-v2-local); unset for AWS. */
-  readonly endpoint?: string;
+  /** The SES client, built by the composition root (`createSesClient` in services.ts). */
+  readonly client: Pick<SESv2Client, "send" | "destroy">;
   /** A configuration set with an event destination is how bounces reach you later (SNS/EventBridge). */
   readonly configurationSetName?: string;
-  /** For tests; otherwise the SDK's default credential chain. */
-  readonly credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Deadline for one request in ms; default 30,000 (the SMTP transport's per-step deadline). */
-  readonly timeoutMs?: number;
-  /** A client built by the composition root; wins over the fields above. */
-  readonly client?: SESv2Client;
 }
 
 // Account-level refusals: every further send would fail the same way, so the run stops.
@@ -43,17 +35,10 @@ export function classifySesError(error: unknown): SendOutcome {
 
 /**
  * Sends through Amazon SES v2 `SendEmail` with simple content, one recipient per call.
- * @example const ses = createSesTransport({ region: "eu-west-1" });
+ * @example const ses = createSesTransport({ client: createSesClient({ region: "eu-west-1" }) });
  */
 export function createSesTransport(options: SesTransportOptions): MailTransport {
-  const client =
-    options.client ??
-    new SESv2Client({
-      region: options.region,
-      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-      requestHandler: sdkRequestHandler(options.timeoutMs),
-    });
+  const { client } = options;
   return {
     name: "ses",
     async send(message: OutgoingMessage): Promise<SendOutcome> {
