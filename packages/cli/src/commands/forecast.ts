@@ -4,7 +4,7 @@ import { forecastPhaseOne, formatForecast, usersLeftAtSwitch } from "../operator
 import { adminApiUsers, EMPTY_VIEW, forecastUsersOf, knownKeysOf } from "../operator/forecast-users.js";
 import { ledgerViewOf } from "../operator/ledger-view.js";
 import { writePrivateFile } from "../output-file.js";
-import { ioOf, optionsOf, positiveInteger, reporting, weekList } from "./operator-options.js";
+import { ioOf, ledgerFileOf, optionsOf, positiveInteger, reporting, weekList } from "./operator-options.js";
 import { type CommandModule, configOf } from "./program-options.js";
 
 type Used = "realmAdmin" | "openLedger" | "clock" | "env" | "output";
@@ -54,7 +54,7 @@ export const forecast: CommandModule<Used> = {
             throw new OperatorError("FORECAST_INPUT", `--as-of "${options.asOf}" is not a date`, {
               exitCode: 2,
             });
-          const ledger = services.openLedger(configOf(command, io.env).ledger);
+          const ledger = services.openLedger(ledgerFileOf(command, io.env));
           try {
             const view = ledger.size() > 0 ? ledgerViewOf(ledger.db) : EMPTY_VIEW;
             const users = options.adminApi

@@ -20,7 +20,15 @@ import { TokenBucket } from "../operator/token-bucket.js";
 import type { MailTransport } from "../operator/transports/transport.js";
 import type { Progress } from "../progress.js";
 import type { Services } from "../services.js";
-import { collect, ioOf, numberAboveZero, optionsOf, positiveInteger, reporting } from "./operator-options.js";
+import {
+  collect,
+  ioOf,
+  ledgerFileOf,
+  numberAboveZero,
+  optionsOf,
+  positiveInteger,
+  reporting,
+} from "./operator-options.js";
 import { listPoolIntoLedger } from "./pool-listing.js";
 import { type CommandModule, configOf } from "./program-options.js";
 
@@ -172,7 +180,7 @@ export const notify: CommandModule<Used> = {
               ? BEFORE_SWITCH_TEMPLATE
               : RESET_NOTICE_TEMPLATE;
           const variables = { ...parseVariables(options.var), appName: appName! };
-          const ledger = services.openLedger(configOf(command, io.env).ledger);
+          const ledger = services.openLedger(ledgerFileOf(command, io.env));
           try {
             if (options.checkPool && audienceName === "imported-awaiting-reset")
               await refreshPoolListing(services, configOf(command, io.env), ledger);

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { OperatorError } from "../errors.js";
 import type { Services } from "../services.js";
+import { configOf } from "./program-options.js";
 
 export function numberAboveZero(value: string): number {
   const n = Number(value);
@@ -60,4 +61,9 @@ export async function reporting(io: Io, body: () => Promise<void>): Promise<void
     }
     throw error;
   }
+}
+
+/** The ledger file: --ledger, else the configuration's (file, REALM_TO_COGNITO_LEDGER, the default). */
+export function ledgerFileOf(command: Command, env: NodeJS.ProcessEnv): string {
+  return command.optsWithGlobals<{ ledger?: string }>().ledger ?? configOf(command, env).ledger;
 }

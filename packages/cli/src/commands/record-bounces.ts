@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { importBounceEvents } from "../operator/bounces.js";
 import { SendLedger } from "../operator/send-ledger.js";
-import { ioOf, optionsOf, reporting } from "./operator-options.js";
-import { type CommandModule, configOf } from "./program-options.js";
+import { ioOf, ledgerFileOf, optionsOf, reporting } from "./operator-options.js";
+import type { CommandModule } from "./program-options.js";
 
 type Used = "openLedger" | "clock" | "env" | "output";
 
@@ -21,7 +21,7 @@ export const recordBounces: CommandModule<Used> = {
         const options = optionsOf<{ dryRun: boolean; json?: boolean }>(command);
         const io = ioOf(services);
         await reporting(io, async () => {
-          const ledger = services.openLedger(configOf(command, io.env).ledger);
+          const ledger = services.openLedger(ledgerFileOf(command, io.env));
           try {
             const sends = new SendLedger(ledger.db, { now: io.now });
             const result = await importBounceEvents(sends, file, { dryRun: options.dryRun });

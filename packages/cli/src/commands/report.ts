@@ -5,8 +5,8 @@ import { ledgerViewOf } from "../operator/ledger-view.js";
 import { gatherReport, renderReportHtml } from "../operator/report.js";
 import { SendLedger } from "../operator/send-ledger.js";
 import { writePrivateFile } from "../output-file.js";
-import { ioOf, optionsOf, positiveInteger, reporting, weekList } from "./operator-options.js";
-import { type CommandModule, configOf } from "./program-options.js";
+import { ioOf, ledgerFileOf, optionsOf, positiveInteger, reporting, weekList } from "./operator-options.js";
+import type { CommandModule } from "./program-options.js";
 
 type Used = "openLedger" | "clock" | "env" | "output";
 
@@ -41,7 +41,7 @@ export const report: CommandModule<Used> = {
         const options = optionsOf<ReportFlags>(command);
         const io = ioOf(services);
         await reporting(io, async () => {
-          const ledger = services.openLedger(configOf(command, io.env).ledger);
+          const ledger = services.openLedger(ledgerFileOf(command, io.env));
           try {
             const view = ledgerViewOf(ledger.db);
             const sends = new SendLedger(ledger.db, { now: io.now });
