@@ -19,7 +19,7 @@ async function run(label: string, users: number, rate: number, concurrency: numb
   const dir = mkdtempSync(join(tmpdir(), "bench-notify-"));
   const ledger = ImportLedger.open(join(dir, "ledger.db"));
   try {
-    const sends = new SendLedger(ledger.db);
+    const sends = new SendLedger(ledger);
     const audience = Array.from({ length: users }, (_, i) => ({
       userKey: `u${i}`,
       email: `user${i}@example.com`,

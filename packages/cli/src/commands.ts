@@ -317,9 +317,7 @@ export async function importCommand(context: CommandContext, options: ImportOpti
   const ledger =
     options.dryRun && !existsSync(config.ledger) ? ImportLedger.open(":memory:") : openLedger(config);
   try {
-    const plannedBefore = ledger.db
-      .prepare("SELECT 1 FROM runs WHERE command = 'plan' AND finished_at IS NOT NULL LIMIT 1")
-      .get();
+    const plannedBefore = ledger.hasFinishedPlan();
     let planned: PlanSummary | undefined;
     if (!plannedBefore) {
       if (options.dryRun && ledger.size() === 0) {

@@ -112,17 +112,12 @@ export async function verifyMigration(options: {
     present++;
   }
 
-  const unknown = ledger.db
-    .prepare<[], { username: string; email: string | null; realm_user_id: string }>(
-      `SELECT p.username, p.email, p.realm_user_id FROM pool_users p
-       WHERE p.realm_user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.realm_user_id = p.realm_user_id)`,
-    )
-    .all();
+  const unknown = ledger.poolUsersUnknownToLedger();
   for (const user of unknown)
     add({
       kind: "unknown-in-pool",
-      email: user.email ?? undefined,
-      detail: `pool user ${user.username} has realm_user_id ${user.realm_user_id}, which the snapshot does not hold`,
+      email: user.email,
+      detail: `pool user ${user.username} has realm_user_id ${user.realmUserId}, which the snapshot does not hold`,
     } as Difference);
   return { checked, present, differences, differencesLeftOut: left };
 }

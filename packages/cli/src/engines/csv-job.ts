@@ -77,13 +77,7 @@ export async function runImportJobs(options: RunJobsOptions): Promise<JobOutcome
       .filter((job) => job.status === "Succeeded")
       .map((job) => job.file),
   );
-  const files = ledger.db
-    .prepare<[], { csv_file: string }>(
-      "SELECT DISTINCT csv_file FROM users WHERE csv_file IS NOT NULL AND state = 'planned' ORDER BY csv_file",
-    )
-    .all()
-    .map((row) => row.csv_file)
-    .filter((file) => !done.has(file));
+  const files = ledger.csvFilesWithPlannedUsers().filter((file) => !done.has(file));
   const outcomes: JobOutcome[] = [];
   for (const file of files) {
     const startedAt = new Date();

@@ -436,8 +436,8 @@ export function registerNotify(program: Command, deps: OperatorDeps = {}): Comma
         try {
           if (options.checkPool && audienceName === "imported-awaiting-reset")
             await refreshPoolListing(ledger, cliConfigOf(command, io), io.env);
-          const view = ledgerViewOf(ledger.db);
-          const sends = new SendLedger(ledger.db, { now: io.now });
+          const view = ledgerViewOf(ledger);
+          const sends = new SendLedger(ledger, { now: io.now });
           const settings: TransportSettings | undefined = options.dryRun
             ? undefined
             : transportSettingsFrom(options, io.env);
@@ -534,7 +534,7 @@ export function registerRecordBounces(program: Command, deps: OperatorDeps = {})
       await reporting(io, async () => {
         const ledger = ImportLedger.open(ledgerFileOf(command, deps, io.env));
         try {
-          const sends = new SendLedger(ledger.db, { now: io.now });
+          const sends = new SendLedger(ledger, { now: io.now });
           const result = await importBounceEvents(sends, file, { dryRun: options.dryRun });
           for (const rejected of result.rejected)
             io.err(`record-bounces: ${file} ${rejected.where}: ${rejected.reason}; skipped\n`);
@@ -591,7 +591,7 @@ export function registerForecast(program: Command, deps: OperatorDeps = {}): Com
           });
         const ledger = ImportLedger.open(ledgerFileOf(command, deps, io.env));
         try {
-          const view = ledger.size() > 0 ? ledgerViewOf(ledger.db) : EMPTY_VIEW;
+          const view = ledger.size() > 0 ? ledgerViewOf(ledger) : EMPTY_VIEW;
           const users = options.adminApi
             ? await adminApiUsers(cliConfigOf(command, io), knownKeysOf(view))
             : forecastUsersOf(view, options.snapshot);
@@ -644,8 +644,8 @@ export function registerReport(program: Command, deps: OperatorDeps = {}): Comma
       await reporting(io, async () => {
         const ledger = ImportLedger.open(ledgerFileOf(command, deps, io.env));
         try {
-          const view = ledgerViewOf(ledger.db);
-          const sends = new SendLedger(ledger.db, { now: io.now });
+          const view = ledgerViewOf(ledger);
+          const sends = new SendLedger(ledger, { now: io.now });
           const users = forecastUsersOf(view, undefined);
           const now = io.now();
           // Nobody left in Realm: nothing to forecast.

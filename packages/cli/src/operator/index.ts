@@ -52,7 +52,6 @@ export {
   renderReportHtml,
 } from "./report.js";
 export {
-  migrateSendLedger,
   type Recipient,
   type ResendPolicy,
   SEND_STATUSES,

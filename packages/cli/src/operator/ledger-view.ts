@@ -1,6 +1,6 @@
 import type { SnapshotLine } from "@realm-to-cognito/core";
-import type Database from "better-sqlite3";
 import { OperatorError } from "../errors.js";
+import type { ImportLedger, UserWithPoolRow } from "../ledger.js";
 import { hasReset } from "../reset.js";
 
 /**
@@ -127,18 +127,7 @@ export function populationOf(view: LedgerView): Population {
   };
 }
 
-interface JoinedRow {
-  key: string;
-  email: string;
-  state: string;
-  reason: string | null;
-  engine: string | null;
-  user_json: string;
-  created_event_at: string | null;
-  pool_status: string | null;
-  pool_created_at: string | null;
-  pool_last_modified_at: string | null;
-}
+type JoinedRow = UserWithPoolRow;
 
 // A pool listing taken after the import shows whether an imported user has reset (see `hasReset`).
 function operatorStateOf(row: JoinedRow): OperatorState {
@@ -165,47 +154,20 @@ function operatorStateOf(row: JoinedRow): OperatorState {
   }
 }
 
-function hasTable(db: Database.Database, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-}
-
 /**
- * Reads the CLI ledger's tables (`users`, `history`, `pool_users`) into the operator's own types.
+ * Reads the CLI ledger's users and pool listing into the operator's own types.
  * Read-only: it never writes the CLI's tables.
- * @example const view = ledgerViewOf(ImportLedger.open(file).db);
+ * @example const view = ledgerViewOf(ImportLedger.open(file));
  */
-export function ledgerViewOf(db: Database.Database): LedgerView {
-  for (const table of ["users", "history", "pool_users"]) {
-    if (!hasTable(db, table)) {
-      throw new OperatorError(
-        "LEDGER_UNREADABLE",
-        `the ledger has no "${table}" table: run \`realm-to-cognito plan\` first to create and fill it`,
-      );
-    }
-  }
-  // Matching the pool by Realm user id first, then by email key, as `plan` does.
-  const joined = `
-    SELECT u.key, u.email, u.state, u.reason, u.engine, u.user_json,
-      (SELECT MIN(h.at) FROM history h WHERE h.user_key = u.key AND h.to_state = 'created') AS created_event_at,
-      COALESCE(pr.status, pe.status) AS pool_status,
-      COALESCE(pr.created_at, pe.created_at) AS pool_created_at,
-      COALESCE(pr.last_modified_at, pe.last_modified_at) AS pool_last_modified_at
-    FROM users u
-    LEFT JOIN pool_users pr ON pr.username = (SELECT username FROM pool_users WHERE realm_user_id = u.realm_user_id LIMIT 1)
-    LEFT JOIN pool_users pe ON pr.username IS NULL AND pe.username = (SELECT username FROM pool_users WHERE email_key = u.email_key LIMIT 1)
-    WHERE u.key > ?
-    ORDER BY u.key LIMIT 1000`;
+export function ledgerViewOf(ledger: ImportLedger): LedgerView {
+  const missing = ledger.missingTables(["users", "history", "pool_users"])[0];
+  if (missing !== undefined)
+    throw new OperatorError(
+      "LEDGER_UNREADABLE",
+      `the ledger has no "${missing}" table: run \`realm-to-cognito plan\` first to create and fill it`,
+    );
   // Read in pages, never through an open cursor: callers write to the same database between users.
-  const page = db.prepare(joined);
-  function* rows(): Generator<JoinedRow> {
-    let after = "";
-    for (;;) {
-      const batch = page.all(after) as JoinedRow[];
-      if (batch.length === 0) return;
-      yield* batch;
-      after = batch[batch.length - 1]!.key;
-    }
-  }
+  const rows = () => ledger.usersWithPoolMatch();
   return {
     *users() {
       for (const row of rows()) {
@@ -236,30 +198,13 @@ export function ledgerViewOf(db: Database.Database): LedgerView {
       return countMigrationsByDay(this.users());
     },
     rejectsByReason() {
-      return db
-        .prepare(
-          `SELECT COALESCE(reason, state) AS reason, COUNT(*) AS count FROM users
-           WHERE state IN ('rejected','conflict','failed') GROUP BY 1 ORDER BY count DESC, reason`,
-        )
-        .all() as Array<{ reason: string; count: number }>;
+      return ledger.rejectsByReason();
     },
     problems(limit) {
-      const where = "WHERE state IN ('failed','conflict')";
-      const total = (db.prepare(`SELECT COUNT(*) AS n FROM users ${where}`).get() as { n: number }).n;
-      const rows = db
-        .prepare(
-          `SELECT key, email, state, COALESCE(reason, state) AS reason FROM users ${where}
-           ORDER BY state DESC, key LIMIT ?`,
-        )
-        .all(Math.max(0, Math.floor(limit))) as Array<{
-        key: string;
-        email: string;
-        state: string;
-        reason: string;
-      }>;
+      const { total, first } = ledger.problemUsers(limit);
       return {
         total,
-        first: rows.map((r) => ({
+        first: first.map((r) => ({
           key: r.key,
           email: r.email,
           kind: r.state === "failed" ? ("import-failed" as const) : ("conflict" as const),

@@ -53,7 +53,7 @@ describe("the operator's view of the CLI ledger", () => {
         createdAt: "2026-11-25T12:00:00.000Z",
       },
     ]);
-    const view = ledgerViewOf(ledger.db);
+    const view = ledgerViewOf(ledger);
     const byKey = new Map<string, OperatorUser>([...view.users()].map((u) => [u.key, u]));
     expect(byKey.get(realmIdOf(1))).toMatchObject({
       state: "migrated-with-password",
