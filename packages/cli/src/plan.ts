@@ -10,6 +10,7 @@ import {
 import { type PlanLine, type PlanLineIdentity, PlanScratch } from "./ledger/plan-scratch.js";
 import { type ImportLedger, ledgerKeyOf, type PlannedUser, type PoolUser } from "./ledger.js";
 import { duplicateVerdict, type LineIdentity, whereIs } from "./plan-duplicates.js";
+import { matchPoolUser } from "./pool-match.js";
 import { readSnapshot } from "./snapshot-file.js";
 
 export type PlanAction = "create" | "already-present" | "conflict" | "rejected";
@@ -200,17 +201,16 @@ export function classify(
     poolById: readonly PoolUser[];
   },
 ): Decision {
-  const mine = context.poolById.find(
-    (pooled) => pooled.email !== undefined && emailKey(pooled.email) === emailKey(user.email),
-  );
-  if (mine)
-    return { action: "already-present", reason: "migrated in phase 1", cognitoUsername: mine.username };
-  const movedAway = context.poolById[0];
-  if (movedAway)
-    return {
-      action: "conflict",
-      reason: `realm_user_id in Cognito under another email (${movedAway.email ?? "none"})`,
-    };
+  const match = matchPoolUser(user, { byRealmUserId: context.poolById, byEmail: context.poolByEmail });
+  if (match?.by === "realm-user-id") {
+    const mine = match.poolUser;
+    return mine.email !== undefined && emailKey(mine.email) === emailKey(user.email)
+      ? { action: "already-present", reason: "migrated in phase 1", cognitoUsername: mine.username }
+      : {
+          action: "conflict",
+          reason: `realm_user_id in Cognito under another email (${mine.email ?? "none"})`,
+        };
+  }
   const rejection = emailRejection(user.email.trim());
   if (rejection) return { action: "rejected", reason: `invalid email: ${rejection.reason}` };
   const other = context.others[0];
@@ -223,7 +223,8 @@ export function classify(
         }
       : { action: "conflict", reason: `one email on two source users (also ${other.key}${where})` };
   }
-  const taken = context.poolByEmail[0];
+  // Found by email alone: the plan never takes it for this user (phase 1 would have set the Realm id).
+  const taken = match?.poolUser;
   if (taken)
     return {
       action: "conflict",

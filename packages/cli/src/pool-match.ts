@@ -47,7 +47,9 @@ export function matchPoolUser<P extends MatchCandidate>(
 ): PoolMatch<P> | undefined {
   const sourceEmail = emailKey(source.email);
   const byId =
-    source.realmUserId === undefined ? [] : pool.byRealmUserId.filter((p) => p.realmUserId === source.realmUserId);
+    source.realmUserId === undefined
+      ? []
+      : pool.byRealmUserId.filter((p) => p.realmUserId === source.realmUserId);
   const found: Array<[PoolMatch<P>["by"], P[]]> = [
     ["realm-user-id", byId],
     ["email", pool.byEmail.filter((p) => p.email !== undefined && emailKey(p.email) === sourceEmail)],
@@ -62,9 +64,11 @@ export function matchPoolUser<P extends MatchCandidate>(
 }
 
 function tieOrder(source: MatchSource, sourceEmail: string, a: MatchCandidate, b: MatchCandidate): number {
-  const sameEmail = (p: MatchCandidate) => (p.email !== undefined && emailKey(p.email) === sourceEmail ? 0 : 1);
+  const sameEmail = (p: MatchCandidate) =>
+    p.email !== undefined && emailKey(p.email) === sourceEmail ? 0 : 1;
   const sameId = (p: MatchCandidate) => (p.realmUserId === source.realmUserId ? 0 : 1);
-  const created = (p: MatchCandidate) => (p.createdAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(p.createdAt));
+  const created = (p: MatchCandidate) =>
+    p.createdAt === undefined ? Number.POSITIVE_INFINITY : Date.parse(p.createdAt);
   return (
     sameEmail(a) - sameEmail(b) ||
     sameId(a) - sameId(b) ||

@@ -62,17 +62,18 @@ export function migrationStatus(ledger: ImportLedger): StatusReport {
   };
 }
 
-// Imported users found in the pool listing, split by whether they have reset since.
+// Imported users found in the pool listing (by the one matcher), split by whether they have reset since.
 function importedCounts(ledger: ImportLedger): { importedAwaitingReset: number; importedResetDone: number } {
-  const rows = ledger.importedUsersInPool();
   let importedAwaitingReset = 0;
   let importedResetDone = 0;
-  for (const row of rows) {
+  for (const user of ledger.usersWithImportTime(["created"])) {
+    const pooled = ledger.poolMatchOf(user)?.poolUser;
+    if (pooled === undefined) continue;
     const reset = hasReset({
-      engine: row.engine ?? undefined,
-      poolStatus: row.pool_status ?? undefined,
-      poolLastModifiedAt: row.pool_last_modified_at ?? undefined,
-      importFinishedAt: row.import_finished_at ?? undefined,
+      engine: user.engine,
+      poolStatus: pooled.status,
+      poolLastModifiedAt: pooled.lastModifiedAt,
+      importFinishedAt: user.importFinishedAt,
     });
     if (reset) importedResetDone++;
     else importedAwaitingReset++;

@@ -61,12 +61,10 @@ export async function verifyMigration(options: {
   let present = 0;
   for (const row of ledger.users(IMPORTABLE)) {
     checked++;
-    const found =
-      row.realmUserId !== undefined
-        ? ledger.poolUsersByRealmUserId(row.realmUserId)
-        : ledger.poolUsersByEmailKey(row.emailKey);
+    const match = ledger.poolMatchOf(row);
+    const found = match?.candidates ?? [];
     const base = { key: row.key, email: row.email };
-    if (found.length === 0) {
+    if (match === undefined) {
       add({
         ...base,
         kind: row.state === "planned" || row.state === "failed" ? "not-imported" : "missing-in-pool",
@@ -82,7 +80,7 @@ export async function verifyMigration(options: {
       });
       continue;
     }
-    const user = found[0]!;
+    const user = match.poolUser;
     if (user.email === undefined || emailKey(user.email) !== row.emailKey) {
       add({
         ...base,
@@ -91,9 +89,7 @@ export async function verifyMigration(options: {
       });
       continue;
     }
-    if (
-      row.realmUserId !== undefined ? user.realmUserId !== row.realmUserId : user.realmUserId !== undefined
-    ) {
+    if (!match.sameRealmUser) {
       add({
         ...base,
         kind: "wrong-realm-user-id",

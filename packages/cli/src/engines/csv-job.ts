@@ -241,14 +241,11 @@ export function settleFromPool(
     .usersOfCsvFile(outcome.file)
     .filter((user) => user.state === "planned")
     .map((user) => {
-      const found =
-        user.realmUserId !== undefined
-          ? ledger.poolUsersByRealmUserId(user.realmUserId)
-          : ledger.poolUsersByEmailKey(user.emailKey);
-      return { user, pooled: found[0] ?? ledger.poolUsersByEmailKey(user.emailKey)[0] };
+      const match = ledger.poolMatchOf(user);
+      return { user, pooled: match?.poolUser, sameRealmUser: match?.sameRealmUser ?? false };
     });
   const rowOf = log === undefined ? undefined : alignLog(users, log);
-  for (const { user, pooled } of users) {
+  for (const { user, pooled, sameRealmUser } of users) {
     if (pooled === undefined) {
       const row = user.csvLine === undefined ? undefined : rowOf?.(user.csvLine);
       ledger.transition(user.key, "failed", {
@@ -259,7 +256,7 @@ export function settleFromPool(
           : `not in the pool after import job ${outcome.jobId}: see line ${user.csvLine} of ${basename(outcome.file)} in its CloudWatch log`,
       });
       counts.failed++;
-    } else if (user.realmUserId !== undefined && pooled.realmUserId !== user.realmUserId) {
+    } else if (!sameRealmUser) {
       ledger.transition(user.key, "conflict", {
         event,
         reason: `email in Cognito with another realm_user_id (${pooled.realmUserId ?? "none"}, user ${pooled.username})`,

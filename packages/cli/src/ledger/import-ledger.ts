@@ -700,58 +700,6 @@ export class ImportLedger {
     }
   }
 
-  /**
-   * Every user with its import time and the pool user it matched by Realm user id, else by email key,
-   * by key, in pages (callers write between pages).
-   */
-  *usersWithPoolMatch(): Generator<UserWithPoolRow> {
-    const page = this.db.prepare<[string], UserWithPoolRow>(`
-    SELECT u.key, u.email, u.state, u.reason, u.engine, u.user_json,
-      (SELECT MIN(h.at) FROM history h WHERE h.user_key = u.key AND h.to_state = 'created') AS created_event_at,
-      COALESCE(pr.status, pe.status) AS pool_status,
-      COALESCE(pr.created_at, pe.created_at) AS pool_created_at,
-      COALESCE(pr.last_modified_at, pe.last_modified_at) AS pool_last_modified_at
-    FROM users u
-    LEFT JOIN pool_users pr ON pr.username = (SELECT username FROM pool_users WHERE realm_user_id = u.realm_user_id LIMIT 1)
-    LEFT JOIN pool_users pe ON pr.username IS NULL AND pe.username = (SELECT username FROM pool_users WHERE email_key = u.email_key LIMIT 1)
-    WHERE u.key > ?
-    ORDER BY u.key LIMIT 1000`);
-    let after = "";
-    for (;;) {
-      const batch = page.all(after);
-      if (batch.length === 0) return;
-      yield* batch;
-      after = batch[batch.length - 1]!.key;
-    }
-  }
-
-  /** Created users found in the pool listing, with what tells whether they reset since. */
-  *importedUsersInPool(): Generator<{
-    engine: string | null;
-    pool_status: string | null;
-    pool_last_modified_at: string | null;
-    import_finished_at: string | null;
-  }> {
-    yield* this.db
-      .prepare<
-        [],
-        {
-          engine: string | null;
-          pool_status: string | null;
-          pool_last_modified_at: string | null;
-          import_finished_at: string | null;
-        }
-      >(
-        `SELECT u.engine, p.status AS pool_status, p.last_modified_at AS pool_last_modified_at,
-         (SELECT MIN(h.at) FROM history h WHERE h.user_key = u.key AND h.to_state = 'created') AS import_finished_at
-       FROM users u JOIN pool_users p ON p.username = (
-         SELECT q.username FROM pool_users q
-         WHERE q.realm_user_id = u.realm_user_id OR (u.realm_user_id IS NULL AND q.email_key = u.email_key) LIMIT 1)
-       WHERE u.state = 'created'`,
-      )
-      .iterate();
-  }
-
   /** Rejected, conflicting and failed users counted by reason, most frequent first. */
   rejectsByReason(): Array<{ reason: string; count: number }> {
     return this.db
@@ -788,19 +736,6 @@ export class ImportLedger {
   private count(sql: string): number {
     return (this.statement<[], { n: number }>(sql).get() as { n: number }).n;
   }
-}
-
-export interface UserWithPoolRow {
-  key: string;
-  email: string;
-  state: string;
-  reason: string | null;
-  engine: string | null;
-  user_json: string;
-  created_event_at: string | null;
-  pool_status: string | null;
-  pool_created_at: string | null;
-  pool_last_modified_at: string | null;
 }
 
 interface PoolRow {

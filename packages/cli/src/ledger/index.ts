@@ -15,7 +15,6 @@ export {
   ledgerKeyOf,
   type PlannedUser,
   type PoolUser,
-  type UserWithPoolRow,
 } from "./import-ledger.js";
 export { LEDGER_MIGRATIONS } from "./migrations.js";
 export {

@@ -1,6 +1,6 @@
-import type { SnapshotLine } from "@realm-to-cognito/core";
 import { OperatorError } from "../errors.js";
-import type { ImportLedger, UserWithPoolRow } from "../ledger.js";
+import type { ImportLedger, LedgerUser, PoolUser } from "../ledger.js";
+import type { PoolMatch } from "../pool-match.js";
 import { hasReset } from "../reset.js";
 
 /**
@@ -127,19 +127,19 @@ export function populationOf(view: LedgerView): Population {
   };
 }
 
-type JoinedRow = UserWithPoolRow;
+type ViewedUser = LedgerUser & { readonly importFinishedAt: string | undefined };
 
 // A pool listing taken after the import shows whether an imported user has reset (see `hasReset`).
-function operatorStateOf(row: JoinedRow): OperatorState {
-  switch (row.state) {
+function operatorStateOf(user: ViewedUser, pooled: PoolUser | undefined): OperatorState {
+  switch (user.state) {
     case "already-present":
       return "migrated-with-password";
     case "created":
       return hasReset({
-        engine: row.engine ?? undefined,
-        poolStatus: row.pool_status ?? undefined,
-        poolLastModifiedAt: row.pool_last_modified_at ?? undefined,
-        importFinishedAt: row.created_event_at ?? undefined,
+        engine: user.engine,
+        poolStatus: pooled?.status,
+        poolLastModifiedAt: pooled?.lastModifiedAt,
+        importFinishedAt: user.importFinishedAt,
       })
         ? "imported-reset-done"
         : "imported-awaiting-reset";
@@ -150,7 +150,7 @@ function operatorStateOf(row: JoinedRow): OperatorState {
       return "rejected";
     default:
       // planned: but if the pool listing already has them, phase 1 moved them after the plan.
-      return row.pool_status === null ? "still-in-realm" : "migrated-with-password";
+      return pooled === undefined ? "still-in-realm" : "migrated-with-password";
   }
 }
 
@@ -166,31 +166,31 @@ export function ledgerViewOf(ledger: ImportLedger): LedgerView {
       "LEDGER_UNREADABLE",
       `the ledger has no "${missing}" table: run \`realm-to-cognito plan\` first to create and fill it`,
     );
-  // Read in pages, never through an open cursor: callers write to the same database between users.
-  const rows = () => ledger.usersWithPoolMatch();
   return {
+    // Read in pages, never through an open cursor: callers write to the same database between users.
     *users() {
-      for (const row of rows()) {
-        const user = JSON.parse(row.user_json) as SnapshotLine;
-        const state = operatorStateOf(row);
+      for (const user of ledger.usersWithImportTime()) {
+        const match: PoolMatch<PoolUser> | undefined = ledger.poolMatchOf(user);
+        const pooled = match?.poolUser;
+        const state = operatorStateOf(user, pooled);
         const migratedAt =
           state === "migrated-with-password"
-            ? (row.pool_created_at ?? undefined)
+            ? pooled?.createdAt
             : state.startsWith("imported")
-              ? (row.created_event_at ?? row.pool_created_at ?? undefined)
+              ? (user.importFinishedAt ?? pooled?.createdAt)
               : undefined;
         yield {
-          key: row.key,
-          email: row.email,
+          key: user.key,
+          email: user.email,
           state,
-          ...(row.reason === null ? {} : { reason: row.reason }),
+          ...(user.reason === undefined ? {} : { reason: user.reason }),
           ...(migratedAt === undefined ? {} : { migratedAt }),
-          ...(user.lastAuthenticatedAt === undefined
+          ...(user.user.lastAuthenticatedAt === undefined
             ? {}
-            : { lastAuthenticatedAt: user.lastAuthenticatedAt }),
-          ...(user.createdAt === undefined ? {} : { createdAt: user.createdAt }),
-          confirmed: user.confirmed,
-          disabled: user.disabled,
+            : { lastAuthenticatedAt: user.user.lastAuthenticatedAt }),
+          ...(user.user.createdAt === undefined ? {} : { createdAt: user.user.createdAt }),
+          confirmed: user.user.confirmed,
+          disabled: user.user.disabled,
         };
       }
     },
