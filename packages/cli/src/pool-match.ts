@@ -45,22 +45,27 @@ export function matchPoolUser<P extends MatchCandidate>(
   source: MatchSource,
   pool: { readonly byRealmUserId: readonly P[]; readonly byEmail: readonly P[] },
 ): PoolMatch<P> | undefined {
-  const sourceEmail = emailKey(source.email);
-  const byId =
-    source.realmUserId === undefined
-      ? []
-      : pool.byRealmUserId.filter((p) => p.realmUserId === source.realmUserId);
-  const found: Array<[PoolMatch<P>["by"], P[]]> = [
-    ["realm-user-id", byId],
-    ["email", pool.byEmail.filter((p) => p.email !== undefined && emailKey(p.email) === sourceEmail)],
-  ];
-  for (const [by, candidates] of found) {
-    if (candidates.length === 0) continue;
-    const ordered = [...candidates].sort((a, b) => tieOrder(source, sourceEmail, a, b));
-    const poolUser = ordered[0]!;
-    return { poolUser, by, candidates: ordered, sameRealmUser: poolUser.realmUserId === source.realmUserId };
+  const { realmUserId } = source;
+  if (realmUserId !== undefined) {
+    const byId = pool.byRealmUserId.filter((p) => p.realmUserId === realmUserId);
+    if (byId.length > 0) return picked(source, "realm-user-id", byId);
   }
-  return undefined;
+  if (pool.byEmail.length === 0) return undefined;
+  const sourceEmail = emailKey(source.email);
+  const byEmail = pool.byEmail.filter((p) => p.email !== undefined && emailKey(p.email) === sourceEmail);
+  return byEmail.length > 0 ? picked(source, "email", byEmail) : undefined;
+}
+
+function picked<P extends MatchCandidate>(
+  source: MatchSource,
+  by: PoolMatch<P>["by"],
+  found: P[],
+): PoolMatch<P> {
+  // The view and status ask this once per user: most users have exactly one candidate, left unsorted.
+  const candidates =
+    found.length === 1 ? found : [...found].sort((a, b) => tieOrder(source, emailKey(source.email), a, b));
+  const poolUser = candidates[0]!;
+  return { poolUser, by, candidates, sameRealmUser: poolUser.realmUserId === source.realmUserId };
 }
 
 function tieOrder(source: MatchSource, sourceEmail: string, a: MatchCandidate, b: MatchCandidate): number {

@@ -66,8 +66,8 @@ export function migrationStatus(ledger: ImportLedger): StatusReport {
 function importedCounts(ledger: ImportLedger): { importedAwaitingReset: number; importedResetDone: number } {
   let importedAwaitingReset = 0;
   let importedResetDone = 0;
-  for (const user of ledger.usersWithImportTime(["created"])) {
-    const pooled = ledger.poolMatchOf(user)?.poolUser;
+  for (const { user, match } of ledger.usersWithPoolMatch(["created"])) {
+    const pooled = match?.poolUser;
     if (pooled === undefined) continue;
     const reset = hasReset({
       engine: user.engine,

@@ -678,24 +678,59 @@ export class ImportLedger {
   }
 
   /**
-   * Every user with the time its import finished (its first `created` history entry), by key, read in
-   * pages so callers may write between pages.
+   * Every user (in the given states) with the time its import finished (its first `created` history
+   * entry) and the pool user the one matcher ({@link matchPoolUser}) finds for it, by key. Read a page
+   * at a time, the page's pool candidates in two reads, so callers may write between pages.
    */
-  *usersWithImportTime(
-    states?: readonly LedgerState[],
-  ): Generator<LedgerUser & { readonly importFinishedAt: string | undefined }> {
+  *usersWithPoolMatch(states?: readonly LedgerState[]): Generator<UserWithPoolMatch> {
     const filter = states?.length ? `AND u.state IN (${states.map(() => "?").join(",")})` : "";
-    const page = this.db.prepare<unknown[], UserRow & { import_finished_at: string | null }>(
-      `SELECT u.*,
+    // Only what the view and status read, for speed: they walk every user, several times a command.
+    const page = this.db.prepare<unknown[], MatchedUserRow>(
+      `SELECT u.key, u.realm_user_id, u.email, u.email_key, u.state, u.reason, u.engine, u.user_json,
          (SELECT MIN(h.at) FROM history h WHERE h.user_key = u.key AND h.to_state = 'created') AS import_finished_at
        FROM users u WHERE u.key > ? ${filter} ORDER BY u.key LIMIT 1000`,
+    );
+    const byRealmUserIds = this.statement<[string], PoolRow & { email_key: string | null }>(
+      "SELECT * FROM pool_users WHERE realm_user_id IN (SELECT value FROM json_each(?))",
+    );
+    const byEmailKeys = this.statement<[string], PoolRow & { email_key: string | null }>(
+      "SELECT * FROM pool_users WHERE email_key IN (SELECT value FROM json_each(?))",
     );
     let after = "";
     for (;;) {
       const rows = page.all(after, ...(states ?? []));
       if (rows.length === 0) return;
-      for (const row of rows)
-        yield { ...toLedgerUser(row), importFinishedAt: row.import_finished_at ?? undefined };
+      const users = rows.map(
+        (row): MatchedUser => ({
+          key: row.key,
+          realmUserId: row.realm_user_id ?? undefined,
+          email: row.email,
+          emailKey: row.email_key,
+          state: row.state,
+          reason: row.reason ?? undefined,
+          engine: row.engine ?? undefined,
+          user: JSON.parse(row.user_json) as SnapshotLine,
+          importFinishedAt: row.import_finished_at ?? undefined,
+        }),
+      );
+      const ids = users.flatMap((user) => (user.realmUserId === undefined ? [] : [user.realmUserId]));
+      const byId = groupBy(byRealmUserIds.all(JSON.stringify(ids)), (row) => row.realm_user_id);
+      // Emails are looked up only for users their Realm user id did not find.
+      const emails = users
+        .filter((user) => user.realmUserId === undefined || !byId.has(user.realmUserId))
+        .map((user) => user.emailKey);
+      const byEmail = groupBy(
+        emails.length ? byEmailKeys.all(JSON.stringify(emails)) : [],
+        (row) => row.email_key,
+      );
+      for (const user of users)
+        yield {
+          user,
+          match: matchPoolUser(user, {
+            byRealmUserId: (user.realmUserId === undefined ? undefined : byId.get(user.realmUserId)) ?? [],
+            byEmail: byEmail.get(user.emailKey) ?? [],
+          }),
+        };
       after = rows[rows.length - 1]!.key;
     }
   }
@@ -736,6 +771,34 @@ export class ImportLedger {
   private count(sql: string): number {
     return (this.statement<[], { n: number }>(sql).get() as { n: number }).n;
   }
+}
+
+/** A user with its import time and the pool user it is (see {@link ImportLedger.usersWithPoolMatch}). */
+export type MatchedUser = Pick<
+  LedgerUser,
+  "key" | "realmUserId" | "email" | "emailKey" | "state" | "reason" | "engine" | "user"
+> & { readonly importFinishedAt: string | undefined };
+
+type MatchedUserRow = Pick<
+  UserRow,
+  "key" | "realm_user_id" | "email" | "email_key" | "state" | "reason" | "engine" | "user_json"
+> & { import_finished_at: string | null };
+
+export interface UserWithPoolMatch {
+  readonly user: MatchedUser;
+  readonly match: PoolMatch<PoolUser> | undefined;
+}
+
+function groupBy<R>(rows: readonly R[], keyOf: (row: R) => string | null): Map<string, PoolUser[]> {
+  const groups = new Map<string, PoolUser[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    if (key === null) continue;
+    const group = groups.get(key) ?? [];
+    group.push(toPoolUser(row as unknown as PoolRow));
+    groups.set(key, group);
+  }
+  return groups;
 }
 
 interface PoolRow {

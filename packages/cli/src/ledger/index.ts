@@ -13,8 +13,10 @@ export {
   type LedgerState,
   type LedgerUser,
   ledgerKeyOf,
+  type MatchedUser,
   type PlannedUser,
   type PoolUser,
+  type UserWithPoolMatch,
 } from "./import-ledger.js";
 export { LEDGER_MIGRATIONS } from "./migrations.js";
 export {

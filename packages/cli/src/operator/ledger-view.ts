@@ -1,6 +1,5 @@
 import { OperatorError } from "../errors.js";
-import type { ImportLedger, LedgerUser, PoolUser } from "../ledger.js";
-import type { PoolMatch } from "../pool-match.js";
+import type { ImportLedger, MatchedUser, PoolUser } from "../ledger.js";
 import { hasReset } from "../reset.js";
 
 /**
@@ -127,7 +126,7 @@ export function populationOf(view: LedgerView): Population {
   };
 }
 
-type ViewedUser = LedgerUser & { readonly importFinishedAt: string | undefined };
+type ViewedUser = MatchedUser;
 
 // A pool listing taken after the import shows whether an imported user has reset (see `hasReset`).
 function operatorStateOf(user: ViewedUser, pooled: PoolUser | undefined): OperatorState {
@@ -169,8 +168,7 @@ export function ledgerViewOf(ledger: ImportLedger): LedgerView {
   return {
     // Read in pages, never through an open cursor: callers write to the same database between users.
     *users() {
-      for (const user of ledger.usersWithImportTime()) {
-        const match: PoolMatch<PoolUser> | undefined = ledger.poolMatchOf(user);
+      for (const { user, match } of ledger.usersWithPoolMatch()) {
         const pooled = match?.poolUser;
         const state = operatorStateOf(user, pooled);
         const migratedAt =
