@@ -4,11 +4,12 @@
  * `plan`'s scratch table, the directory writer's and the export join's scratch files have their own
  * stores here.
  */
+export { ImportLedger } from "./import-ledger.js";
+export { LEDGER_MIGRATIONS } from "./migrations.js";
 export {
   type HistoryEntry,
   type ImportEngine,
   type ImportJobRow,
-  ImportLedger,
   LEDGER_STATES,
   type LedgerState,
   type LedgerUser,
@@ -17,8 +18,7 @@ export {
   type PlannedUser,
   type PoolUser,
   type UserWithPoolMatch,
-} from "./import-ledger.js";
-export { LEDGER_MIGRATIONS } from "./migrations.js";
+} from "./rows.js";
 export {
   type ClaimResult,
   type Recipient,
