@@ -56,14 +56,17 @@ export function connectionOf(owner: object): Connection {
 
 /** Prepares each SQL text once: preparing costs more than running on the import's hot path. */
 export class StatementCache {
+  readonly #db: Connection;
   private readonly prepared = new Map<string, Statement>();
 
-  constructor(private readonly db: Connection) {}
+  constructor(db: Connection) {
+    this.#db = db;
+  }
 
   get<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
     let statement = this.prepared.get(sql);
     if (statement === undefined) {
-      statement = this.db.prepare(sql);
+      statement = this.#db.prepare(sql);
       this.prepared.set(sql, statement);
     }
     return statement as unknown as Statement<P, R>;

@@ -6,17 +6,17 @@ import { type Connection, openScratchFile } from "./connection.js";
  * (SQLite's BINARY collation), so memory stays flat whatever the snapshot's size.
  */
 export class DirectoryStore {
-  private readonly db: Connection;
+  readonly #db: Connection;
   private readonly add: (rows: ReadonlyArray<readonly [string, string, string]>) => void;
 
   /** Creates the store in `dir` (a private temporary folder the caller removes). */
   constructor(dir: string) {
-    this.db = openScratchFile(join(dir, "directory.db"));
-    this.db.exec(
+    this.#db = openScratchFile(join(dir, "directory.db"));
+    this.#db.exec(
       "CREATE TABLE entries (key TEXT NOT NULL, realm_user_id TEXT NOT NULL, entry TEXT NOT NULL)",
     );
-    const insert = this.db.prepare("INSERT INTO entries (key, realm_user_id, entry) VALUES (?, ?, ?)");
-    this.add = this.db.transaction((rows: ReadonlyArray<readonly [string, string, string]>) => {
+    const insert = this.#db.prepare("INSERT INTO entries (key, realm_user_id, entry) VALUES (?, ?, ?)");
+    this.add = this.#db.transaction((rows: ReadonlyArray<readonly [string, string, string]>) => {
       for (const row of rows) insert.run(...row);
     });
   }
@@ -28,12 +28,12 @@ export class DirectoryStore {
 
   /** Indexes the keys once all entries are in. */
   seal(): void {
-    this.db.exec("CREATE INDEX entries_by_key ON entries (key)");
+    this.#db.exec("CREATE INDEX entries_by_key ON entries (key)");
   }
 
   /** Keys held by one Realm user, and keys two different Realm users share. */
   totals(): { users: number; ambiguous: number } {
-    const counts = this.db
+    const counts = this.#db
       .prepare<[], { users: number | null; ambiguous: number | null }>(
         "SELECT SUM(n = 1) AS users, SUM(n > 1) AS ambiguous FROM (SELECT COUNT(DISTINCT realm_user_id) AS n FROM entries GROUP BY key)",
       )
@@ -46,7 +46,7 @@ export class DirectoryStore {
    * bare columns: the first snapshot line of a key wins).
    */
   groups(): IterableIterator<{ key: string; users: number; entry: string }> {
-    return this.db
+    return this.#db
       .prepare<[], { key: string; users: number; entry: string }>(
         "SELECT key, COUNT(DISTINCT realm_user_id) AS users, entry, MIN(rowid) FROM entries GROUP BY key ORDER BY key",
       )
@@ -54,6 +54,6 @@ export class DirectoryStore {
   }
 
   close(): void {
-    this.db.close();
+    this.#db.close();
   }
 }

@@ -16,25 +16,25 @@ export interface CollectionDoc {
  * disk, not memory; remembers which documents a user claimed.
  */
 export class JoinStore {
-  private readonly db: Connection;
+  readonly #db: Connection;
   private readonly add: (docs: readonly CollectionDoc[]) => void;
   private readonly lookup: Statement<[string], { mongo_id: string; extra: string | null }>;
   private readonly mark: Statement<[string]>;
 
   /** Creates the store in `dir` (a private temporary folder the caller removes). */
   constructor(dir: string) {
-    this.db = openScratchFile(join(dir, "join.db"));
-    this.db.exec(
+    this.#db = openScratchFile(join(dir, "join.db"));
+    this.#db.exec(
       "CREATE TABLE docs (realm_user_id TEXT PRIMARY KEY, mongo_id TEXT NOT NULL, extra TEXT, at TEXT, matched INTEGER NOT NULL DEFAULT 0)",
     );
-    const insert = this.db.prepare(
+    const insert = this.#db.prepare(
       "INSERT OR IGNORE INTO docs (realm_user_id, mongo_id, extra, at) VALUES (?, ?, ?, ?)",
     );
-    this.add = this.db.transaction((docs: readonly CollectionDoc[]) => {
+    this.add = this.#db.transaction((docs: readonly CollectionDoc[]) => {
       for (const doc of docs) insert.run(doc.realmUserId, doc.mongoId, doc.extra, doc.at);
     });
-    this.lookup = this.db.prepare("SELECT mongo_id, extra FROM docs WHERE realm_user_id = ?");
-    this.mark = this.db.prepare("UPDATE docs SET matched = 1 WHERE realm_user_id = ?");
+    this.lookup = this.#db.prepare("SELECT mongo_id, extra FROM docs WHERE realm_user_id = ?");
+    this.mark = this.#db.prepare("UPDATE docs SET matched = 1 WHERE realm_user_id = ?");
   }
 
   /** Adds documents (the first one of a Realm user id wins), one transaction per call. */
@@ -52,7 +52,7 @@ export class JoinStore {
 
   /** Documents no user claimed, by `_id`. */
   unclaimed(): IterableIterator<{ realmUserId: string; mongoId: string; at: string | null }> {
-    const rows = this.db
+    const rows = this.#db
       .prepare<[], { realm_user_id: string; mongo_id: string; at: string | null }>(
         "SELECT realm_user_id, mongo_id, at FROM docs WHERE matched = 0 ORDER BY mongo_id",
       )
@@ -63,6 +63,6 @@ export class JoinStore {
   }
 
   close(): void {
-    this.db.close();
+    this.#db.close();
   }
 }

@@ -20,7 +20,7 @@ export type PlanLineIdentity = Pick<PlanLine, "line" | "key" | "mongoId" | "dige
  * the duplicate and same-email questions `plan` asks of each line. Dropped by {@link close}.
  */
 export class PlanScratch {
-  private readonly db: Connection;
+  readonly #db: Connection;
   private readonly insert: Statement;
   private readonly fill: (rows: readonly PlanLine[]) => void;
   private lookups:
@@ -32,14 +32,14 @@ export class PlanScratch {
     | undefined;
 
   constructor(ledger: ImportLedger) {
-    this.db = connectionOf(ledger);
-    this.db.exec(
+    this.#db = connectionOf(ledger);
+    this.#db.exec(
       "DROP TABLE IF EXISTS temp.plan_users; CREATE TEMP TABLE plan_users (line INTEGER PRIMARY KEY, key TEXT, email_key TEXT, email TEXT, mongo_id TEXT, digest TEXT, at TEXT)",
     );
-    this.insert = this.db.prepare(
+    this.insert = this.#db.prepare(
       "INSERT INTO temp.plan_users (line, key, email_key, email, mongo_id, digest, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     );
-    this.fill = this.db.transaction((rows: readonly PlanLine[]) => {
+    this.fill = this.#db.transaction((rows: readonly PlanLine[]) => {
       for (const r of rows) this.insert.run(r.line, r.key, r.emailKey, r.email, r.mongoId, r.digest, r.at);
     });
   }
@@ -51,17 +51,17 @@ export class PlanScratch {
 
   /** Indexes the lines once all are in; the lookups below work from then on. */
   seal(): void {
-    this.db.exec(
+    this.#db.exec(
       "CREATE INDEX temp.plan_users_email ON plan_users(email_key); CREATE INDEX temp.plan_users_key ON plan_users(key); CREATE INDEX temp.plan_users_mongo ON plan_users(mongo_id)",
     );
     this.lookups = {
-      byKey: this.db.prepare(
+      byKey: this.#db.prepare(
         "SELECT line, key, mongo_id, digest, at FROM temp.plan_users WHERE key = ? ORDER BY line LIMIT 20",
       ),
-      byMongoId: this.db.prepare(
+      byMongoId: this.#db.prepare(
         "SELECT line, key, mongo_id, digest, at FROM temp.plan_users WHERE mongo_id = ? ORDER BY line LIMIT 20",
       ),
-      othersWithEmail: this.db.prepare(
+      othersWithEmail: this.#db.prepare(
         "SELECT key, email, at, line FROM temp.plan_users WHERE email_key = ? AND key <> ? ORDER BY line",
       ),
     };
@@ -86,7 +86,7 @@ export class PlanScratch {
   }
 
   close(): void {
-    this.db.exec("DROP TABLE IF EXISTS temp.plan_users");
+    this.#db.exec("DROP TABLE IF EXISTS temp.plan_users");
   }
 
   private sealed() {

@@ -8,15 +8,19 @@ import { type MatchedUser, type PoolRow, type PoolUser, toPoolUser } from "./row
  * the one matcher ({@link matchPoolUser}) for plan, verify, status, the operator's views and the engines.
  */
 export class PoolListing {
+  readonly #db: Connection;
+
   constructor(
-    private readonly db: Connection,
+    db: Connection,
     private readonly statements: StatementCache,
     private readonly stamp: () => string,
-  ) {}
+  ) {
+    this.#db = db;
+  }
 
   /** Replaces the stored pool listing with a fresh one, in batches inside one transaction. */
   replace(poolId: string, users: Iterable<PoolUser>): number {
-    return this.db.transaction(() => {
+    return this.#db.transaction(() => {
       const writer = this.writer(poolId);
       let page: PoolUser[] = [];
       for (const user of users) {
@@ -33,13 +37,13 @@ export class PoolListing {
 
   /** Starts a pool listing that is filled page by page (async sources cannot run inside a transaction). */
   writer(poolId: string): { add(users: readonly PoolUser[]): void; finish(): number } {
-    const insert = this.db.prepare(
+    const insert = this.#db.prepare(
       `INSERT OR REPLACE INTO pool_users (username, email, email_key, realm_user_id, status, enabled, created_at, last_modified_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.db.exec("DELETE FROM pool_users");
+    this.#db.exec("DELETE FROM pool_users");
     let count = 0;
-    const add = this.db.transaction((users: readonly PoolUser[]) => {
+    const add = this.#db.transaction((users: readonly PoolUser[]) => {
       for (const user of users) {
         insert.run(
           user.username,
@@ -57,7 +61,7 @@ export class PoolListing {
     return {
       add,
       finish: () => {
-        this.db
+        this.#db
           .prepare("INSERT OR REPLACE INTO pool_listing (id, pool_id, listed_at, count) VALUES (1, ?, ?, ?)")
           .run(poolId, this.stamp(), count);
         return count;
@@ -66,14 +70,14 @@ export class PoolListing {
   }
 
   byEmailKey(emailKey: string): PoolUser[] {
-    return this.db
+    return this.#db
       .prepare<[string], PoolRow>("SELECT * FROM pool_users WHERE email_key = ?")
       .all(emailKey)
       .map(toPoolUser);
   }
 
   byRealmUserId(realmUserId: string): PoolUser[] {
-    return this.db
+    return this.#db
       .prepare<[string], PoolRow>("SELECT * FROM pool_users WHERE realm_user_id = ?")
       .all(realmUserId)
       .map(toPoolUser);
@@ -100,7 +104,7 @@ export class PoolListing {
   }
 
   *all(): Generator<PoolUser> {
-    const page = this.db.prepare<[string], PoolRow>(
+    const page = this.#db.prepare<[string], PoolRow>(
       "SELECT * FROM pool_users WHERE username > ? ORDER BY username LIMIT 1000",
     );
     let after = "";
@@ -113,7 +117,7 @@ export class PoolListing {
   }
 
   listing(): { poolId: string; listedAt: string; count: number } | undefined {
-    const row = this.db
+    const row = this.#db
       .prepare<[], { pool_id: string; listed_at: string; count: number }>(
         "SELECT * FROM pool_listing WHERE id = 1",
       )
@@ -135,7 +139,7 @@ export class PoolListing {
 
   /** Pool users whose realm_user_id no ledger row has: Realm users the snapshot does not know. */
   unknownToLedger(): PoolUser[] {
-    return this.db
+    return this.#db
       .prepare<[], PoolRow>(
         `SELECT p.* FROM pool_users p
          WHERE p.realm_user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.realm_user_id = p.realm_user_id)`,

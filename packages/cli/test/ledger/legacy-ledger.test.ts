@@ -62,6 +62,18 @@ function schemaOf(file: string): { tables: string[]; indexes: string[]; versions
   }
 }
 
+/** Paths to a better-sqlite3 handle among an object's own properties, three levels deep. */
+function reachableHandles(root: object): string[] {
+  const found: string[] = [];
+  const walk = (value: unknown, path: string, depth: number): void => {
+    if (value === null || typeof value !== "object" || depth > 3) return;
+    if (value instanceof Database) found.push(path);
+    else for (const [key, inner] of Object.entries(value)) walk(inner, `${path}.${key}`, depth + 1);
+  };
+  walk(root, "ledger", 0);
+  return found;
+}
+
 function copyOfFixture(name: string): string {
   const file = join(tempDir("r2c-legacy-"), name);
   copyFileSync(join(FIXTURES, name), file);
@@ -80,6 +92,9 @@ describe("a ledger written before the ledger module (two version tables)", () =>
 
     const ledger = ImportLedger.open(file);
     expect(ledger.schemaVersion()).toBe(LEDGER_MIGRATIONS.length);
+    // The SQLite handle is not reachable from outside the module, not even at run time.
+    expect(reachableHandles(ledger)).toEqual([]);
+    expect("db" in ledger).toBe(false);
     // The rows as they were, through the module's own reads too.
     expect(ledger.counts()).toEqual({
       planned: 1,

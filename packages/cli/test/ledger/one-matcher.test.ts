@@ -1,11 +1,13 @@
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SnapshotLine } from "@realm-to-cognito/core";
+import { formatSnapshotLine, type SnapshotLine } from "@realm-to-cognito/core";
 import { describe, expect, it } from "vitest";
 import { ImportLedger, ledgerKeyOf, type PoolUser, SendLedger } from "../../src/ledger.js";
 import { ledgerViewOf } from "../../src/operator/ledger-view.js";
 import { gatherReport } from "../../src/operator/report.js";
 import { matchPoolUser } from "../../src/pool-match.js";
 import { migrationStatus } from "../../src/status.js";
+import { verifyMigration } from "../../src/verify.js";
 import { tempDir } from "../helpers.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
@@ -120,6 +122,25 @@ describe("one matcher: status and report count one ledger the same", () => {
       // And what the one rule says: 1 awaits (its Realm-id match, not the reset look-alike), 2 reset
       // (its case-variant email), 3 reset (the earliest created of two), 4 awaits.
       expect(status.pool).toMatchObject({ importedResetDone: 2, importedAwaitingReset: 2 });
+    } finally {
+      ledger.close();
+    }
+  });
+
+  it("verify reads the same matches: the duplicate email and the email-only match are its differences", async () => {
+    const ledger = ambiguousLedger();
+    try {
+      const snapshot = join(tempDir("r2c-matcher-"), "users.ndjson");
+      writeFileSync(snapshot, SOURCES.map(({ user }) => formatSnapshotLine(user)).join("\n"));
+      const report = await verifyMigration({ snapshot, ledger });
+      const byKey = Object.fromEntries(report.differences.map((d) => [d.key ?? d.detail, d.kind]));
+      expect(byKey).toEqual({
+        // Found by its email alone: the pool user lacks the Realm user id.
+        [id(2)]: "wrong-realm-user-id",
+        // Two pool users with its email.
+        "pending:carol@example.com": "duplicated-in-pool",
+      });
+      expect(report).toMatchObject({ checked: 4, present: 2 });
     } finally {
       ledger.close();
     }
