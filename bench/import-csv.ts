@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeCsvFiles } from "../packages/cli/src/engines/csv-file.js";
-import { ImportLedger } from "../packages/cli/src/ledger.js";
+import { ImportLedger } from "../packages/cli/src/ledger/index.js";
 import { POOL_CSV_HEADER as HEADER } from "../packages/cli/test/csv-header.js";
 import { syntheticPlannedUsers } from "./import-users.js";
 

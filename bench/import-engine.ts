@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createFastCognitoSender } from "../packages/cli/src/cognito/fast-sender.js";
 import { importWithAdminCreate } from "../packages/cli/src/engines/admin-create.js";
-import { ImportLedger } from "../packages/cli/src/ledger.js";
+import { ImportLedger } from "../packages/cli/src/ledger/index.js";
 import { TokenBucket } from "../packages/cli/src/rate.js";
 import { createCognitoClient } from "../packages/cli/src/services.js";
 import { startCognitoSink } from "./import-sink.js";

@@ -1,6 +1,6 @@
 // Synthetic planned users for the import benches (bench/import-csv.ts, bench/import-engine.ts).
 import type { SnapshotLine } from "@realm-to-cognito/core";
-import type { PlannedUser } from "../packages/cli/src/ledger.js";
+import type { PlannedUser } from "../packages/cli/src/ledger/index.js";
 
 /** `count` confirmed users planned for import, ids and emails made from their number; `extra` adds attributes. */
 export function* syntheticPlannedUsers(

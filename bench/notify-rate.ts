@@ -4,9 +4,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ImportLedger } from "../packages/cli/src/ledger.js";
+import { ImportLedger } from "../packages/cli/src/ledger/index.js";
+import { SendLedger } from "../packages/cli/src/ledger/send-ledger.js";
 import { notify } from "../packages/cli/src/operator/notify.js";
-import { SendLedger } from "../packages/cli/src/operator/send-ledger.js";
 import type { MailTransport } from "../packages/cli/src/operator/transports/transport.js";
 
 const instant: MailTransport = {
@@ -19,7 +19,7 @@ async function run(label: string, users: number, rate: number, concurrency: numb
   const dir = mkdtempSync(join(tmpdir(), "bench-notify-"));
   const ledger = ImportLedger.open(join(dir, "ledger.db"));
   try {
-    const sends = new SendLedger(ledger.db);
+    const sends = new SendLedger(ledger);
     const audience = Array.from({ length: users }, (_, i) => ({
       userKey: `u${i}`,
       email: `user${i}@example.com`,

@@ -9,7 +9,7 @@ import {
   isDirectoryEligible,
   toDirectoryEntry,
 } from "@realm-to-cognito/core";
-import Database from "better-sqlite3";
+import { DirectoryStore } from "./ledger/directory-store.js";
 import { ensureWritable, privateWriteStream } from "./output-file.js";
 import { readSnapshot } from "./snapshot-file.js";
 
@@ -34,15 +34,8 @@ export async function writeDirectoryFile(snapshot: string, out: string): Promise
   const partial = `${out}.partial`;
   await ensureWritable(partial, out);
   const dir = mkdtempSync(join(tmpdir(), "r2c-directory-"));
-  const db = new Database(join(dir, "directory.db"));
+  const store = new DirectoryStore(dir);
   try {
-    db.pragma("journal_mode = OFF");
-    db.pragma("synchronous = OFF");
-    db.exec("CREATE TABLE entries (key TEXT NOT NULL, realm_user_id TEXT NOT NULL, entry TEXT NOT NULL)");
-    const insert = db.prepare("INSERT INTO entries (key, realm_user_id, entry) VALUES (?, ?, ?)");
-    const flush = db.transaction((rows: Array<[string, string, string]>) => {
-      for (const row of rows) insert.run(...row);
-    });
     let rows: Array<[string, string, string]> = [];
     let notEligible = 0;
     let badLines = 0;
@@ -53,42 +46,33 @@ export async function writeDirectoryFile(snapshot: string, out: string): Promise
         const { user } = item;
         rows.push([emailKey(user.email), user.realmUserId, JSON.stringify(toDirectoryEntry(user))]);
         if (rows.length >= 5_000) {
-          flush(rows);
+          store.addEntries(rows);
           rows = [];
         }
       }
     }
-    flush(rows);
-    db.exec("CREATE INDEX entries_by_key ON entries (key)");
-    const summary = await writeSorted(db, partial, out);
+    store.addEntries(rows);
+    store.seal();
+    const summary = await writeSorted(store, partial, out);
     return { file: out, ...summary, notEligible, badLines };
   } catch (error) {
     await rm(partial, { force: true });
     throw error;
   } finally {
-    db.close();
+    store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 async function writeSorted(
-  db: Database.Database,
+  store: DirectoryStore,
   partial: string,
   out: string,
 ): Promise<{ users: number; ambiguous: number }> {
-  // The first snapshot line of a key wins (MIN(rowid) picks the bare columns); a key with two
-  // different Realm users matches nobody, as the trigger's own index of a snapshot does.
-  const groups = db
-    .prepare<[], { key: string; users: number; entry: string }>(
-      "SELECT key, COUNT(DISTINCT realm_user_id) AS users, entry, MIN(rowid) FROM entries GROUP BY key ORDER BY key",
-    )
-    .iterate();
-  const counts = db
-    .prepare<[], { users: number; ambiguous: number }>(
-      "SELECT SUM(n = 1) AS users, SUM(n > 1) AS ambiguous FROM (SELECT COUNT(DISTINCT realm_user_id) AS n FROM entries GROUP BY key)",
-    )
-    .get() ?? { users: 0, ambiguous: 0 };
-  const totals = { users: counts.users ?? 0, ambiguous: counts.ambiguous ?? 0 };
+  // The first snapshot line of a key wins; a key with two different Realm users matches nobody, as
+  // the trigger's own index of a snapshot does.
+  const groups = store.groups();
+  const totals = store.totals();
   const stream = privateWriteStream(partial);
   let failure: Error | undefined;
   stream.on("error", (error) => {

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ADMIN_API_PAGE_SIZE, type SnapshotLine, type SourcePosition } from "@realm-to-cognito/core";
 import type { AdminClient } from "@realm-to-cognito/realm";
-import Database from "better-sqlite3";
 import { ObjectId } from "bson";
 import { CliError } from "./errors.js";
+import { JoinStore } from "./ledger/join-store.js";
 import { type SnapshotManifest, type SnapshotPaths, SnapshotWriter } from "./snapshot-file.js";
 import { adminApiUsers, type SourceItem } from "./sources/admin-api.js";
 import type { CollectionFields } from "./sources/collection-document.js";
@@ -203,31 +203,23 @@ async function* skipUntilPast(
  */
 class CollectionIndex {
   private constructor(
-    private readonly db: Database.Database,
+    private readonly store: JoinStore,
     private readonly dir: string,
     private readonly writer: SnapshotWriter,
   ) {}
 
   static async build(items: AsyncIterable<SourceItem>, writer: SnapshotWriter): Promise<CollectionIndex> {
     const dir = mkdtempSync(join(tmpdir(), "r2c-join-"));
-    const db = new Database(join(dir, "join.db"));
-    db.pragma("journal_mode = OFF");
-    db.pragma("synchronous = OFF");
-    db.exec(
-      "CREATE TABLE docs (realm_user_id TEXT PRIMARY KEY, mongo_id TEXT NOT NULL, extra TEXT, at TEXT, matched INTEGER NOT NULL DEFAULT 0)",
-    );
-    const insert = db.prepare(
-      "INSERT OR IGNORE INTO docs (realm_user_id, mongo_id, extra, at) VALUES (?, ?, ?, ?)",
-    );
-    const flush = db.transaction((users: SnapshotLine[]) => {
-      for (const user of users)
-        insert.run(
-          user.realmUserId,
-          user.mongoId,
-          user.extra ? JSON.stringify(user.extra) : null,
-          user.at ? JSON.stringify(user.at) : null,
-        );
-    });
+    const store = new JoinStore(dir);
+    const flush = (users: SnapshotLine[]) =>
+      store.addDocs(
+        users.map((user) => ({
+          realmUserId: user.realmUserId!,
+          mongoId: user.mongoId!,
+          extra: user.extra ? JSON.stringify(user.extra) : null,
+          at: user.at ? JSON.stringify(user.at) : null,
+        })),
+      );
     writer.startJoin();
     let buffer: SnapshotLine[] = [];
     for await (const item of items) {
@@ -239,24 +231,19 @@ class CollectionIndex {
       }
     }
     flush(buffer);
-    return new CollectionIndex(db, dir, writer);
+    return new CollectionIndex(store, dir, writer);
   }
 
   async *enrich(
     items: AsyncIterable<SourceItem>,
     resumedFrom: SnapshotLine | undefined,
   ): AsyncGenerator<SourceItem> {
-    const lookup = this.db.prepare<[string], { mongo_id: string; extra: string | null }>(
-      "SELECT mongo_id, extra FROM docs WHERE realm_user_id = ?",
-    );
-    const mark = this.db.prepare("UPDATE docs SET matched = 1 WHERE realm_user_id = ?");
     for await (const item of items) {
       if ("user" in item && item.user.realmUserId !== undefined) {
-        const doc = lookup.get(item.user.realmUserId);
+        const doc = this.store.claim(item.user.realmUserId);
         if (doc) {
-          mark.run(item.user.realmUserId);
           const extra = doc.extra ? (JSON.parse(doc.extra) as Record<string, string>) : undefined;
-          yield { user: { ...item.user, mongoId: doc.mongo_id, ...(extra ? { extra } : {}) } };
+          yield { user: { ...item.user, mongoId: doc.mongoId, ...(extra ? { extra } : {}) } };
           continue;
         }
         // Exported all the same (the auth source knows the user), and reported.
@@ -270,29 +257,26 @@ class CollectionIndex {
     }
     // A resumed run cannot tell which documents the first run matched, so it does not report orphans.
     if (resumedFrom !== undefined) return;
-    const orphans = this.db.prepare<[], { realm_user_id: string; mongo_id: string; at: string | null }>(
-      "SELECT realm_user_id, mongo_id, at FROM docs WHERE matched = 0 ORDER BY mongo_id",
-    );
-    for (const orphan of orphans.iterate()) {
+    for (const orphan of this.store.unclaimed()) {
       const at = orphan.at ? (JSON.parse(orphan.at) as SourcePosition) : undefined;
       await this.writer.unmatched("documentWithoutUser", {
-        realmUserId: orphan.realm_user_id,
-        ref: orphan.mongo_id,
+        realmUserId: orphan.realmUserId,
+        ref: orphan.mongoId,
         ...(at ? { at, ...(at.kind === "file" ? { line: at.line } : {}) } : {}),
       });
       yield {
         rejected: {
           source: "user-collection",
-          ref: orphan.mongo_id,
+          ref: orphan.mongoId,
           ...(at ? { at, ...(at.kind === "file" ? { line: at.line } : {}) } : {}),
-          reason: `user document of ${orphan.realm_user_id}, who is not a user of the app`,
+          reason: `user document of ${orphan.realmUserId}, who is not a user of the app`,
         },
       };
     }
   }
 
   close(): void {
-    this.db.close();
+    this.store.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

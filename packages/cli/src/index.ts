@@ -19,7 +19,7 @@ export {
   ledgerKeyOf,
   type PlannedUser,
   type PoolUser,
-} from "./ledger.js";
+} from "./ledger/index.js";
 export { buildProgram, main } from "./main.js";
 export { classify, type PlanSummary, planImport } from "./plan.js";
 export { forEachBounded, isRetryableCognitoError, TokenBucket, withRetries } from "./rate.js";

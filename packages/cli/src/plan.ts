@@ -7,8 +7,10 @@ import {
   type SourcePosition,
   sourcePositionSchema,
 } from "@realm-to-cognito/core";
-import { type ImportLedger, ledgerKeyOf, type PlannedUser, type PoolUser } from "./ledger.js";
+import { type ImportLedger, ledgerKeyOf, type PlannedUser, type PoolUser } from "./ledger/index.js";
+import { type PlanLine, type PlanLineIdentity, PlanScratch } from "./ledger/plan-scratch.js";
 import { duplicateVerdict, type LineIdentity, whereIs } from "./plan-duplicates.js";
+import { matchPoolUser } from "./pool-match.js";
 import { readSnapshot } from "./snapshot-file.js";
 
 export type PlanAction = "create" | "already-present" | "conflict" | "rejected";
@@ -54,64 +56,35 @@ export async function planImport(options: {
 }): Promise<PlanSummary> {
   const { ledger, policy } = options;
   const itemLimit = options.itemLimit ?? 10_000;
-  const db = ledger.db;
   // Pass 1: who shares an email, a key or an _id with whom, on disk rather than in memory.
-  db.exec(
-    "DROP TABLE IF EXISTS temp.plan_users; CREATE TEMP TABLE plan_users (line INTEGER PRIMARY KEY, key TEXT, email_key TEXT, email TEXT, mongo_id TEXT, digest TEXT, at TEXT)",
-  );
-  const insert = db.prepare(
-    "INSERT INTO temp.plan_users (line, key, email_key, email, mongo_id, digest, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-  );
-  type Row = [number, string, string, string, string | null, string, string | null];
-  const fill = db.transaction((rows: Row[]) => {
-    for (const row of rows) insert.run(...row);
-  });
-  let buffer: Row[] = [];
+  const scratch = new PlanScratch(ledger);
+  let buffer: PlanLine[] = [];
   for await (const entry of readSnapshot(options.snapshot)) {
     if (!("user" in entry)) continue;
     const { user } = entry;
-    buffer.push([
-      entry.line,
-      ledgerKeyOf(user),
-      emailKey(user.email),
-      user.email,
-      user.mongoId ?? null,
-      digestOf(user),
-      user.at ? JSON.stringify(user.at) : null,
-    ]);
+    buffer.push({
+      line: entry.line,
+      key: ledgerKeyOf(user),
+      emailKey: emailKey(user.email),
+      email: user.email,
+      mongoId: user.mongoId ?? null,
+      digest: digestOf(user),
+      at: user.at ? JSON.stringify(user.at) : null,
+    });
     if (buffer.length >= 5_000) {
-      fill(buffer);
+      scratch.add(buffer);
       buffer = [];
     }
   }
-  fill(buffer);
-  db.exec(
-    "CREATE INDEX temp.plan_users_email ON plan_users(email_key); CREATE INDEX temp.plan_users_key ON plan_users(key); CREATE INDEX temp.plan_users_mongo ON plan_users(mongo_id)",
-  );
-  type IdentityRow = {
-    line: number;
-    key: string;
-    mongo_id: string | null;
-    digest: string;
-    at: string | null;
-  };
-  const identityOf = (row: IdentityRow): LineIdentity => ({
+  scratch.add(buffer);
+  scratch.seal();
+  const identityOf = (row: PlanLineIdentity): LineIdentity => ({
     line: row.line,
     key: row.key,
     digest: row.digest,
-    ...(row.mongo_id !== null ? { mongoId: row.mongo_id } : {}),
+    ...(row.mongoId !== null ? { mongoId: row.mongoId } : {}),
     ...(row.at !== null ? { at: positionOf(row.at) } : {}),
   });
-  const linesOfKey = db.prepare<[string], IdentityRow>(
-    "SELECT line, key, mongo_id, digest, at FROM temp.plan_users WHERE key = ? ORDER BY line LIMIT 20",
-  );
-  const linesOfMongoId = db.prepare<[string], IdentityRow>(
-    "SELECT line, key, mongo_id, digest, at FROM temp.plan_users WHERE mongo_id = ? ORDER BY line LIMIT 20",
-  );
-  const othersWithEmail = db.prepare<
-    [string, string],
-    { key: string; email: string; at: string | null; line: number }
-  >("SELECT key, email, at, line FROM temp.plan_users WHERE email_key = ? AND key <> ? ORDER BY line");
 
   const counts: Record<PlanAction, number> = { create: 0, "already-present": 0, conflict: 0, rejected: 0 };
   const byReason: Record<string, number> = {};
@@ -150,20 +123,20 @@ export async function planImport(options: {
       };
       const duplicate = duplicateVerdict(
         self,
-        linesOfKey.all(key).map(identityOf),
-        user.mongoId !== undefined ? linesOfMongoId.all(user.mongoId).map(identityOf) : [],
+        scratch.linesOfKey(key).map(identityOf),
+        user.mongoId !== undefined ? scratch.linesOfMongoId(user.mongoId).map(identityOf) : [],
       );
       const at = user.at ? { at: user.at } : {};
       if (duplicate) {
         note({ line, ...at, key, email: user.email, action: duplicate.action, reason: duplicate.reason });
         // A conflict is recorded for the key (once, by its first line); a repeat changes nothing.
-        if (duplicate.action === "conflict" && linesOfKey.all(key)[0]?.line === line)
+        if (duplicate.action === "conflict" && scratch.linesOfKey(key)[0]?.line === line)
           yield { key, user, emailKey: emailKey(user.email), state: "conflict", reason: duplicate.reason };
         continue;
       }
       const decision = classify(user, {
         policy,
-        others: othersWithEmail.all(emailKey(user.email), key).map((other) => ({
+        others: scratch.othersWithEmail(emailKey(user.email), key).map((other) => ({
           key: other.key,
           email: other.email,
           where: whereIs({ line: other.line, ...(other.at ? { at: positionOf(other.at) } : {}) }),
@@ -204,7 +177,7 @@ export async function planImport(options: {
     }
   }
   ledgerChanges += ledger.recordPlan(batch);
-  db.exec("DROP TABLE IF EXISTS temp.plan_users");
+  scratch.close();
   return { snapshotLines: lines, counts, byReason, items, itemsLeftOut, ledgerChanges };
 }
 
@@ -228,17 +201,16 @@ export function classify(
     poolById: readonly PoolUser[];
   },
 ): Decision {
-  const mine = context.poolById.find(
-    (pooled) => pooled.email !== undefined && emailKey(pooled.email) === emailKey(user.email),
-  );
-  if (mine)
-    return { action: "already-present", reason: "migrated in phase 1", cognitoUsername: mine.username };
-  const movedAway = context.poolById[0];
-  if (movedAway)
-    return {
-      action: "conflict",
-      reason: `realm_user_id in Cognito under another email (${movedAway.email ?? "none"})`,
-    };
+  const match = matchPoolUser(user, { byRealmUserId: context.poolById, byEmail: context.poolByEmail });
+  if (match?.by === "realm-user-id") {
+    const mine = match.poolUser;
+    return mine.email !== undefined && emailKey(mine.email) === emailKey(user.email)
+      ? { action: "already-present", reason: "migrated in phase 1", cognitoUsername: mine.username }
+      : {
+          action: "conflict",
+          reason: `realm_user_id in Cognito under another email (${mine.email ?? "none"})`,
+        };
+  }
   const rejection = emailRejection(user.email.trim());
   if (rejection) return { action: "rejected", reason: `invalid email: ${rejection.reason}` };
   const other = context.others[0];
@@ -251,7 +223,8 @@ export function classify(
         }
       : { action: "conflict", reason: `one email on two source users (also ${other.key}${where})` };
   }
-  const taken = context.poolByEmail[0];
+  // Found by email alone: the plan never takes it for this user (phase 1 would have set the Realm id).
+  const taken = match?.poolUser;
   if (taken)
     return {
       action: "conflict",

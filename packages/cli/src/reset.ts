@@ -1,4 +1,4 @@
-import type { ImportEngine } from "./ledger.js";
+import type { ImportEngine } from "./ledger/index.js";
 
 /**
  * How much later than our own record of an admin-create import the pool's UserLastModifiedDate must be

@@ -9,7 +9,7 @@ import { createFastCognitoSender } from "./cognito/fast-sender.js";
 import { type Config, required } from "./config.js";
 import type { LogEventsSender } from "./engines/import-job-log.js";
 import { OperatorError } from "./errors.js";
-import { ImportLedger } from "./ledger.js";
+import { ImportLedger } from "./ledger/index.js";
 import type { TransportSettings } from "./operator/settings.js";
 import { createSesTransport } from "./operator/transports/ses.js";
 import { createSmtpTransport } from "./operator/transports/smtp.js";

@@ -1,4 +1,4 @@
-import { type ImportLedger, LEDGER_STATES, type LedgerState } from "./ledger.js";
+import { type ImportLedger, LEDGER_STATES, type LedgerState } from "./ledger/index.js";
 import {
   ledgerViewOf,
   type MigrationDay,
@@ -37,8 +37,6 @@ export interface StatusReport {
 export function migrationStatus(ledger: ImportLedger): StatusReport {
   const counts = ledger.counts();
   const total = LEDGER_STATES.reduce((sum, state) => sum + counts[state], 0);
-  const db = ledger.db;
-  const one = (sql: string): number => (db.prepare(sql).get() as { n: number }).n;
   const listing = ledger.poolListing();
   const rejected: Record<string, number> = {};
   for (const { state, reason, count } of ledger.reasons())
@@ -46,53 +44,36 @@ export function migrationStatus(ledger: ImportLedger): StatusReport {
       const kind = reason.replace(/[:(].*$/, "").trim();
       rejected[kind] = (rejected[kind] ?? 0) + count;
     }
-  const view = ledgerViewOf(db);
+  const view = ledgerViewOf(ledger);
+  const pool = ledger.poolCounts();
   return {
     population: populationOf(view),
     migrationsByDay: view.migrationsByDay(),
     ledger: { ...counts, total },
     pool: {
       listedAt: listing?.listedAt,
-      total: one("SELECT COUNT(*) AS n FROM pool_users"),
-      migratedWithPassword: one(
-        `SELECT COUNT(*) AS n FROM pool_users p WHERE p.realm_user_id IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM users u WHERE u.realm_user_id = p.realm_user_id AND u.state = 'created')`,
-      ),
+      total: pool.total,
+      migratedWithPassword: pool.withRealmUserIdNotCreatedByImport,
       ...importedCounts(ledger),
-      signedUpInCognito: one("SELECT COUNT(*) AS n FROM pool_users WHERE realm_user_id IS NULL"),
+      signedUpInCognito: pool.withoutRealmUserId,
     },
     rejected,
-    pending: one("SELECT COUNT(*) AS n FROM users WHERE key LIKE 'pending:%'"),
+    pending: ledger.pendingCount(),
   };
 }
 
-interface ImportedRow {
-  engine: string | null;
-  pool_status: string | null;
-  pool_last_modified_at: string | null;
-  import_finished_at: string | null;
-}
-
-// Imported users found in the pool listing, split by whether they have reset since.
+// Imported users found in the pool listing (by the one matcher), split by whether they have reset since.
 function importedCounts(ledger: ImportLedger): { importedAwaitingReset: number; importedResetDone: number } {
-  const rows = ledger.db
-    .prepare<[], ImportedRow>(
-      `SELECT u.engine, p.status AS pool_status, p.last_modified_at AS pool_last_modified_at,
-         (SELECT MIN(h.at) FROM history h WHERE h.user_key = u.key AND h.to_state = 'created') AS import_finished_at
-       FROM users u JOIN pool_users p ON p.username = (
-         SELECT q.username FROM pool_users q
-         WHERE q.realm_user_id = u.realm_user_id OR (u.realm_user_id IS NULL AND q.email_key = u.email_key) LIMIT 1)
-       WHERE u.state = 'created'`,
-    )
-    .iterate();
   let importedAwaitingReset = 0;
   let importedResetDone = 0;
-  for (const row of rows) {
+  for (const { user, match } of ledger.usersWithPoolMatch(["created"])) {
+    const pooled = match?.poolUser;
+    if (pooled === undefined) continue;
     const reset = hasReset({
-      engine: row.engine ?? undefined,
-      poolStatus: row.pool_status ?? undefined,
-      poolLastModifiedAt: row.pool_last_modified_at ?? undefined,
-      importFinishedAt: row.import_finished_at ?? undefined,
+      engine: user.engine,
+      poolStatus: pooled.status,
+      poolLastModifiedAt: pooled.lastModifiedAt,
+      importFinishedAt: user.importFinishedAt,
     });
     if (reset) importedResetDone++;
     else importedAwaitingReset++;

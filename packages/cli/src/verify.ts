@@ -1,5 +1,5 @@
 import { emailKey } from "@realm-to-cognito/core";
-import { type ImportLedger, type LedgerState, ledgerKeyOf } from "./ledger.js";
+import { type ImportLedger, type LedgerState, ledgerKeyOf } from "./ledger/index.js";
 import { readSnapshot } from "./snapshot-file.js";
 
 export type DifferenceKind =
@@ -61,12 +61,10 @@ export async function verifyMigration(options: {
   let present = 0;
   for (const row of ledger.users(IMPORTABLE)) {
     checked++;
-    const found =
-      row.realmUserId !== undefined
-        ? ledger.poolUsersByRealmUserId(row.realmUserId)
-        : ledger.poolUsersByEmailKey(row.emailKey);
+    const match = ledger.poolMatchOf(row);
+    const found = match?.candidates ?? [];
     const base = { key: row.key, email: row.email };
-    if (found.length === 0) {
+    if (match === undefined) {
       add({
         ...base,
         kind: row.state === "planned" || row.state === "failed" ? "not-imported" : "missing-in-pool",
@@ -82,7 +80,7 @@ export async function verifyMigration(options: {
       });
       continue;
     }
-    const user = found[0]!;
+    const user = match.poolUser;
     if (user.email === undefined || emailKey(user.email) !== row.emailKey) {
       add({
         ...base,
@@ -91,9 +89,7 @@ export async function verifyMigration(options: {
       });
       continue;
     }
-    if (
-      row.realmUserId !== undefined ? user.realmUserId !== row.realmUserId : user.realmUserId !== undefined
-    ) {
+    if (!match.sameRealmUser) {
       add({
         ...base,
         kind: "wrong-realm-user-id",
@@ -112,17 +108,12 @@ export async function verifyMigration(options: {
     present++;
   }
 
-  const unknown = ledger.db
-    .prepare<[], { username: string; email: string | null; realm_user_id: string }>(
-      `SELECT p.username, p.email, p.realm_user_id FROM pool_users p
-       WHERE p.realm_user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.realm_user_id = p.realm_user_id)`,
-    )
-    .all();
+  const unknown = ledger.poolUsersUnknownToLedger();
   for (const user of unknown)
     add({
       kind: "unknown-in-pool",
-      email: user.email ?? undefined,
-      detail: `pool user ${user.username} has realm_user_id ${user.realm_user_id}, which the snapshot does not hold`,
+      email: user.email,
+      detail: `pool user ${user.username} has realm_user_id ${user.realmUserId}, which the snapshot does not hold`,
     } as Difference);
   return { checked, present, differences, differencesLeftOut: left };
 }

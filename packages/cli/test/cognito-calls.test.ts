@@ -10,7 +10,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { listPoolUsers } from "../src/cognito/pool.js";
 import { importWithAdminCreate } from "../src/engines/admin-create.js";
-import type { ImportLedger } from "../src/ledger.js";
+import type { ImportLedger } from "../src/ledger/index.js";
 import { isRetryableCognitoError, TokenBucket } from "../src/rate.js";
 import { plannedLedger, sourceUser, tempDir } from "./helpers.js";
 

@@ -26,7 +26,7 @@ import { statusCommand } from "../src/commands/status.js";
 import { verifyCommand } from "../src/commands/verify.js";
 import { writeDirectoryFile } from "../src/directory-file.js";
 import type { LogEventsSender } from "../src/engines/import-job-log.js";
-import { ImportLedger } from "../src/ledger.js";
+import { ImportLedger } from "../src/ledger/index.js";
 import { createServices } from "../src/services.js";
 import { readSnapshot } from "../src/snapshot-file.js";
 import { runMain } from "./helpers.js";

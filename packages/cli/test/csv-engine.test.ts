@@ -21,7 +21,7 @@ import {
   uploadDeadlineMs,
 } from "../src/engines/csv-job.js";
 import { CliError } from "../src/errors.js";
-import { ledgerKeyOf } from "../src/ledger.js";
+import { ledgerKeyOf } from "../src/ledger/index.js";
 import { POOL_CSV_HEADER as HEADER } from "./csv-header.js";
 import { plannedLedger, sourceUser, tempDir } from "./helpers.js";
 

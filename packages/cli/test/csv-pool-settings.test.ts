@@ -3,7 +3,7 @@ import type { SnapshotLine } from "@realm-to-cognito/core";
 import { describe, expect, it } from "vitest";
 import type { PoolImportSettings } from "../src/cognito/import-settings.js";
 import { csvRow, writeCsvFiles } from "../src/engines/csv-file.js";
-import { ledgerKeyOf } from "../src/ledger.js";
+import { ledgerKeyOf } from "../src/ledger/index.js";
 import { POOL_CSV_HEADER } from "./csv-header.js";
 import { plannedLedger, sourceUser, tempDir } from "./helpers.js";
 

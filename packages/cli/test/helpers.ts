@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import { afterAll, vi } from "vitest";
-import { ImportLedger, ledgerKeyOf } from "../src/ledger.js";
+import { ImportLedger, ledgerKeyOf } from "../src/ledger/index.js";
 import { main } from "../src/main.js";
 
 const made: string[] = [];

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import type { SnapshotLine } from "@realm-to-cognito/core";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { ImportLedger, LEDGER_MIGRATIONS, ledgerKeyOf, type PlannedUser } from "../src/ledger.js";
+import { ImportLedger, LEDGER_MIGRATIONS, ledgerKeyOf, type PlannedUser } from "../src/ledger/index.js";
 import { tempDir } from "./helpers.js";
 
 function ledgerFile(): string {
@@ -26,10 +27,13 @@ function planned(overrides: Partial<PlannedUser> & { user?: SnapshotLine } = {})
 
 describe("ImportLedger", () => {
   it("creates its schema in WAL mode and records the schema version", () => {
-    const ledger = ImportLedger.open(ledgerFile());
+    const file = ledgerFile();
+    const ledger = ImportLedger.open(file);
     expect(ledger.schemaVersion()).toBe(LEDGER_MIGRATIONS.length);
-    expect(ledger.db.pragma("journal_mode", { simple: true })).toBe("wal");
     ledger.close();
+    const raw = new Database(file, { readonly: true });
+    expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+    raw.close();
   });
 
   it("applies a later migration once, on the next open, keeping the rows", () => {

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatSnapshotLine } from "@realm-to-cognito/core";
 import { describe, expect, it } from "vitest";
-import { ImportLedger } from "../src/ledger.js";
+import { ImportLedger } from "../src/ledger/index.js";
 import { classify, planImport } from "../src/plan.js";
 import { sourceUser, tempDir } from "./helpers.js";
 

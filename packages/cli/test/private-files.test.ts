@@ -7,7 +7,7 @@ import { exportCommand } from "../src/commands/export.js";
 import { planCommand } from "../src/commands/plan.js";
 import { writeDirectoryFile } from "../src/directory-file.js";
 import { writeCsvFiles } from "../src/engines/csv-file.js";
-import { ImportLedger } from "../src/ledger.js";
+import { ImportLedger } from "../src/ledger/index.js";
 import { createServices } from "../src/services.js";
 import { POOL_CSV_HEADER } from "./csv-header.js";
 import { plannedLedger, runMain, sourceUser, tempDir } from "./helpers.js";

@@ -6,10 +6,11 @@ import {
   type UserType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { mockClient } from "aws-sdk-client-mock";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { listPoolIntoLedger } from "../src/commands/pool-listing.js";
 import { loadConfig } from "../src/config.js";
-import { ImportLedger, LEDGER_MIGRATIONS, ledgerKeyOf } from "../src/ledger.js";
+import { ImportLedger, LEDGER_MIGRATIONS, ledgerKeyOf } from "../src/ledger/index.js";
 import { recipientsOf } from "../src/operator/audience.js";
 import { ledgerViewOf } from "../src/operator/ledger-view.js";
 import { hasReset, RESET_MARGIN_MS } from "../src/reset.js";
@@ -95,7 +96,7 @@ describe("who among the imported users has reset their password", () => {
     const status = migrationStatus(ledger);
     expect(status.pool).toMatchObject({ importedAwaitingReset: 2, importedResetDone: 2 });
 
-    const view = ledgerViewOf(ledger.db);
+    const view = ledgerViewOf(ledger);
     const states = new Map([...view.users()].map((u) => [u.email, u.state]));
     expect(Object.fromEntries(states)).toEqual({
       "user1@example.com": "imported-awaiting-reset",
@@ -111,10 +112,12 @@ describe("who among the imported users has reset their password", () => {
   it("a ledger made before the last-modified column gains it and keeps its pool listing", () => {
     const file = join(dir, "v1.db");
     const old = ImportLedger.open(file, { migrations: LEDGER_MIGRATIONS.slice(0, 1) });
-    old.db
+    old.close();
+    const raw = new Database(file);
+    raw
       .prepare("INSERT INTO pool_users (username, email, email_key, status, enabled) VALUES (?, ?, ?, ?, 1)")
       .run("a@example.com", "a@example.com", "a@example.com", "CONFIRMED");
-    old.close();
+    raw.close();
     const ledger = ImportLedger.open(file);
     expect(ledger.schemaVersion()).toBe(LEDGER_MIGRATIONS.length);
     expect([...ledger.poolUsers()]).toEqual([

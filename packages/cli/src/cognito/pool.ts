@@ -7,7 +7,7 @@ import {
   type UserType,
 } from "@aws-sdk/client-cognito-identity-provider";
 import { fromAttributeList, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
-import type { PoolUser } from "../ledger.js";
+import type { PoolUser } from "../ledger/index.js";
 import { type TokenBucket, withRetries } from "../rate.js";
 import type { CognitoSender } from "./client.js";
 

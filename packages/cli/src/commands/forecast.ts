@@ -56,7 +56,7 @@ export const forecast: CommandModule<Used> = {
             });
           const ledger = services.openLedger(ledgerFileOf(command, io.env));
           try {
-            const view = ledger.size() > 0 ? ledgerViewOf(ledger.db) : EMPTY_VIEW;
+            const view = ledger.size() > 0 ? ledgerViewOf(ledger) : EMPTY_VIEW;
             const users = options.adminApi
               ? await adminApiUsers(services.realmAdmin(configOf(command, io.env)), knownKeysOf(view))
               : forecastUsersOf(view, options.snapshot);

@@ -72,9 +72,7 @@ export async function importCommand(
       ? services.openLedger(":memory:")
       : services.openLedger(config.ledger);
   try {
-    const plannedBefore = ledger.db
-      .prepare("SELECT 1 FROM runs WHERE command = 'plan' AND finished_at IS NOT NULL LIMIT 1")
-      .get();
+    const plannedBefore = ledger.hasFinishedPlan();
     let planned: PlanSummary | undefined;
     if (!plannedBefore) {
       if (options.dryRun && ledger.size() === 0) {

@@ -3,11 +3,11 @@ import { sameEmail } from "@realm-to-cognito/core";
 import { type Command, Option } from "commander";
 import { type Config, required } from "../config.js";
 import { OperatorError } from "../errors.js";
-import type { ImportLedger } from "../ledger.js";
+import type { ImportLedger } from "../ledger/index.js";
+import { type Recipient, SEND_STATUSES, SendLedger } from "../ledger/send-ledger.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "../operator/audience.js";
 import { ledgerViewOf } from "../operator/ledger-view.js";
 import { notify as sendCampaign } from "../operator/notify.js";
-import { type Recipient, SEND_STATUSES, SendLedger } from "../operator/send-ledger.js";
 import {
   parseVariables,
   readTemplateFile,
@@ -184,8 +184,8 @@ export const notify: CommandModule<Used> = {
           try {
             if (options.checkPool && audienceName === "imported-awaiting-reset")
               await refreshPoolListing(services, configOf(command, io.env), ledger);
-            const view = ledgerViewOf(ledger.db);
-            const sends = new SendLedger(ledger.db, { now: io.now });
+            const view = ledgerViewOf(ledger);
+            const sends = new SendLedger(ledger, { now: io.now });
             const settings: TransportSettings | undefined = options.dryRun
               ? undefined
               : transportSettingsFrom(options, io.env);

@@ -1,6 +1,6 @@
 import { listPoolUsers } from "../cognito/pool.js";
 import { type Config, required } from "../config.js";
-import type { ImportLedger } from "../ledger.js";
+import type { ImportLedger } from "../ledger/index.js";
 import { TokenBucket } from "../rate.js";
 import type { Services } from "../services.js";
 

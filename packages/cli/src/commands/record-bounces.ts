@@ -1,6 +1,6 @@
 import type { Command } from "commander";
+import { SendLedger } from "../ledger/send-ledger.js";
 import { importBounceEvents } from "../operator/bounces.js";
-import { SendLedger } from "../operator/send-ledger.js";
 import { ioOf, ledgerFileOf, optionsOf, reporting } from "./operator-options.js";
 import type { CommandModule } from "./program-options.js";
 
@@ -23,7 +23,7 @@ export const recordBounces: CommandModule<Used> = {
         await reporting(io, async () => {
           const ledger = services.openLedger(ledgerFileOf(command, io.env));
           try {
-            const sends = new SendLedger(ledger.db, { now: io.now });
+            const sends = new SendLedger(ledger, { now: io.now });
             const result = await importBounceEvents(sends, file, { dryRun: options.dryRun });
             for (const rejected of result.rejected)
               io.err(`record-bounces: ${file} ${rejected.where}: ${rejected.reason}; skipped\n`);

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
+import { SendLedger } from "../ledger/send-ledger.js";
 import { forecastPhaseOne } from "../operator/forecast.js";
 import { forecastUsersOf } from "../operator/forecast-users.js";
 import { ledgerViewOf } from "../operator/ledger-view.js";
 import { gatherReport, renderReportHtml } from "../operator/report.js";
-import { SendLedger } from "../operator/send-ledger.js";
 import { writePrivateFile } from "../output-file.js";
 import { ioOf, ledgerFileOf, optionsOf, positiveInteger, reporting, weekList } from "./operator-options.js";
 import type { CommandModule } from "./program-options.js";
@@ -43,8 +43,8 @@ export const report: CommandModule<Used> = {
         await reporting(io, async () => {
           const ledger = services.openLedger(ledgerFileOf(command, io.env));
           try {
-            const view = ledgerViewOf(ledger.db);
-            const sends = new SendLedger(ledger.db, { now: io.now });
+            const view = ledgerViewOf(ledger);
+            const sends = new SendLedger(ledger, { now: io.now });
             const users = forecastUsersOf(view, undefined);
             const now = io.now();
             // Nobody left in Realm: nothing to forecast.

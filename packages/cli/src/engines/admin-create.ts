@@ -12,7 +12,8 @@ import {
 } from "@realm-to-cognito/core";
 import type { CognitoSender } from "../cognito/client.js";
 import { MIGRATION_STATE_ATTRIBUTE, MIGRATION_STATE_IMPORTED } from "../cognito/import-settings.js";
-import type { ImportEngine, ImportLedger, LedgerState, LedgerUser } from "../ledger.js";
+import type { ImportEngine, ImportLedger, LedgerState, LedgerUser } from "../ledger/index.js";
+import { matchPoolUser } from "../pool-match.js";
 import { awsErrorName, forEachBounded, isThrottle, type TokenBucket, withRetries } from "../rate.js";
 import { importableUser } from "./importable-user.js";
 import { unknowablePassword } from "./random-password.js";
@@ -171,7 +172,10 @@ async function importOne(
     } catch (lookupError) {
       return fail(row, writes, lookupError, "AdminGetUser");
     }
-    if (existing.realmUserId !== row.realmUserId) {
+    // The user holding the name is this one only if the one matcher says so, by its own Realm id.
+    const holder = { username: existing.username, email: existing.email, realmUserId: existing.realmUserId };
+    const match = matchPoolUser(row, { byRealmUserId: [holder], byEmail: [holder] });
+    if (!match?.sameRealmUser) {
       writes.result(row, "conflict", {
         event: "AdminCreateUser",
         reason: `email in Cognito with another realm_user_id (${existing.realmUserId ?? "none"}, user ${existing.username})`,
@@ -232,6 +236,7 @@ async function describeExisting(
   bucket: TokenBucket,
 ): Promise<{
   username: string;
+  email: string | undefined;
   realmUserId: string | undefined;
   status: string | undefined;
   createdAt: Date | undefined;
@@ -239,9 +244,11 @@ async function describeExisting(
   const user = await retrying(bucket, () =>
     client.send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: username })),
   );
+  const attributes = fromAttributeList(user.UserAttributes);
   return {
     username: user.Username ?? username,
-    realmUserId: fromAttributeList(user.UserAttributes)[REALM_USER_ID_ATTRIBUTE],
+    email: attributes.email,
+    realmUserId: attributes[REALM_USER_ID_ATTRIBUTE],
     status: user.UserStatus,
     createdAt: user.UserCreateDate,
   };

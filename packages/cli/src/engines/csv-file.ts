@@ -8,7 +8,7 @@ import {
   mfaColumn,
   type PoolImportSettings,
 } from "../cognito/import-settings.js";
-import type { ImportLedger, LedgerUser } from "../ledger.js";
+import type { ImportLedger, LedgerUser } from "../ledger/index.js";
 import { privateWriteStream } from "../output-file.js";
 import { importableUser } from "./importable-user.js";
 

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-cognito-identity-provider";
 import type { CognitoSender } from "../cognito/client.js";
 import { CliError } from "../errors.js";
-import type { ImportLedger } from "../ledger.js";
+import type { ImportLedger } from "../ledger/index.js";
 import { awsErrorName, sleep, withRetries } from "../rate.js";
 import type { ImportJobLogEntry } from "./import-job-log.js";
 
@@ -77,13 +77,7 @@ export async function runImportJobs(options: RunJobsOptions): Promise<JobOutcome
       .filter((job) => job.status === "Succeeded")
       .map((job) => job.file),
   );
-  const files = ledger.db
-    .prepare<[], { csv_file: string }>(
-      "SELECT DISTINCT csv_file FROM users WHERE csv_file IS NOT NULL AND state = 'planned' ORDER BY csv_file",
-    )
-    .all()
-    .map((row) => row.csv_file)
-    .filter((file) => !done.has(file));
+  const files = ledger.csvFilesWithPlannedUsers().filter((file) => !done.has(file));
   const outcomes: JobOutcome[] = [];
   for (const file of files) {
     const startedAt = new Date();
@@ -247,14 +241,11 @@ export function settleFromPool(
     .usersOfCsvFile(outcome.file)
     .filter((user) => user.state === "planned")
     .map((user) => {
-      const found =
-        user.realmUserId !== undefined
-          ? ledger.poolUsersByRealmUserId(user.realmUserId)
-          : ledger.poolUsersByEmailKey(user.emailKey);
-      return { user, pooled: found[0] ?? ledger.poolUsersByEmailKey(user.emailKey)[0] };
+      const match = ledger.poolMatchOf(user);
+      return { user, pooled: match?.poolUser, sameRealmUser: match?.sameRealmUser ?? false };
     });
   const rowOf = log === undefined ? undefined : alignLog(users, log);
-  for (const { user, pooled } of users) {
+  for (const { user, pooled, sameRealmUser } of users) {
     if (pooled === undefined) {
       const row = user.csvLine === undefined ? undefined : rowOf?.(user.csvLine);
       ledger.transition(user.key, "failed", {
@@ -265,7 +256,7 @@ export function settleFromPool(
           : `not in the pool after import job ${outcome.jobId}: see line ${user.csvLine} of ${basename(outcome.file)} in its CloudWatch log`,
       });
       counts.failed++;
-    } else if (user.realmUserId !== undefined && pooled.realmUserId !== user.realmUserId) {
+    } else if (!sameRealmUser) {
       ledger.transition(user.key, "conflict", {
         event,
         reason: `email in Cognito with another realm_user_id (${pooled.realmUserId ?? "none"}, user ${pooled.username})`,

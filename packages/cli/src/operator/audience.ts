@@ -1,7 +1,7 @@
 import { emailKey, isPlausibleEmail } from "@realm-to-cognito/core";
 import { OperatorError } from "../errors.js";
+import type { Recipient } from "../ledger/send-ledger.js";
 import type { OperatorUser } from "./ledger-view.js";
-import type { Recipient } from "./send-ledger.js";
 
 /**
  * Who a campaign writes to:

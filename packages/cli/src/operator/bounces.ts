@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { OperatorError } from "../errors.js";
-import type { SendLedger, SendRecord } from "./send-ledger.js";
+import type { SendLedger, SendRecord } from "../ledger/send-ledger.js";
 
 /**
  * SES reports what happened to a message after SendEmail answered: bounces, complaints, deliveries,

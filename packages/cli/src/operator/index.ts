@@ -1,5 +1,13 @@
 export { registerOperatorCommands } from "../commands/index.js";
 export { OperatorError, type OperatorErrorCode } from "../errors.js";
+export {
+  type Recipient,
+  type ResendPolicy,
+  SEND_STATUSES,
+  SendLedger,
+  type SendRecord,
+  type SendStatus,
+} from "../ledger/send-ledger.js";
 export { AUDIENCES, type AudienceName, parseAudience, recipientsOf } from "./audience.js";
 export {
   type BounceImportResult,
@@ -44,15 +52,6 @@ export {
   readableTime,
   renderReportHtml,
 } from "./report.js";
-export {
-  migrateSendLedger,
-  type Recipient,
-  type ResendPolicy,
-  SEND_STATUSES,
-  SendLedger,
-  type SendRecord,
-  type SendStatus,
-} from "./send-ledger.js";
 export { type TransportSettings, transportSettingsFrom } from "./settings.js";
 export {
   BEFORE_SWITCH_TEMPLATE,

@@ -1,6 +1,5 @@
-import type { SnapshotLine } from "@realm-to-cognito/core";
-import type Database from "better-sqlite3";
 import { OperatorError } from "../errors.js";
+import type { ImportLedger, MatchedUser, PoolUser } from "../ledger/index.js";
 import { hasReset } from "../reset.js";
 
 /**
@@ -127,30 +126,19 @@ export function populationOf(view: LedgerView): Population {
   };
 }
 
-interface JoinedRow {
-  key: string;
-  email: string;
-  state: string;
-  reason: string | null;
-  engine: string | null;
-  user_json: string;
-  created_event_at: string | null;
-  pool_status: string | null;
-  pool_created_at: string | null;
-  pool_last_modified_at: string | null;
-}
+type ViewedUser = MatchedUser;
 
 // A pool listing taken after the import shows whether an imported user has reset (see `hasReset`).
-function operatorStateOf(row: JoinedRow): OperatorState {
-  switch (row.state) {
+function operatorStateOf(user: ViewedUser, pooled: PoolUser | undefined): OperatorState {
+  switch (user.state) {
     case "already-present":
       return "migrated-with-password";
     case "created":
       return hasReset({
-        engine: row.engine ?? undefined,
-        poolStatus: row.pool_status ?? undefined,
-        poolLastModifiedAt: row.pool_last_modified_at ?? undefined,
-        importFinishedAt: row.created_event_at ?? undefined,
+        engine: user.engine,
+        poolStatus: pooled?.status,
+        poolLastModifiedAt: pooled?.lastModifiedAt,
+        importFinishedAt: user.importFinishedAt,
       })
         ? "imported-reset-done"
         : "imported-awaiting-reset";
@@ -161,74 +149,46 @@ function operatorStateOf(row: JoinedRow): OperatorState {
       return "rejected";
     default:
       // planned: but if the pool listing already has them, phase 1 moved them after the plan.
-      return row.pool_status === null ? "still-in-realm" : "migrated-with-password";
+      return pooled === undefined ? "still-in-realm" : "migrated-with-password";
   }
-}
-
-function hasTable(db: Database.Database, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
 }
 
 /**
- * Reads the CLI ledger's tables (`users`, `history`, `pool_users`) into the operator's own types.
+ * Reads the CLI ledger's users and pool listing into the operator's own types.
  * Read-only: it never writes the CLI's tables.
- * @example const view = ledgerViewOf(ImportLedger.open(file).db);
+ * @example const view = ledgerViewOf(ImportLedger.open(file));
  */
-export function ledgerViewOf(db: Database.Database): LedgerView {
-  for (const table of ["users", "history", "pool_users"]) {
-    if (!hasTable(db, table)) {
-      throw new OperatorError(
-        "LEDGER_UNREADABLE",
-        `the ledger has no "${table}" table: run \`realm-to-cognito plan\` first to create and fill it`,
-      );
-    }
-  }
-  // Matching the pool by Realm user id first, then by email key, as `plan` does.
-  const joined = `
-    SELECT u.key, u.email, u.state, u.reason, u.engine, u.user_json,
-      (SELECT MIN(h.at) FROM history h WHERE h.user_key = u.key AND h.to_state = 'created') AS created_event_at,
-      COALESCE(pr.status, pe.status) AS pool_status,
-      COALESCE(pr.created_at, pe.created_at) AS pool_created_at,
-      COALESCE(pr.last_modified_at, pe.last_modified_at) AS pool_last_modified_at
-    FROM users u
-    LEFT JOIN pool_users pr ON pr.username = (SELECT username FROM pool_users WHERE realm_user_id = u.realm_user_id LIMIT 1)
-    LEFT JOIN pool_users pe ON pr.username IS NULL AND pe.username = (SELECT username FROM pool_users WHERE email_key = u.email_key LIMIT 1)
-    WHERE u.key > ?
-    ORDER BY u.key LIMIT 1000`;
-  // Read in pages, never through an open cursor: callers write to the same database between users.
-  const page = db.prepare(joined);
-  function* rows(): Generator<JoinedRow> {
-    let after = "";
-    for (;;) {
-      const batch = page.all(after) as JoinedRow[];
-      if (batch.length === 0) return;
-      yield* batch;
-      after = batch[batch.length - 1]!.key;
-    }
-  }
+export function ledgerViewOf(ledger: ImportLedger): LedgerView {
+  const missing = ledger.missingTables(["users", "history", "pool_users"])[0];
+  if (missing !== undefined)
+    throw new OperatorError(
+      "LEDGER_UNREADABLE",
+      `the ledger has no "${missing}" table: run \`realm-to-cognito plan\` first to create and fill it`,
+    );
   return {
+    // Read in pages, never through an open cursor: callers write to the same database between users.
     *users() {
-      for (const row of rows()) {
-        const user = JSON.parse(row.user_json) as SnapshotLine;
-        const state = operatorStateOf(row);
+      for (const { user, match } of ledger.usersWithPoolMatch()) {
+        const pooled = match?.poolUser;
+        const state = operatorStateOf(user, pooled);
         const migratedAt =
           state === "migrated-with-password"
-            ? (row.pool_created_at ?? undefined)
+            ? pooled?.createdAt
             : state.startsWith("imported")
-              ? (row.created_event_at ?? row.pool_created_at ?? undefined)
+              ? (user.importFinishedAt ?? pooled?.createdAt)
               : undefined;
         yield {
-          key: row.key,
-          email: row.email,
+          key: user.key,
+          email: user.email,
           state,
-          ...(row.reason === null ? {} : { reason: row.reason }),
+          ...(user.reason === undefined ? {} : { reason: user.reason }),
           ...(migratedAt === undefined ? {} : { migratedAt }),
-          ...(user.lastAuthenticatedAt === undefined
+          ...(user.user.lastAuthenticatedAt === undefined
             ? {}
-            : { lastAuthenticatedAt: user.lastAuthenticatedAt }),
-          ...(user.createdAt === undefined ? {} : { createdAt: user.createdAt }),
-          confirmed: user.confirmed,
-          disabled: user.disabled,
+            : { lastAuthenticatedAt: user.user.lastAuthenticatedAt }),
+          ...(user.user.createdAt === undefined ? {} : { createdAt: user.user.createdAt }),
+          confirmed: user.user.confirmed,
+          disabled: user.user.disabled,
         };
       }
     },
@@ -236,30 +196,13 @@ export function ledgerViewOf(db: Database.Database): LedgerView {
       return countMigrationsByDay(this.users());
     },
     rejectsByReason() {
-      return db
-        .prepare(
-          `SELECT COALESCE(reason, state) AS reason, COUNT(*) AS count FROM users
-           WHERE state IN ('rejected','conflict','failed') GROUP BY 1 ORDER BY count DESC, reason`,
-        )
-        .all() as Array<{ reason: string; count: number }>;
+      return ledger.rejectsByReason();
     },
     problems(limit) {
-      const where = "WHERE state IN ('failed','conflict')";
-      const total = (db.prepare(`SELECT COUNT(*) AS n FROM users ${where}`).get() as { n: number }).n;
-      const rows = db
-        .prepare(
-          `SELECT key, email, state, COALESCE(reason, state) AS reason FROM users ${where}
-           ORDER BY state DESC, key LIMIT ?`,
-        )
-        .all(Math.max(0, Math.floor(limit))) as Array<{
-        key: string;
-        email: string;
-        state: string;
-        reason: string;
-      }>;
+      const { total, first } = ledger.problemUsers(limit);
       return {
         total,
-        first: rows.map((r) => ({
+        first: first.map((r) => ({
           key: r.key,
           email: r.email,
           kind: r.state === "failed" ? ("import-failed" as const) : ("conflict" as const),

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Recipient, ResendPolicy, SendLedger, SendStatus } from "./send-ledger.js";
+import type { Recipient, ResendPolicy, SendLedger, SendStatus } from "../ledger/send-ledger.js";
 import { checkTemplate, type MessageTemplate, type RenderedMessage, renderMessage } from "./template.js";
 import { type Clock, TokenBucket } from "./token-bucket.js";
 import type { MailTransport } from "./transports/transport.js";

@@ -1,3 +1,4 @@
+import type { SendLedger, SendStatus } from "../ledger/send-ledger.js";
 import type { Forecast } from "./forecast.js";
 import {
   type LedgerView,
@@ -9,7 +10,6 @@ import {
   populationOf,
   STATE_LABELS,
 } from "./ledger-view.js";
-import type { SendLedger, SendStatus } from "./send-ledger.js";
 import { escapeHtml as esc } from "./template.js";
 
 /** Everything the report shows, gathered once so the HTML is a pure function of it. */

@@ -1,5 +1,4 @@
-import type Database from "better-sqlite3";
-import { ImportLedger } from "../ledger.js";
+import { ImportLedger } from "../ledger/index.js";
 import { ledgerViewOf, type MigrationDay } from "./ledger-view.js";
 
 const BARS = ["·", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
@@ -55,10 +54,10 @@ export function renderTrend(history: readonly MigrationDay[], options: TrendOpti
 
 /**
  * The trend straight from the CLI ledger's database, for `status` to print under its table.
- * @example if (!options.json) console.log(renderLedgerTrend(ledger.db))
+ * @example if (!options.json) console.log(renderLedgerTrend(ledger))
  */
-export function renderLedgerTrend(db: Database.Database, options: TrendOptions = {}): string {
-  return renderTrend(ledgerViewOf(db).migrationsByDay(), options);
+export function renderLedgerTrend(ledger: ImportLedger, options: TrendOptions = {}): string {
+  return renderTrend(ledgerViewOf(ledger).migrationsByDay(), options);
 }
 
 /**
@@ -70,7 +69,7 @@ export function renderLedgerFileTrend(file: string, options: TrendOptions = {}):
   try {
     return ledger.size() === 0
       ? "Migrations a day: the ledger is empty (run plan first)."
-      : renderLedgerTrend(ledger.db, options);
+      : renderLedgerTrend(ledger, options);
   } finally {
     ledger.close();
   }

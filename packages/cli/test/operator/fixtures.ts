@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import { Command } from "commander";
 import { SMTPServer } from "smtp-server";
-import { ImportLedger, type PlannedUser } from "../../src/ledger.js";
+import { ImportLedger, type PlannedUser } from "../../src/ledger/index.js";
 import { registerOperatorCommands } from "../../src/operator/index.js";
 import { type Progress, startProgress } from "../../src/progress.js";
 import { createServices, type Services } from "../../src/services.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ImportLedger } from "../../src/ledger.js";
+import { ImportLedger } from "../../src/ledger/index.js";
 import { ledgerViewOf, type OperatorUser } from "../../src/operator/ledger-view.js";
 import { renderTrend } from "../../src/operator/trend.js";
 import { buildLedger, realmIdOf, tempDir } from "./fixtures.js";
@@ -53,7 +53,7 @@ describe("the operator's view of the CLI ledger", () => {
         createdAt: "2026-11-25T12:00:00.000Z",
       },
     ]);
-    const view = ledgerViewOf(ledger.db);
+    const view = ledgerViewOf(ledger);
     const byKey = new Map<string, OperatorUser>([...view.users()].map((u) => [u.key, u]));
     expect(byKey.get(realmIdOf(1))).toMatchObject({
       state: "migrated-with-password",

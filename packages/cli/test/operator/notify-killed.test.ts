@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { SendLedger } from "../../src/operator/send-ledger.js";
+import { ImportLedger } from "../../src/ledger/index.js";
+import { SendLedger } from "../../src/ledger/send-ledger.js";
 import {
   buildLedger,
   type Mailbox,
@@ -76,7 +76,7 @@ describe("notify killed with SIGKILL and run again", () => {
     expect(copies.size).toBe(USERS);
     expect([...copies.values()].every((n) => n === 1)).toBe(true);
 
-    const db = new Database(ledger, { readonly: true });
+    const db = ImportLedger.open(ledger);
     const sends = new SendLedger(db);
     expect(sends.counts("imported-awaiting-reset")).toMatchObject({
       sent: USERS - 1,

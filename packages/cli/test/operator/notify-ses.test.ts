@@ -3,10 +3,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { AccountSuspendedException, MessageRejected } from "@aws-sdk/client-sesv2";
-import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ImportLedger } from "../../src/ledger/index.js";
+import { SendLedger } from "../../src/ledger/send-ledger.js";
 import { classifySesError, createSesTransport } from "../../src/operator/index.js";
-import { SendLedger } from "../../src/operator/send-ledger.js";
 import { createSesClient } from "../../src/services.js";
 import { buildLedger, realmIdOf, runOperator, tempDir } from "./fixtures.js";
 
@@ -52,7 +52,7 @@ async function run(args: string[]): Promise<string> {
 }
 
 function statusOf(ledger: string, index: number): { status: string; reason?: string } {
-  const db = new Database(ledger, { readonly: true });
+  const db = ImportLedger.open(ledger);
   try {
     const send = new SendLedger(db).get("imported-awaiting-reset", realmIdOf(index));
     return send?.reason === undefined
@@ -105,7 +105,7 @@ describe("notify through Amazon SES v2 (aws-ses-v2-local)", () => {
     expect(first.body.text).toContain("https://app.example.com/reset?email=user1%40example.com");
     expect(first.body.html).toContain('<a href="https://app.example.com/reset?email=user1%40example.com">');
 
-    const db = new Database(ledger, { readonly: true });
+    const db = ImportLedger.open(ledger);
     expect(new SendLedger(db).get("imported-awaiting-reset", realmIdOf(1))?.messageId).toBe(first.messageId);
     db.close();
 
@@ -133,7 +133,7 @@ describe("notify through Amazon SES v2 (aws-ses-v2-local)", () => {
     buildLedger(ledger, [{ index: 1, state: "created" }]);
     await run(sesArgs(ledger));
     const [email] = await stored();
-    const db = new Database(ledger);
+    const db = ImportLedger.open(ledger);
     const sends = new SendLedger(db);
     expect(sends.recordBounce(email!.messageId, "Permanent/General: 550 5.1.1 user unknown")).toBe(true);
     expect(sends.get("imported-awaiting-reset", realmIdOf(1))).toMatchObject({

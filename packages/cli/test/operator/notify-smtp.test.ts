@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SendLedger } from "../../src/operator/send-ledger.js";
+import { ImportLedger } from "../../src/ledger/index.js";
+import { SendLedger } from "../../src/ledger/send-ledger.js";
 import {
   buildLedger,
   type Mailbox,
@@ -80,7 +81,7 @@ describe("notify over SMTP", () => {
     expect(mixed.html).not.toContain("Notes <&> Co");
     expect(mixed.html).toContain('href="https://app.example.com/reset?email=Mixed.Case%2Btag%40Example.com"');
 
-    const db = new Database(ledger, { readonly: true });
+    const db = ImportLedger.open(ledger);
     const record = new SendLedger(db).get("first", realmIdOf(1));
     db.close();
     expect(record).toMatchObject({ status: "sent", email: "user1@example.com", attempts: 1 });
@@ -109,7 +110,7 @@ describe("notify over SMTP", () => {
     ]);
     await run(smtpArgs(ledger, "bounce"));
     expect(sentTo("bounce").sort()).toEqual(["user1@example.com", "user3@example.com"]);
-    const db = new Database(ledger, { readonly: true });
+    const db = ImportLedger.open(ledger);
     const record = new SendLedger(db).get("bounce", realmIdOf(2));
     db.close();
     expect(record?.status).toBe("bounced");
@@ -125,7 +126,7 @@ describe("notify over SMTP", () => {
     const dry = await run([...smtpArgs(ledger, "limited"), "--dry-run", "--limit", "3"]);
     expect(dry.out).toContain("would send 3 messages");
     expect(sentTo("limited")).toHaveLength(0);
-    const db = new Database(ledger, { readonly: true });
+    const db = ImportLedger.open(ledger);
     expect(new SendLedger(db).counts("limited").queued).toBe(0);
     db.close();
 
@@ -168,7 +169,7 @@ describe("notify over SMTP", () => {
     const { err } = await run(args);
     expect(err).toContain("notify stopped: the transport failed 5 times in a row");
     expect(process.exitCode).toBe(1);
-    const db = new Database(ledger, { readonly: true });
+    const db = ImportLedger.open(ledger);
     const counts = new SendLedger(db).counts("down");
     db.close();
     expect(counts).toMatchObject({ failed: 5, queued: 3, sent: 0, unknown: 0 });
@@ -193,8 +194,9 @@ describe("notify over SMTP", () => {
       [1, 2, 3].map((index) => ({ index, state: "created" as const })),
     );
     // A run on another machine claimed user 2's send and was never heard of again.
+    const file = ImportLedger.open(ledger);
+    const sends = new SendLedger(file);
     const db = new Database(ledger);
-    const sends = new SendLedger(db);
     db.prepare(
       "INSERT INTO notification_runs (run_id, campaign, pid, host, started_at) VALUES ('run-elsewhere', 'far', 4242, 'ops-laptop', '2026-11-01T00:00:00Z')",
     ).run();
@@ -205,6 +207,7 @@ describe("notify over SMTP", () => {
     );
     sends.claim("far", realmIdOf(2), "run-elsewhere", "smtp");
     db.close();
+    file.close();
 
     const refused = await run(smtpArgs(ledger, "far"));
     expect(refused.err).toContain("is being sent by run run-elsewhere (pid 4242 on ops-laptop)");
@@ -216,7 +219,7 @@ describe("notify over SMTP", () => {
     const { out } = await run([...smtpArgs(ledger, "far"), "--take-over", "run-elsewhere", "--json"]);
     expect(JSON.parse(out)).toMatchObject({ interrupted: 1, sent: 2, unknown: 0 });
     expect(sentTo("far").sort()).toEqual(["user1@example.com", "user3@example.com"]);
-    const after = new Database(ledger, { readonly: true });
+    const after = ImportLedger.open(ledger);
     expect(new SendLedger(after).get("far", realmIdOf(2))?.status).toBe("unknown");
     after.close();
   });

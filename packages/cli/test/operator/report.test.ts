@@ -2,11 +2,11 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromiumLaunchOptions, prng } from "@realm-to-cognito/sandbox";
-import Database from "better-sqlite3";
 import { Command } from "commander";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/clock.js";
+import { ImportLedger } from "../../src/ledger/index.js";
 import { notify, registerOperatorCommands, SendLedger } from "../../src/operator/index.js";
 import type { MailTransport } from "../../src/operator/transports/transport.js";
 import { createServices, processOutput } from "../../src/services.js";
@@ -72,7 +72,7 @@ async function migrationInProgress(file: string): Promise<void> {
     },
     close: async () => {},
   };
-  const db = new Database(file);
+  const db = ImportLedger.open(file);
   const sends = new SendLedger(db, { now: () => NOW });
   await notify(sends, outcomes, {
     campaign: "reset-notice",

@@ -13,7 +13,7 @@ import { importCommand } from "../../src/commands/import.js";
 import { planCommand } from "../../src/commands/plan.js";
 import { statusCommand } from "../../src/commands/status.js";
 import type { Config } from "../../src/config.js";
-import { ImportLedger } from "../../src/ledger.js";
+import { ImportLedger } from "../../src/ledger/index.js";
 import { buildProgram } from "../../src/main.js";
 import { renderLedgerFileTrend } from "../../src/operator/trend.js";
 import { RESET_MARGIN_MS } from "../../src/reset.js";

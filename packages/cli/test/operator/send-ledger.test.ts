@@ -2,14 +2,27 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { OperatorError } from "../../src/errors.js";
-import { SendLedger } from "../../src/operator/send-ledger.js";
+import { ImportLedger } from "../../src/ledger/index.js";
+import { SendLedger } from "../../src/ledger/send-ledger.js";
 import { tempDir } from "./fixtures.js";
 
-function open(file: string): { db: Database.Database; sends: SendLedger } {
-  const db = new Database(file);
-  db.pragma("journal_mode = WAL");
-  db.pragma("busy_timeout = 5000");
-  return { db, sends: new SendLedger(db) };
+// The send ledger through the ledger module, and a raw connection of the test's own to the same file
+// to set up and inspect what the module does not expose.
+function open(file: string): { db: Pick<Database.Database, "prepare" | "close">; sends: SendLedger } {
+  const ledger = ImportLedger.open(file);
+  const raw = new Database(file);
+  raw.pragma("busy_timeout = 5000");
+  return {
+    db: {
+      prepare: raw.prepare.bind(raw) as Database.Database["prepare"],
+      close: () => {
+        raw.close();
+        ledger.close();
+        return raw;
+      },
+    },
+    sends: new SendLedger(ledger),
+  };
 }
 
 function catchOperatorError(work: () => unknown): OperatorError {

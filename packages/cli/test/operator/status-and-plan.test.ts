@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatSnapshotLine } from "@realm-to-cognito/core";
 import { describe, expect, it } from "vitest";
-import { ImportLedger } from "../../src/ledger.js";
+import { ImportLedger } from "../../src/ledger/index.js";
 import { ledgerViewFromUsers, nextStepOf, populationOf } from "../../src/operator/index.js";
 import { planImport } from "../../src/plan.js";
 import { formatStatus, migrationStatus } from "../../src/status.js";

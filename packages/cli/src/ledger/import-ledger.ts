@@ -1,171 +1,30 @@
-import { chmodSync, existsSync } from "node:fs";
 import type { SnapshotLine } from "@realm-to-cognito/core";
-import Database from "better-sqlite3";
-import { CliError } from "./errors.js";
-import { createPrivateFile, PRIVATE_FILE_MODE } from "./output-file.js";
-
-export const LEDGER_STATES = [
-  "planned",
-  "created",
-  "already-present",
-  "rejected",
-  "failed",
-  "conflict",
-] as const;
-/** Where one source user stands. `created` and `already-present` are final: nothing moves them back. */
-export type LedgerState = (typeof LEDGER_STATES)[number];
-export type ImportEngine = "admin-create" | "csv-job";
-
-/** One source user's row. */
-export interface LedgerUser {
-  /** The Realm user id, or `pending:<email key>` for a pending registration. */
-  readonly key: string;
-  readonly realmUserId: string | undefined;
-  readonly email: string;
-  readonly emailKey: string;
-  readonly mongoId: string | undefined;
-  readonly state: LedgerState;
-  readonly reason: string | undefined;
-  readonly attempts: number;
-  readonly engine: ImportEngine | undefined;
-  readonly cognitoUsername: string | undefined;
-  readonly csvFile: string | undefined;
-  readonly csvLine: number | undefined;
-  readonly firstAttemptAt: string | undefined;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  /** The snapshot line this row was planned from. */
-  readonly user: SnapshotLine;
-}
-
-export interface HistoryEntry {
-  readonly at: string;
-  readonly fromState: LedgerState | undefined;
-  readonly toState: LedgerState;
-  readonly event: string;
-  readonly detail: string | undefined;
-}
-
-/** A user as `plan` classified it. */
-export interface PlannedUser {
-  readonly key: string;
-  readonly user: SnapshotLine;
-  readonly emailKey: string;
-  readonly state: Extract<LedgerState, "planned" | "already-present" | "rejected" | "conflict">;
-  readonly reason?: string;
-  readonly cognitoUsername?: string;
-}
-
-/** A user listed from the pool. */
-export interface PoolUser {
-  readonly username: string;
-  readonly email?: string | undefined;
-  readonly realmUserId?: string | undefined;
-  readonly status?: string | undefined;
-  readonly enabled: boolean;
-  readonly createdAt?: string | undefined;
-  /** The pool's UserLastModifiedDate: a password reset (among other changes) moves it. */
-  readonly lastModifiedAt?: string | undefined;
-}
-
-export interface ImportJobRow {
-  readonly jobId: string;
-  readonly file: string;
-  readonly status: string;
-  readonly imported: number;
-  readonly skipped: number;
-  readonly failed: number;
-  readonly message: string | undefined;
-  readonly updatedAt: string;
-}
-
-/**
- * Schema migrations, in order; the ledger records the versions it applied. Later features (notify,
- * forecast, report) append theirs here and never edit an applied one.
- */
-export const LEDGER_MIGRATIONS: readonly string[] = [
-  `CREATE TABLE users (
-     key TEXT PRIMARY KEY,
-     realm_user_id TEXT,
-     email TEXT NOT NULL,
-     email_key TEXT NOT NULL,
-     mongo_id TEXT,
-     state TEXT NOT NULL CHECK (state IN ('planned','created','already-present','rejected','failed','conflict')),
-     reason TEXT,
-     attempts INTEGER NOT NULL DEFAULT 0,
-     engine TEXT,
-     cognito_username TEXT,
-     csv_file TEXT,
-     csv_line INTEGER,
-     first_attempt_at TEXT,
-     user_json TEXT NOT NULL,
-     created_at TEXT NOT NULL,
-     updated_at TEXT NOT NULL
-   );
-   CREATE INDEX users_email_key ON users(email_key);
-   CREATE INDEX users_state ON users(state);
-   CREATE TABLE history (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     user_key TEXT NOT NULL,
-     at TEXT NOT NULL,
-     from_state TEXT,
-     to_state TEXT NOT NULL,
-     event TEXT NOT NULL,
-     detail TEXT
-   );
-   CREATE INDEX history_user ON history(user_key);
-   CREATE TABLE pool_users (
-     username TEXT PRIMARY KEY,
-     email TEXT,
-     email_key TEXT,
-     realm_user_id TEXT,
-     status TEXT,
-     enabled INTEGER NOT NULL,
-     created_at TEXT
-   );
-   CREATE INDEX pool_users_email_key ON pool_users(email_key);
-   CREATE INDEX pool_users_realm_user_id ON pool_users(realm_user_id);
-   CREATE TABLE pool_listing (id INTEGER PRIMARY KEY CHECK (id = 1), pool_id TEXT NOT NULL, listed_at TEXT NOT NULL, count INTEGER NOT NULL);
-   CREATE TABLE import_jobs (
-     job_id TEXT PRIMARY KEY,
-     file TEXT NOT NULL,
-     status TEXT NOT NULL,
-     imported INTEGER NOT NULL DEFAULT 0,
-     skipped INTEGER NOT NULL DEFAULT 0,
-     failed INTEGER NOT NULL DEFAULT 0,
-     message TEXT,
-     created_at TEXT NOT NULL,
-     updated_at TEXT NOT NULL
-   );
-   CREATE TABLE runs (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     command TEXT NOT NULL,
-     started_at TEXT NOT NULL,
-     finished_at TEXT,
-     summary TEXT
-   );`,
-  // 2: the pool's UserLastModifiedDate, so an admin-create import (CONFIRMED from the start) shows a reset.
-  "ALTER TABLE pool_users ADD COLUMN last_modified_at TEXT;",
-];
-
-interface UserRow {
-  key: string;
-  realm_user_id: string | null;
-  email: string;
-  email_key: string;
-  mongo_id: string | null;
-  state: LedgerState;
-  reason: string | null;
-  attempts: number;
-  engine: ImportEngine | null;
-  cognito_username: string | null;
-  csv_file: string | null;
-  csv_line: number | null;
-  first_attempt_at: string | null;
-  user_json: string;
-  created_at: string;
-  updated_at: string;
-}
+import { CliError } from "../errors.js";
+import type { MatchSource, PoolMatch } from "../pool-match.js";
+import {
+  attachConnection,
+  type Connection,
+  openLedgerFile,
+  type Statement,
+  StatementCache,
+} from "./connection.js";
+import { LEDGER_MIGRATIONS, migrateLedger, schemaVersionOf } from "./migrations.js";
+import { PoolListing } from "./pool-listing.js";
+import {
+  type HistoryEntry,
+  type ImportEngine,
+  type ImportJobRow,
+  LEDGER_STATES,
+  type LedgerState,
+  type LedgerUser,
+  type MatchedUser,
+  type MatchedUserRow,
+  type PlannedUser,
+  type PoolUser,
+  toLedgerUser,
+  type UserRow,
+  type UserWithPoolMatch,
+} from "./rows.js";
 
 const FINAL_STATES: ReadonlySet<LedgerState> = new Set(["created", "already-present"]);
 
@@ -178,81 +37,48 @@ const FINAL_STATES: ReadonlySet<LedgerState> = new Set(["created", "already-pres
  * ledger.transition(key, "created", { event: "AdminCreateUser" });
  */
 export class ImportLedger {
-  readonly db: Database.Database;
+  readonly #db: Connection;
   private readonly now: () => Date;
+  private readonly statements: StatementCache;
+  private readonly pool: PoolListing;
 
-  private readonly statements = new Map<string, Database.Statement>();
-
-  private constructor(db: Database.Database, now: () => Date) {
-    this.db = db;
+  private constructor(db: Connection, now: () => Date) {
+    this.#db = db;
     this.now = now;
+    this.statements = new StatementCache(db);
+    this.pool = new PoolListing(db, this.statements, () => this.stamp());
+    attachConnection(this, db);
   }
 
-  // Preparing costs more than running on the import's hot path: prepare each statement once.
-  private statement<P extends unknown[] = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
-    let prepared = this.statements.get(sql);
-    if (prepared === undefined) {
-      prepared = this.db.prepare(sql);
-      this.statements.set(sql, prepared);
-    }
-    return prepared as unknown as Database.Statement<P, R>;
+  private statement<P extends unknown[] = unknown[], R = unknown>(sql: string): Statement<P, R> {
+    return this.statements.get<P, R>(sql);
   }
 
-  /** Opens (or creates) the ledger file and applies pending migrations. */
+  /**
+   * Opens (or creates) the ledger file and brings its schema up to date in place (`migrations` is for
+   * tests that write an older or newer file).
+   */
   static open(
     file: string,
     options: { now?: () => Date; migrations?: readonly string[] } = {},
   ): ImportLedger {
-    let db: Database.Database;
-    try {
-      // SQLite creates the file 0644 and its -wal and -shm files like it: create it 0600 first, and
-      // narrow the -wal and -shm files an older version left readable.
-      if (file !== ":memory:" && file !== "") {
-        createPrivateFile(file);
-        for (const companion of [`${file}-wal`, `${file}-shm`])
-          if (existsSync(companion)) chmodSync(companion, PRIVATE_FILE_MODE);
-      }
-      db = new Database(file);
-    } catch (error) {
-      throw new CliError("LEDGER", `cannot open the ledger ${file}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
-    db.pragma("busy_timeout = 5000");
+    const db = openLedgerFile(file);
     const ledger = new ImportLedger(db, options.now ?? (() => new Date()));
-    ledger.migrate(options.migrations ?? LEDGER_MIGRATIONS);
+    try {
+      migrateLedger(db, options.migrations ?? LEDGER_MIGRATIONS, () => ledger.stamp());
+    } catch (error) {
+      db.close();
+      throw error;
+    }
     return ledger;
   }
 
-  private migrate(migrations: readonly string[]): void {
-    this.db.exec(
-      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
-    );
-    const current = this.schemaVersion();
-    if (current > migrations.length)
-      throw new CliError(
-        "LEDGER",
-        `the ledger has schema version ${current}, newer than this tool knows (${migrations.length}): upgrade the tool`,
-      );
-    migrations.slice(current).forEach((sql, index) => {
-      this.db.transaction(() => {
-        this.db.exec(sql);
-        this.db
-          .prepare("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)")
-          .run(current + index + 1, this.stamp());
-      })();
-    });
-  }
-
   schemaVersion(): number {
-    const row = this.db.prepare("SELECT MAX(version) AS v FROM schema_version").get() as { v: number | null };
-    return row.v ?? 0;
+    return schemaVersionOf(this.#db);
   }
 
   close(): void {
-    this.db.close();
+    this.#db.close();
   }
 
   private stamp(): string {
@@ -265,22 +91,22 @@ export class ImportLedger {
    */
   recordPlan(users: Iterable<PlannedUser>): number {
     const at = this.stamp();
-    const select = this.db.prepare<
+    const select = this.#db.prepare<
       [string],
       { state: LedgerState; reason: string | null; attempts: number; csv_file: string | null }
     >("SELECT state, reason, attempts, csv_file FROM users WHERE key = ?");
-    const insert = this.db.prepare(
+    const insert = this.#db.prepare(
       `INSERT INTO users (key, realm_user_id, email, email_key, mongo_id, state, reason, cognito_username, user_json, created_at, updated_at)
        VALUES (@key, @realmUserId, @email, @emailKey, @mongoId, @state, @reason, @cognitoUsername, @userJson, @at, @at)`,
     );
-    const update = this.db.prepare(
+    const update = this.#db.prepare(
       `UPDATE users SET realm_user_id = @realmUserId, email = @email, email_key = @emailKey, mongo_id = @mongoId,
          state = @state, reason = @reason, cognito_username = COALESCE(@cognitoUsername, cognito_username),
          user_json = @userJson, updated_at = @at WHERE key = @key`,
     );
     const history = this.historyStatement();
     let changed = 0;
-    const batch = this.db.transaction((items: PlannedUser[]) => {
+    const batch = this.#db.transaction((items: PlannedUser[]) => {
       for (const item of items) {
         const row: { state: LedgerState; reason: string | null } & Record<string, unknown> = {
           key: item.key,
@@ -334,7 +160,7 @@ export class ImportLedger {
   /** Counts an attempt before a call that may create the user, so a re-run knows one may have happened. */
   recordAttempt(key: string, engine: ImportEngine): void {
     const at = this.stamp();
-    this.db.transaction(() => {
+    this.#db.transaction(() => {
       const row = this.getRow(key);
       if (row === undefined) throw new CliError("LEDGER", `no ledger row for ${key}`);
       this.statement(
@@ -355,7 +181,7 @@ export class ImportLedger {
       "UPDATE users SET attempts = attempts + 1, engine = ?, first_attempt_at = COALESCE(first_attempt_at, ?), updated_at = ? WHERE key = ?",
     );
     const history = this.historyStatement();
-    this.db.transaction(() => {
+    this.#db.transaction(() => {
       for (const row of rows) {
         update.run(engine, at, at, row.key);
         history.run(row.key, at, row.state, row.state, "attempt", engine);
@@ -382,7 +208,7 @@ export class ImportLedger {
          engine = COALESCE(?, engine), updated_at = ? WHERE key = ?`,
     );
     const history = this.historyStatement();
-    this.db.transaction(() => {
+    this.#db.transaction(() => {
       for (const change of changes) {
         update.run(
           change.to,
@@ -406,7 +232,7 @@ export class ImportLedger {
     },
   ): void {
     const at = this.stamp();
-    this.db.transaction(() => {
+    this.#db.transaction(() => {
       const row = this.getRow(key);
       if (row === undefined) throw new CliError("LEDGER", `no ledger row for ${key}`);
       this.statement(
@@ -420,11 +246,13 @@ export class ImportLedger {
   /** Makes failed users plannable again (a CSV file they were in is forgotten). Returns how many. */
   retryFailed(): number {
     const at = this.stamp();
-    return this.db.transaction(() => {
-      const keys = this.db.prepare<[], { key: string }>("SELECT key FROM users WHERE state = 'failed'").all();
+    return this.#db.transaction(() => {
+      const keys = this.#db
+        .prepare<[], { key: string }>("SELECT key FROM users WHERE state = 'failed'")
+        .all();
       const history = this.historyStatement();
       for (const { key } of keys) history.run(key, at, "failed", "planned", "retry", null);
-      this.db
+      this.#db
         .prepare(
           "UPDATE users SET state = 'planned', reason = NULL, csv_file = NULL, csv_line = NULL, updated_at = ? WHERE state = 'failed'",
         )
@@ -436,10 +264,10 @@ export class ImportLedger {
   /** Assigns users to a CSV file's lines (the line-to-user map of an import job), in one transaction. */
   assignCsvLines(file: string, lines: ReadonlyArray<{ key: string; line: number; username: string }>): void {
     const at = this.stamp();
-    const update = this.db.prepare(
+    const update = this.#db.prepare(
       "UPDATE users SET csv_file = ?, csv_line = ?, cognito_username = ?, engine = 'csv-job', updated_at = ? WHERE key = ?",
     );
-    this.db.transaction(() => {
+    this.#db.transaction(() => {
       for (const { key, line, username } of lines) update.run(file, line, username, at, key);
     })();
   }
@@ -460,7 +288,7 @@ export class ImportLedger {
   *users(states?: readonly LedgerState[], pageSize = 2_000): Generator<LedgerUser> {
     // `+state`: stay on the rowid order; with the state index SQLite would sort every match each page.
     const filter = states?.length ? `AND +state IN (${states.map(() => "?").join(",")})` : "";
-    const page = this.db.prepare<unknown[], UserRow & { _rowid: number }>(
+    const page = this.#db.prepare<unknown[], UserRow & { _rowid: number }>(
       `SELECT rowid AS _rowid, * FROM users WHERE rowid > ? ${filter} ORDER BY rowid LIMIT ?`,
     );
     let after = 0;
@@ -476,7 +304,7 @@ export class ImportLedger {
   *plannedWithoutCsvFile(
     pageSize = 5_000,
   ): Generator<{ key: string; realmUserId: string | undefined; user: SnapshotLine }> {
-    const page = this.db.prepare<
+    const page = this.#db.prepare<
       [number, number],
       { r: number; key: string; realm_user_id: string | null; user_json: string }
     >(
@@ -499,7 +327,7 @@ export class ImportLedger {
 
   /** Every CSV file some user is assigned to. */
   csvFiles(): string[] {
-    return this.db
+    return this.#db
       .prepare<[], { csv_file: string }>(
         "SELECT DISTINCT csv_file FROM users WHERE csv_file IS NOT NULL ORDER BY csv_file",
       )
@@ -509,7 +337,7 @@ export class ImportLedger {
 
   /** Unassigns every user of a CSV file (one a killed run never finished); returns how many. */
   clearCsvFile(file: string): number {
-    return this.db
+    return this.#db
       .prepare("UPDATE users SET csv_file = NULL, csv_line = NULL WHERE csv_file = ? AND state = 'planned'")
       .run(file).changes;
   }
@@ -517,7 +345,7 @@ export class ImportLedger {
   /** Users assigned to one CSV file, by line. */
   usersOfCsvFile(file: string): LedgerUser[] {
     // No index on csv_file: keeping one up to date costs the CSV writer more than this rare scan.
-    return this.db
+    return this.#db
       .prepare<[string], UserRow>("SELECT * FROM users WHERE csv_file = ? ORDER BY csv_line")
       .all(file)
       .map(toLedgerUser);
@@ -528,7 +356,7 @@ export class ImportLedger {
       LedgerState,
       number
     >;
-    const rows = this.db
+    const rows = this.#db
       .prepare<[], { state: LedgerState; n: number }>("SELECT state, COUNT(*) AS n FROM users GROUP BY state")
       .all();
     for (const { state, n } of rows) counts[state] = n;
@@ -537,7 +365,7 @@ export class ImportLedger {
 
   /** Counts of rows by state and reason, e.g. rejected/pending. */
   reasons(): Array<{ state: LedgerState; reason: string; count: number }> {
-    return this.db
+    return this.#db
       .prepare<[], { state: LedgerState; reason: string; count: number }>(
         "SELECT state, reason, COUNT(*) AS count FROM users WHERE reason IS NOT NULL GROUP BY state, reason ORDER BY state, reason",
       )
@@ -545,11 +373,11 @@ export class ImportLedger {
   }
 
   size(): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM users").get() as { n: number }).n;
+    return (this.#db.prepare("SELECT COUNT(*) AS n FROM users").get() as { n: number }).n;
   }
 
   history(key: string): HistoryEntry[] {
-    return this.db
+    return this.#db
       .prepare<
         [string],
         {
@@ -572,94 +400,48 @@ export class ImportLedger {
 
   /** Replaces the stored pool listing with a fresh one, in batches inside one transaction. */
   replacePoolUsers(poolId: string, users: Iterable<PoolUser>): number {
-    return this.db.transaction(() => {
-      const writer = this.poolWriter(poolId);
-      let page: PoolUser[] = [];
-      for (const user of users) {
-        page.push(user);
-        if (page.length >= 1_000) {
-          writer.add(page);
-          page = [];
-        }
-      }
-      writer.add(page);
-      return writer.finish();
-    })();
+    return this.pool.replace(poolId, users);
   }
 
   /** Starts a pool listing that is filled page by page (async sources cannot run inside a transaction). */
   poolWriter(poolId: string): { add(users: readonly PoolUser[]): void; finish(): number } {
-    const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO pool_users (username, email, email_key, realm_user_id, status, enabled, created_at, last_modified_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.db.exec("DELETE FROM pool_users");
-    let count = 0;
-    const add = this.db.transaction((users: readonly PoolUser[]) => {
-      for (const user of users) {
-        insert.run(
-          user.username,
-          user.email ?? null,
-          user.email?.trim().toLowerCase() ?? null,
-          user.realmUserId ?? null,
-          user.status ?? null,
-          user.enabled ? 1 : 0,
-          user.createdAt ?? null,
-          user.lastModifiedAt ?? null,
-        );
-        count++;
-      }
-    });
-    return {
-      add,
-      finish: () => {
-        this.db
-          .prepare("INSERT OR REPLACE INTO pool_listing (id, pool_id, listed_at, count) VALUES (1, ?, ?, ?)")
-          .run(poolId, this.stamp(), count);
-        return count;
-      },
-    };
+    return this.pool.writer(poolId);
   }
 
   poolUsersByEmailKey(emailKey: string): PoolUser[] {
-    return this.db
-      .prepare<[string], PoolRow>("SELECT * FROM pool_users WHERE email_key = ?")
-      .all(emailKey)
-      .map(toPoolUser);
+    return this.pool.byEmailKey(emailKey);
   }
 
   poolUsersByRealmUserId(realmUserId: string): PoolUser[] {
-    return this.db
-      .prepare<[string], PoolRow>("SELECT * FROM pool_users WHERE realm_user_id = ?")
-      .all(realmUserId)
-      .map(toPoolUser);
+    return this.pool.byRealmUserId(realmUserId);
   }
 
-  *poolUsers(): Generator<PoolUser> {
-    const page = this.db.prepare<[string], PoolRow>(
-      "SELECT * FROM pool_users WHERE username > ? ORDER BY username LIMIT 1000",
-    );
-    let after = "";
-    for (;;) {
-      const rows = page.all(after);
-      if (rows.length === 0) return;
-      for (const row of rows) yield toPoolUser(row);
-      after = rows[rows.length - 1]!.username;
-    }
+  /** The pool user a source user is, by the one matcher over the stored pool listing. */
+  poolMatchOf(source: MatchSource): PoolMatch<PoolUser> | undefined {
+    return this.pool.matchOf(source);
+  }
+
+  poolUsers(): Generator<PoolUser> {
+    return this.pool.all();
   }
 
   poolListing(): { poolId: string; listedAt: string; count: number } | undefined {
-    const row = this.db
-      .prepare<[], { pool_id: string; listed_at: string; count: number }>(
-        "SELECT * FROM pool_listing WHERE id = 1",
-      )
-      .get();
-    return row && { poolId: row.pool_id, listedAt: row.listed_at, count: row.count };
+    return this.pool.listing();
+  }
+
+  /** Users of the stored pool listing, in all and by how they came. */
+  poolCounts(): { total: number; withoutRealmUserId: number; withRealmUserIdNotCreatedByImport: number } {
+    return this.pool.counts();
+  }
+
+  /** Pool users whose realm_user_id no ledger row has: Realm users the snapshot does not know. */
+  poolUsersUnknownToLedger(): PoolUser[] {
+    return this.pool.unknownToLedger();
   }
 
   recordImportJob(job: Omit<ImportJobRow, "updatedAt">): void {
     const at = this.stamp();
-    this.db
+    this.#db
       .prepare(
         `INSERT INTO import_jobs (job_id, file, status, imported, skipped, failed, message, created_at, updated_at)
          VALUES (@jobId, @file, @status, @imported, @skipped, @failed, @message, @at, @at)
@@ -670,7 +452,7 @@ export class ImportLedger {
   }
 
   importJobs(): ImportJobRow[] {
-    return this.db
+    return this.#db
       .prepare<
         [],
         {
@@ -699,62 +481,111 @@ export class ImportLedger {
 
   startRun(command: string): number {
     return Number(
-      this.db.prepare("INSERT INTO runs (command, started_at) VALUES (?, ?)").run(command, this.stamp())
+      this.#db.prepare("INSERT INTO runs (command, started_at) VALUES (?, ?)").run(command, this.stamp())
         .lastInsertRowid,
     );
   }
 
   finishRun(id: number, summary: unknown): void {
-    this.db
+    this.#db
       .prepare("UPDATE runs SET finished_at = ?, summary = ? WHERE id = ?")
       .run(this.stamp(), JSON.stringify(summary), id);
   }
-}
 
-interface PoolRow {
-  username: string;
-  email: string | null;
-  realm_user_id: string | null;
-  status: string | null;
-  enabled: number;
-  created_at: string | null;
-  last_modified_at: string | null;
-}
+  /** True once a `plan` run has finished on this ledger (an import plans first otherwise). */
+  hasFinishedPlan(): boolean {
+    return (
+      this.#db
+        .prepare("SELECT 1 FROM runs WHERE command = 'plan' AND finished_at IS NOT NULL LIMIT 1")
+        .get() !== undefined
+    );
+  }
 
-function toPoolUser(row: PoolRow): PoolUser {
-  return {
-    username: row.username,
-    email: row.email ?? undefined,
-    realmUserId: row.realm_user_id ?? undefined,
-    status: row.status ?? undefined,
-    enabled: row.enabled === 1,
-    createdAt: row.created_at ?? undefined,
-    lastModifiedAt: row.last_modified_at ?? undefined,
-  };
-}
+  /** CSV files that still hold planned users: the import jobs left to run. */
+  csvFilesWithPlannedUsers(): string[] {
+    return this.#db
+      .prepare<[], { csv_file: string }>(
+        "SELECT DISTINCT csv_file FROM users WHERE csv_file IS NOT NULL AND state = 'planned' ORDER BY csv_file",
+      )
+      .all()
+      .map((row) => row.csv_file);
+  }
 
-function toLedgerUser(row: UserRow): LedgerUser {
-  return {
-    key: row.key,
-    realmUserId: row.realm_user_id ?? undefined,
-    email: row.email,
-    emailKey: row.email_key,
-    mongoId: row.mongo_id ?? undefined,
-    state: row.state,
-    reason: row.reason ?? undefined,
-    attempts: row.attempts,
-    engine: row.engine ?? undefined,
-    cognitoUsername: row.cognito_username ?? undefined,
-    csvFile: row.csv_file ?? undefined,
-    csvLine: row.csv_line ?? undefined,
-    firstAttemptAt: row.first_attempt_at ?? undefined,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    user: JSON.parse(row.user_json) as SnapshotLine,
-  };
-}
+  /** Pending registrations (keyed `pending:<email>`), whatever their state. */
+  pendingCount(): number {
+    return this.count("SELECT COUNT(*) AS n FROM users WHERE key LIKE 'pending:%'");
+  }
 
-/** The ledger key of a source user: its Realm id, or `pending:<email key>` when it has none. */
-export function ledgerKeyOf(user: { realmUserId?: string | undefined; email: string }): string {
-  return user.realmUserId ?? `pending:${user.email.trim().toLowerCase()}`;
+  /**
+   * Every user (in the given states) with the time its import finished (its first `created` history
+   * entry) and the pool user the one matcher ({@link matchPoolUser}) finds for it, by key. Read a page
+   * at a time, the page's pool candidates in two reads, so callers may write between pages.
+   */
+  *usersWithPoolMatch(states?: readonly LedgerState[]): Generator<UserWithPoolMatch> {
+    const filter = states?.length ? `AND u.state IN (${states.map(() => "?").join(",")})` : "";
+    // Only what the view and status read, for speed: they walk every user, several times a command.
+    const page = this.#db.prepare<unknown[], MatchedUserRow>(
+      `SELECT u.key, u.realm_user_id, u.email, u.email_key, u.state, u.reason, u.engine, u.user_json,
+         (SELECT MIN(h.at) FROM history h WHERE h.user_key = u.key AND h.to_state = 'created') AS import_finished_at
+       FROM users u WHERE u.key > ? ${filter} ORDER BY u.key LIMIT 1000`,
+    );
+    let after = "";
+    for (;;) {
+      const rows = page.all(after, ...(states ?? []));
+      if (rows.length === 0) return;
+      const users = rows.map(
+        (row): MatchedUser => ({
+          key: row.key,
+          realmUserId: row.realm_user_id ?? undefined,
+          email: row.email,
+          emailKey: row.email_key,
+          state: row.state,
+          reason: row.reason ?? undefined,
+          engine: row.engine ?? undefined,
+          user: JSON.parse(row.user_json) as SnapshotLine,
+          importFinishedAt: row.import_finished_at ?? undefined,
+        }),
+      );
+      const matches = this.pool.matchesOf(users);
+      for (let i = 0; i < users.length; i++) yield { user: users[i]!, match: matches[i] };
+      after = rows[rows.length - 1]!.key;
+    }
+  }
+
+  /** Rejected, conflicting and failed users counted by reason, most frequent first. */
+  rejectsByReason(): Array<{ reason: string; count: number }> {
+    return this.#db
+      .prepare<[], { reason: string; count: number }>(
+        `SELECT COALESCE(reason, state) AS reason, COUNT(*) AS count FROM users
+         WHERE state IN ('rejected','conflict','failed') GROUP BY 1 ORDER BY count DESC, reason`,
+      )
+      .all();
+  }
+
+  /** The first `limit` failed and conflicting users (conflicts first), and how many there are. */
+  problemUsers(limit: number): {
+    total: number;
+    first: Array<{ key: string; email: string; state: "failed" | "conflict"; reason: string }>;
+  } {
+    const where = "WHERE state IN ('failed','conflict')";
+    return {
+      total: this.count(`SELECT COUNT(*) AS n FROM users ${where}`),
+      first: this.#db
+        .prepare<[number], { key: string; email: string; state: "failed" | "conflict"; reason: string }>(
+          `SELECT key, email, state, COALESCE(reason, state) AS reason FROM users ${where}
+           ORDER BY state DESC, key LIMIT ?`,
+        )
+        .all(Math.max(0, Math.floor(limit))),
+    };
+  }
+
+  /** Tables of the import ledger this file lacks (a file another tool wrote). */
+  missingTables(names: readonly string[]): string[] {
+    const exists = this.statement<[string]>("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    return names.filter((name) => exists.get(name) === undefined);
+  }
+
+  private count(sql: string): number {
+    return (this.statement<[], { n: number }>(sql).get() as { n: number }).n;
+  }
 }

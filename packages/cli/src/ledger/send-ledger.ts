@@ -1,6 +1,7 @@
-import type Database from "better-sqlite3";
 import { OperatorError } from "../errors.js";
 import { processAlive } from "../run-lock.js";
+import { type Connection, connectionOf } from "./connection.js";
+import type { ImportLedger } from "./import-ledger.js";
 
 /**
  * Where a message to one user of one campaign stands.
@@ -45,59 +46,6 @@ export interface ResendPolicy {
 
 export type ClaimResult = { claimed: true } | { claimed: false; status: SendStatus };
 
-// Our own tables beside the CLI's ledger tables in the same SQLite file; versioned in our own table so
-// the two schemas migrate independently.
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE notification_sends (
-     campaign TEXT NOT NULL,
-     user_key TEXT NOT NULL,
-     email TEXT NOT NULL,
-     status TEXT NOT NULL CHECK (status IN ('queued','sending','sent','failed','bounced','unknown','withdrawn')),
-     reason TEXT,
-     message_id TEXT,
-     attempts INTEGER NOT NULL DEFAULT 0,
-     transport TEXT,
-     run_id TEXT,
-     at TEXT NOT NULL,
-     PRIMARY KEY (campaign, user_key)
-   );
-   CREATE INDEX notification_sends_by_status ON notification_sends (campaign, status);
-   CREATE TABLE notification_send_history (
-     id INTEGER PRIMARY KEY AUTOINCREMENT,
-     campaign TEXT NOT NULL,
-     user_key TEXT NOT NULL,
-     status TEXT NOT NULL,
-     reason TEXT,
-     message_id TEXT,
-     run_id TEXT,
-     at TEXT NOT NULL
-   );
-   CREATE TABLE notification_runs (
-     run_id TEXT PRIMARY KEY,
-     campaign TEXT NOT NULL,
-     pid INTEGER NOT NULL,
-     host TEXT NOT NULL,
-     started_at TEXT NOT NULL,
-     finished_at TEXT
-   );`,
-  // Late outcomes (SES bounce events) find their send by message id.
-  "CREATE INDEX notification_sends_by_message_id ON notification_sends (message_id);",
-];
-
-/** Creates or upgrades the notification tables; safe to call on every open. */
-export function migrateSendLedger(db: Database.Database): void {
-  db.exec("CREATE TABLE IF NOT EXISTS operator_schema (version INTEGER NOT NULL)");
-  const row = db.prepare("SELECT version FROM operator_schema").get() as { version: number } | undefined;
-  const current = row?.version ?? 0;
-  if (current >= MIGRATIONS.length) return;
-  db.transaction(() => {
-    for (let v = current; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
-    if (row === undefined)
-      db.prepare("INSERT INTO operator_schema (version) VALUES (?)").run(MIGRATIONS.length);
-    else db.prepare("UPDATE operator_schema SET version = ?").run(MIGRATIONS.length);
-  }).immediate();
-}
-
 interface SendRow {
   campaign: string;
   user_key: string;
@@ -130,13 +78,13 @@ function toRecord(row: SendRow): SendRecord {
  * the operator sees in the report.
  */
 export class SendLedger {
-  private readonly db: Database.Database;
+  readonly #db: Connection;
   private readonly now: () => Date;
 
-  constructor(db: Database.Database, options: { now?: () => Date } = {}) {
-    this.db = db;
+  /** The sends of an open ledger file (its notification tables; `ImportLedger.open` created them). */
+  constructor(ledger: ImportLedger, options: { now?: () => Date } = {}) {
+    this.#db = connectionOf(ledger);
     this.now = options.now ?? (() => new Date());
-    migrateSendLedger(db);
   }
 
   private stamp(): string {
@@ -155,9 +103,9 @@ export class SendLedger {
     host: string,
     options: { takeOver?: string } = {},
   ): { interrupted: number } {
-    return this.db
+    return this.#db
       .transaction(() => {
-        const open = this.db
+        const open = this.#db
           .prepare(
             "SELECT run_id, pid, host FROM notification_runs WHERE campaign = ? AND finished_at IS NULL",
           )
@@ -181,14 +129,14 @@ export class SendLedger {
                 : `campaign "${campaign}" is being sent by run ${run.run_id} (pid ${run.pid} on ${run.host}); wait for it to end, or if that process is gone, run again with --take-over ${run.run_id}`,
             );
           }
-          this.db
+          this.#db
             .prepare("UPDATE notification_runs SET finished_at = ? WHERE run_id = ?")
             .run(
               here ? `died before ${this.stamp()}` : `taken over by ${runId} at ${this.stamp()}`,
               run.run_id,
             );
         }
-        const stuck = this.db
+        const stuck = this.#db
           .prepare("SELECT user_key FROM notification_sends WHERE campaign = ? AND status = 'sending'")
           .all(campaign) as Array<{ user_key: string }>;
         for (const { user_key } of stuck) {
@@ -200,7 +148,7 @@ export class SendLedger {
             runId,
           });
         }
-        this.db
+        this.#db
           .prepare(
             "INSERT INTO notification_runs (run_id, campaign, pid, host, started_at) VALUES (?, ?, ?, ?, ?)",
           )
@@ -211,7 +159,9 @@ export class SendLedger {
   }
 
   endRun(runId: string): void {
-    this.db.prepare("UPDATE notification_runs SET finished_at = ? WHERE run_id = ?").run(this.stamp(), runId);
+    this.#db
+      .prepare("UPDATE notification_runs SET finished_at = ? WHERE run_id = ?")
+      .run(this.stamp(), runId);
   }
 
   /**
@@ -223,12 +173,12 @@ export class SendLedger {
     audience: Iterable<Recipient>,
     runId: string,
   ): { added: number; withdrawn: number } {
-    return this.db
+    return this.#db
       .transaction(() => {
-        this.db.exec("CREATE TEMP TABLE IF NOT EXISTS current_audience (user_key TEXT PRIMARY KEY)");
-        this.db.exec("DELETE FROM current_audience");
-        const remember = this.db.prepare("INSERT OR IGNORE INTO current_audience (user_key) VALUES (?)");
-        const add = this.db.prepare(
+        this.#db.exec("CREATE TEMP TABLE IF NOT EXISTS current_audience (user_key TEXT PRIMARY KEY)");
+        this.#db.exec("DELETE FROM current_audience");
+        const remember = this.#db.prepare("INSERT OR IGNORE INTO current_audience (user_key) VALUES (?)");
+        const add = this.#db.prepare(
           "INSERT OR IGNORE INTO notification_sends (campaign, user_key, email, status, at, run_id) VALUES (?, ?, ?, 'queued', ?, ?)",
         );
         const at = this.stamp();
@@ -237,7 +187,7 @@ export class SendLedger {
           remember.run(r.userKey);
           added += add.run(campaign, r.userKey, r.email, at, runId).changes;
         }
-        const leaving = this.db
+        const leaving = this.#db
           .prepare(
             "SELECT user_key FROM notification_sends WHERE campaign = ? AND status = 'queued' AND user_key NOT IN (SELECT user_key FROM current_audience)",
           )
@@ -252,14 +202,14 @@ export class SendLedger {
           });
         }
         // A withdrawn user who is back in the audience is queued again: nothing was sent to them.
-        const back = this.db
+        const back = this.#db
           .prepare(
             "SELECT user_key FROM notification_sends WHERE campaign = ? AND status = 'withdrawn' AND user_key IN (SELECT user_key FROM current_audience)",
           )
           .all(campaign) as Array<{ user_key: string }>;
         for (const { user_key } of back)
           this.setStatus({ campaign, userKey: user_key, status: "queued", runId });
-        this.db.exec("DELETE FROM current_audience");
+        this.#db.exec("DELETE FROM current_audience");
         return { added: added + back.length, withdrawn: leaving.length };
       })
       .immediate();
@@ -275,7 +225,7 @@ export class SendLedger {
     const statuses = ["'queued'"];
     if (policy.resendUnknown) statuses.push("'unknown'");
     if (policy.retryFailed) statuses.push("'failed'");
-    const rows = this.db
+    const rows = this.#db
       .prepare(
         `SELECT rowid AS row_id, user_key, email FROM notification_sends
          WHERE campaign = ? AND status IN (${statuses.join(",")}) AND rowid > ? ORDER BY rowid LIMIT ?`,
@@ -295,9 +245,9 @@ export class SendLedger {
     transport: string,
     policy: ResendPolicy = {},
   ): ClaimResult {
-    return this.db
+    return this.#db
       .transaction((): ClaimResult => {
-        const row = this.db
+        const row = this.#db
           .prepare("SELECT status FROM notification_sends WHERE campaign = ? AND user_key = ?")
           .get(campaign, userKey) as { status: SendStatus } | undefined;
         if (row === undefined) return { claimed: false, status: "withdrawn" };
@@ -306,7 +256,7 @@ export class SendLedger {
           (row.status === "unknown" && policy.resendUnknown === true) ||
           (row.status === "failed" && policy.retryFailed === true);
         if (!may) return { claimed: false, status: row.status };
-        this.db
+        this.#db
           .prepare(
             "UPDATE notification_sends SET status = 'sending', attempts = attempts + 1, run_id = ?, transport = ?, reason = NULL, at = ? WHERE campaign = ? AND user_key = ?",
           )
@@ -326,7 +276,7 @@ export class SendLedger {
       | { status: "sent"; messageId: string }
       | { status: "failed" | "bounced" | "unknown"; reason: string },
   ): void {
-    this.db
+    this.#db
       .transaction(() => {
         if (outcome.status === "sent")
           this.setStatus({ campaign, userKey, status: "sent", messageId: outcome.messageId, runId });
@@ -337,7 +287,7 @@ export class SendLedger {
 
   /** The send a transport's message id belongs to, if any. */
   findByMessageId(messageId: string): SendRecord | undefined {
-    const row = this.db
+    const row = this.#db
       .prepare("SELECT * FROM notification_sends WHERE message_id = ? LIMIT 1")
       .get(messageId) as SendRow | undefined;
     return row === undefined ? undefined : toRecord(row);
@@ -351,7 +301,7 @@ export class SendLedger {
   recordLateOutcome(messageId: string, status: "bounced" | "failed", reason: string): boolean {
     const send = this.findByMessageId(messageId);
     if (send === undefined) return false;
-    this.db
+    this.#db
       .transaction(() =>
         this.setStatus({ campaign: send.campaign, userKey: send.userKey, status, reason, messageId }),
       )
@@ -369,8 +319,8 @@ export class SendLedger {
     const result = Object.fromEntries(SEND_STATUSES.map((s) => [s, 0])) as Record<SendStatus, number>;
     const rows = (
       campaign === undefined
-        ? this.db.prepare("SELECT status, COUNT(*) AS n FROM notification_sends GROUP BY status").all()
-        : this.db
+        ? this.#db.prepare("SELECT status, COUNT(*) AS n FROM notification_sends GROUP BY status").all()
+        : this.#db
             .prepare(
               "SELECT status, COUNT(*) AS n FROM notification_sends WHERE campaign = ? GROUP BY status",
             )
@@ -382,7 +332,7 @@ export class SendLedger {
 
   /** The campaigns with their counts. */
   campaigns(): Array<{ campaign: string; counts: Record<SendStatus, number> }> {
-    const names = this.db
+    const names = this.#db
       .prepare("SELECT DISTINCT campaign FROM notification_sends ORDER BY campaign")
       .all() as Array<{
       campaign: string;
@@ -392,7 +342,7 @@ export class SendLedger {
 
   /** One user's record in one campaign. */
   get(campaign: string, userKey: string): SendRecord | undefined {
-    const row = this.db
+    const row = this.#db
       .prepare("SELECT * FROM notification_sends WHERE campaign = ? AND user_key = ?")
       .get(campaign, userKey) as SendRow | undefined;
     return row === undefined ? undefined : toRecord(row);
@@ -402,8 +352,10 @@ export class SendLedger {
   *records(campaign?: string): IterableIterator<SendRecord> {
     const rows = (
       campaign === undefined
-        ? this.db.prepare("SELECT * FROM notification_sends ORDER BY rowid")
-        : this.db.prepare("SELECT * FROM notification_sends WHERE campaign = ? ORDER BY rowid").bind(campaign)
+        ? this.#db.prepare("SELECT * FROM notification_sends ORDER BY rowid")
+        : this.#db
+            .prepare("SELECT * FROM notification_sends WHERE campaign = ? ORDER BY rowid")
+            .bind(campaign)
     ).iterate() as IterableIterator<SendRow>;
     for (const row of rows) yield toRecord(row);
   }
@@ -413,7 +365,7 @@ export class SendLedger {
     campaign?: string,
   ): Array<{ status: "failed" | "bounced" | "unknown"; reason: string; count: number }> {
     const where = campaign === undefined ? "" : "AND campaign = ?";
-    const statement = this.db.prepare(
+    const statement = this.#db.prepare(
       `SELECT status, COALESCE(reason, '') AS reason, COUNT(*) AS count FROM notification_sends
        WHERE status IN ('failed','bounced','unknown') ${where} GROUP BY status, reason ORDER BY count DESC`,
     );
@@ -426,7 +378,7 @@ export class SendLedger {
 
   /** Sends by day (UTC date of the last status change) and status, for the report. */
   sendsByDay(): Array<{ day: string; status: SendStatus; count: number }> {
-    return this.db
+    return this.#db
       .prepare(
         "SELECT substr(at, 1, 10) AS day, status, COUNT(*) AS count FROM notification_sends GROUP BY day, status ORDER BY day",
       )
@@ -434,7 +386,7 @@ export class SendLedger {
   }
 
   private setStatus(event: SendEvent): void {
-    this.db
+    this.#db
       .prepare(
         "UPDATE notification_sends SET status = ?, reason = ?, message_id = COALESCE(?, message_id), at = ? WHERE campaign = ? AND user_key = ?",
       )
@@ -450,7 +402,7 @@ export class SendLedger {
   }
 
   private history(event: SendEvent): void {
-    this.db
+    this.#db
       .prepare(
         "INSERT INTO notification_send_history (campaign, user_key, status, reason, message_id, run_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       )
