@@ -10,6 +10,7 @@ import { OperatorError } from "../errors.js";
 import { ImportLedger } from "../ledger.js";
 import { writePrivateFile } from "../output-file.js";
 import { type Progress, startProgress } from "../progress.js";
+import { LONE_CALLER_CATCH_UP_MS, TokenBucket } from "../rate.js";
 import { AUDIENCES, parseAudience, recipientsOf } from "./audience.js";
 import { importBounceEvents } from "./bounces.js";
 import { type ForecastUser, forecastPhaseOne, formatForecast, usersLeftAtSwitch } from "./forecast.js";
@@ -26,7 +27,6 @@ import {
   transportSettingsFrom,
 } from "./settings.js";
 import { type MessageTemplate, RESET_NOTICE_TEMPLATE } from "./template.js";
-import { TokenBucket } from "./token-bucket.js";
 import { createSesTransport } from "./transports/ses.js";
 import { createSmtpTransport } from "./transports/smtp.js";
 import type { MailTransport } from "./transports/transport.js";
@@ -206,7 +206,7 @@ function notInPoolYet(config: Config, env: NodeJS.ProcessEnv): (recipient: Recip
     env,
   });
   // ListUsers shares the account's UserList quota (30/s, not adjustable) with everything else.
-  const bucket = new TokenBucket({ ratePerSecond: config.import.listRate });
+  const bucket = new TokenBucket(config.import.listRate, { burst: 1, catchUpMs: LONE_CALLER_CATCH_UP_MS });
   return async (recipient) => {
     await bucket.take();
     const filter = `email = "${recipient.email.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
