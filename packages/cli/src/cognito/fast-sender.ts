@@ -21,11 +21,11 @@ const FAST_OPERATIONS = new Map<unknown, string>([
 
 /**
  * A Cognito sender for the import's three hot calls that speaks the JSON 1.1 protocol itself (keep-alive
- * sockets, no middleware stack), at a fifth of the SDK's CPU a request; other commands go through the SDK
- * client. Requests are signed by `@smithy/signature-v4` with what the SDK client resolved: its credential
- * chain (session tokens and refreshes included), its hash, and its correction for a skewed clock.
- * Opt-in (`import.transport: "fast"`): worth it only when the account's quota allows hundreds of users a
- * second.
+ * sockets, no middleware stack), at about a third of the SDK's CPU a user; other commands go through the
+ * SDK client. Requests are signed by `@smithy/signature-v4` with what the SDK client resolved: its
+ * credential chain (session tokens and refreshes included), its hash, and its correction for a skewed
+ * clock. Opt-in (`import.transport: "fast"`): worth it only when the account's quota allows hundreds of
+ * users a second.
  */
 export function createFastCognitoSender(options: {
   sdk: CognitoIdentityProviderClient;
