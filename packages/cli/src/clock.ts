@@ -10,3 +10,11 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+/**
+ * A clock that reads its time from `at` (a test's fixed or moving moment) and really sleeps.
+ * @example ImportLedger.open(file, { clock: clockAt(() => new Date("2026-11-27T09:00:00Z")) })
+ */
+export function clockAt(at: () => Date): Clock {
+  return { now: () => at().getTime(), sleep: systemClock.sleep };
+}

@@ -1,43 +1,62 @@
+import { type Clock, systemClock } from "./clock.js";
+
+export interface TokenBucketOptions {
+  /** Requests granted at once after an idle spell; default 20 ms worth of the rate, at least 1. */
+  readonly burst?: number;
+  /**
+   * How far behind the clock a caller may claim a slot it missed (a timer that fired late, a slow step
+   * between two takes); default 0. A lone caller (notify at concurrency 1) needs it to keep the rate
+   * exact; callers that keep takes queued (the import's workers) do not.
+   */
+  readonly catchUpMs?: number;
+  readonly clock?: Clock;
+}
+
+/** The catch-up a lone caller gets: covers late timers and a send between two takes. */
+export const LONE_CALLER_CATCH_UP_MS = 25;
+
 /**
  * A token bucket on a virtual schedule (GCRA): each `take()` is granted the next free slot, `1/rate`
- * seconds after the previous one, with up to `burst` slots granted at once after an idle spell. The
- * sustained rate is exact however many callers wait.
+ * seconds after the previous one, with up to `burst` slots granted at once after an idle spell. Slots are
+ * handed out in call order when `take()` is called, so the sustained rate is exact however many callers
+ * wait; a timer that fires late makes no later slot later.
  * @example const bucket = new TokenBucket(40); await bucket.take(); // at most 40 a second
  */
 export class TokenBucket {
   readonly rate: number;
   private readonly interval: number;
-  private readonly burst: number;
+  // How far the schedule may lag behind the clock before it restarts from the clock.
+  private readonly tolerance: number;
+  private readonly clock: Clock;
   private next: number;
-  private readonly now: () => number;
 
-  constructor(ratePerSecond: number, options: { burst?: number; now?: () => number } = {}) {
+  constructor(ratePerSecond: number, options: TokenBucketOptions = {}) {
     if (!(ratePerSecond > 0)) throw new TypeError("TokenBucket needs a positive rate");
     this.rate = ratePerSecond;
     this.interval = 1000 / ratePerSecond;
-    this.burst = Math.max(1, options.burst ?? Math.ceil(ratePerSecond / 50));
-    this.now = options.now ?? (() => performance.now());
-    this.next = this.now();
+    const burst = Math.max(1, Math.floor(options.burst ?? Math.ceil(ratePerSecond / 50)));
+    this.tolerance = Math.max((burst - 1) * this.interval, options.catchUpMs ?? 0);
+    this.clock = options.clock ?? systemClock;
+    this.next = this.clock.now();
   }
 
   /** Resolves when the caller may make one request. */
   take(): Promise<void> {
-    const now = this.now();
-    const earliest = now - (this.burst - 1) * this.interval;
-    const slot = Math.max(this.next, earliest);
+    const now = this.clock.now();
+    const slot = Math.max(this.next, now - this.tolerance);
     this.next = slot + this.interval;
     const wait = slot - now;
-    return wait <= 0.5 ? Promise.resolve() : sleep(wait);
+    return wait <= 0.5 ? Promise.resolve() : this.clock.sleep(wait);
   }
 
   /** Pushes every later slot back, after the service said we were too fast. */
   penalize(ms: number): void {
-    this.next = Math.max(this.next, this.now()) + ms;
+    this.next = Math.max(this.next, this.clock.now()) + ms;
   }
 }
 
 export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return systemClock.sleep(ms);
 }
 
 /** Names of AWS errors, whether the SDK threw them or a fake did. */

@@ -105,6 +105,7 @@ export function createServices(overrides: Partial<Services> = {}): Services {
         region: config.cognito.region,
         endpoint: config.cognito.endpoint,
         maxSockets: config.import.concurrency * 2,
+        clock: services.clock,
       });
     },
     logs: (config) =>
@@ -126,7 +127,7 @@ export function createServices(overrides: Partial<Services> = {}): Services {
       return mongo;
     },
     mail: (settings) => mailTransportOf(settings, env),
-    openLedger: (file) => ImportLedger.open(file),
+    openLedger: (file) => ImportLedger.open(file, { clock: services.clock }),
     ...overrides,
   };
   return services;

@@ -1,18 +1,26 @@
 import { createHash, createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   AdminCreateUserCommand,
   AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   ListUsersCommand,
 } from "@aws-sdk/client-cognito-identity-provider";
+import { type CognitoLocal, createProductionShapedPool, startCognitoLocal } from "@realm-to-cognito/sandbox";
 import { SignatureV4 } from "@smithy/signature-v4";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createFastCognitoSender, SigV4Signer } from "../src/cognito/fast-sender.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createFastCognitoSender } from "../src/cognito/fast-sender.js";
 import { isRetryableCognitoError } from "../src/rate.js";
+import { createCognitoClient } from "../src/services.js";
 
-// The SDK's own signer, given node:crypto as its hash, is the reference our signatures must equal.
+// The verifier a SigV4 service runs: rebuild the request from what arrived, keep the headers the
+// Authorization names as signed, sign that with the secret the server knows (the AWS SDK's own
+// SignatureV4, over node:crypto), and compare.
 class NodeSha256 {
   private readonly hash;
   constructor(secret?: Uint8Array | string) {
@@ -26,65 +34,71 @@ class NodeSha256 {
   }
 }
 
+interface Received {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+interface Secret {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+async function signatureHolds(request: Received, secret: Secret, region = "us-east-1"): Promise<boolean> {
+  const authorization = String(request.headers.authorization ?? "");
+  const parsed =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})$/.exec(
+      authorization,
+    );
+  if (parsed === null || parsed[1] !== secret.accessKeyId) return false;
+  const signedNames = parsed[5]!.split(";");
+  const headers: Record<string, string> = {};
+  for (const name of signedNames) {
+    const value = request.headers[name];
+    if (value === undefined) return false;
+    headers[name] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const amzDate = headers["x-amz-date"] ?? "";
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
+  const expected = await new SignatureV4({
+    service: parsed[4]!,
+    region,
+    credentials: { accessKeyId: secret.accessKeyId, secretAccessKey: secret.secretAccessKey },
+    sha256: NodeSha256 as never,
+    applyChecksum: false,
+  }).sign(
+    {
+      method: request.method,
+      protocol: "http:",
+      hostname: "verifier",
+      path: request.path,
+      headers,
+      body: request.body,
+      query: {},
+    },
+    { signingDate, signableHeaders: new Set(signedNames) },
+  );
+  return expected.headers.authorization === authorization;
+}
+
 const credentials = {
   accessKeyId: "AKIDEXAMPLE",
   secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
   sessionToken: "session-token",
 };
 
-describe("SigV4 for the fast transport", () => {
-  it("signs exactly as the AWS SDK's SignatureV4 does, with and without a session token", async () => {
-    const at = new Date("2026-11-27T03:04:05.678Z");
-    const body = JSON.stringify({
-      UserPoolId: "us-east-1_abc",
-      Username: "zoë@example.com",
-      MessageAction: "SUPPRESS",
-    });
-    for (const creds of [
-      credentials,
-      { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-    ]) {
-      const headers = {
-        "content-type": "application/x-amz-json-1.1",
-        host: "cognito-idp.us-east-1.amazonaws.com",
-        "x-amz-target": "AWSCognitoIdentityProviderService.AdminCreateUser",
-      };
-      const ours = new SigV4Signer("us-east-1", "cognito-idp").sign(
-        { method: "POST", path: "/", headers, body },
-        creds,
-        at,
-      );
-      const reference = await new SignatureV4({
-        service: "cognito-idp",
-        region: "us-east-1",
-        credentials: creds,
-        sha256: NodeSha256 as never,
-        applyChecksum: false,
-      }).sign(
-        {
-          method: "POST",
-          protocol: "https:",
-          hostname: "cognito-idp.us-east-1.amazonaws.com",
-          path: "/",
-          headers: { ...headers },
-          body,
-          query: {},
-        },
-        { signingDate: at },
-      );
-      expect(ours.authorization).toBe(reference.headers.authorization);
-    }
-  });
-});
-
 describe("the fast transport against a Cognito-shaped server", () => {
-  const seen: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+  const seen: Received[] = [];
   let endpoint = "";
   const server = createServer((request, response) => {
     let body = "";
     request.on("data", (chunk: Buffer) => (body += chunk));
     request.on("end", () => {
-      seen.push({ headers: request.headers, body });
+      seen.push({ method: request.method ?? "", path: request.url ?? "", headers: request.headers, body });
       const target = String(request.headers["x-amz-target"]);
       response.setHeader("content-type", "application/x-amz-json-1.1");
       if (body.includes("behind-proxy@example.com")) {
@@ -116,8 +130,116 @@ describe("the fast transport against a Cognito-shaped server", () => {
       sdk: new CognitoIdentityProviderClient({ region: "us-east-1", endpoint, credentials, maxAttempts: 1 }),
       region: "us-east-1",
       endpoint,
-      credentials: async () => credentials,
     });
+
+  const createInput = { UserPoolId: "p", Username: "signed@example.com", MessageAction: "SUPPRESS" as const };
+
+  it("signs so that a SigV4 verifier accepts the request, as it accepts the SDK's own, and nothing else", async () => {
+    await sender().send(new AdminCreateUserCommand(createInput));
+    const ours = seen.at(-1)!;
+    expect(ours.headers["user-agent"]).toBeUndefined(); // it came through the fast path, not the SDK
+    expect(await signatureHolds(ours, credentials)).toBe(true);
+    expect(ours.headers["x-amz-security-token"]).toBe("session-token");
+
+    // Control: the verifier accepts what the SDK itself signs, and refuses a wrong secret or a changed body.
+    await new CognitoIdentityProviderClient({
+      region: "us-east-1",
+      endpoint,
+      credentials,
+      maxAttempts: 1,
+    }).send(new ListUsersCommand({ UserPoolId: "p" }));
+    expect(await signatureHolds(seen.at(-1)!, credentials)).toBe(true);
+    expect(await signatureHolds(ours, { ...credentials, secretAccessKey: "another-secret" })).toBe(false);
+    expect(await signatureHolds({ ...ours, body: ours.body.replace("signed@", "other@") }, credentials)).toBe(
+      false,
+    );
+  });
+
+  it("signs at the clock's time, corrected by the SDK client's clock offset", async () => {
+    const sdk = new CognitoIdentityProviderClient({
+      region: "us-east-1",
+      endpoint,
+      credentials,
+      maxAttempts: 1,
+    });
+    const at = Date.parse("2026-11-27T03:04:05.678Z");
+    const fast = createFastCognitoSender({
+      sdk,
+      region: "us-east-1",
+      endpoint,
+      clock: { now: () => at, sleep: async () => {} },
+    });
+    await fast.send(new AdminCreateUserCommand(createInput));
+    expect(seen.at(-1)!.headers["x-amz-date"]).toBe("20261127T030405Z");
+    expect(seen.at(-1)!.headers.authorization).toContain(
+      "Credential=AKIDEXAMPLE/20261127/us-east-1/cognito-idp/",
+    );
+    sdk.config.systemClockOffset = 60_000; // what the SDK learns from a RequestTimeTooSkewed answer
+    await fast.send(new AdminCreateUserCommand(createInput));
+    expect(seen.at(-1)!.headers["x-amz-date"]).toBe("20261127T030505Z");
+    expect(await signatureHolds(seen.at(-1)!, credentials)).toBe(true);
+  });
+
+  it("signs with the SDK client's credential chain: a provider's session credentials, refreshed when they expire", async () => {
+    let issued = 0;
+    const provider = async () => {
+      issued++;
+      return {
+        accessKeyId: `ASIATEMP${issued}`,
+        secretAccessKey: `temporary-secret-${issued}`,
+        sessionToken: `token-${issued}`,
+        expiration: new Date(Date.now() + 60_000), // inside the SDK's refresh window: fetched anew for each request
+      };
+    };
+    const fast = createFastCognitoSender({
+      sdk: new CognitoIdentityProviderClient({
+        region: "us-east-1",
+        endpoint,
+        credentials: provider,
+        maxAttempts: 1,
+      }),
+      region: "us-east-1",
+      endpoint,
+    });
+    const used: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      await fast.send(new AdminCreateUserCommand(createInput));
+      const request = seen.at(-1)!;
+      const generation = Number(/^token-(\d+)$/.exec(String(request.headers["x-amz-security-token"]))?.[1]);
+      expect(generation).toBeGreaterThan(0);
+      const secret = {
+        accessKeyId: `ASIATEMP${generation}`,
+        secretAccessKey: `temporary-secret-${generation}`,
+      };
+      expect(await signatureHolds(request, secret)).toBe(true);
+      used.push(generation);
+    }
+    expect(used[1]).toBeGreaterThan(used[0]!); // the SDK refreshed them, and the fast path followed
+    expect(used[1]).toBeLessThanOrEqual(issued);
+  });
+
+  it("signs with the environment's credentials when the CLI's client finds them there", async () => {
+    vi.stubEnv("AWS_ACCESS_KEY_ID", "AKIAFROMENV");
+    vi.stubEnv("AWS_SECRET_ACCESS_KEY", "secret-from-env");
+    vi.stubEnv("AWS_SESSION_TOKEN", "token-from-env");
+    try {
+      const fast = createFastCognitoSender({
+        sdk: createCognitoClient({ region: "us-east-1", endpoint }),
+        region: "us-east-1",
+        endpoint,
+      });
+      await fast.send(new AdminCreateUserCommand(createInput));
+      expect(seen.at(-1)!.headers["x-amz-security-token"]).toBe("token-from-env");
+      expect(
+        await signatureHolds(seen.at(-1)!, {
+          accessKeyId: "AKIAFROMENV",
+          secretAccessKey: "secret-from-env",
+        }),
+      ).toBe(true);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
 
   it("sends the JSON 1.1 request signed, and reads dates back as Dates", async () => {
     const created = (await sender().send(
@@ -173,5 +295,50 @@ describe("the fast transport against a Cognito-shaped server", () => {
     await sender().send(new ListUsersCommand({ UserPoolId: "p" }));
     expect(seen.length).toBe(before + 1);
     expect(seen.at(-1)!.headers["user-agent"]).toMatch(/aws-sdk-js/);
+  });
+});
+
+describe("the fast transport against cognito-local", () => {
+  let cognito: CognitoLocal;
+  const dir = mkdtempSync(join(tmpdir(), "r2c-fast-"));
+  beforeAll(async () => {
+    cognito = await startCognitoLocal({ dataDir: join(dir, "cognito") });
+  });
+  afterAll(async () => {
+    await cognito.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("creates a user, sets its password and reads it back, and the SDK finds that user", async () => {
+    const pool = await createProductionShapedPool(cognito.client(), { name: "fast-sender" });
+    const sdk = createCognitoClient({ region: "us-east-1", endpoint: cognito.endpoint });
+    const fast = createFastCognitoSender({ sdk, region: "us-east-1", endpoint: cognito.endpoint });
+    const created = (await fast.send(
+      new AdminCreateUserCommand({
+        UserPoolId: pool.userPoolId,
+        Username: "fast@example.com",
+        MessageAction: "SUPPRESS",
+        UserAttributes: [
+          { Name: "email", Value: "fast@example.com" },
+          { Name: "email_verified", Value: "true" },
+        ],
+      }),
+    )) as { User: { Username: string; UserCreateDate: Date } };
+    expect(created.User.UserCreateDate).toBeInstanceOf(Date);
+    await fast.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: pool.userPoolId,
+        Username: created.User.Username,
+        Password: "A-long-Passw0rd-nobody-knows!",
+        Permanent: true,
+      }),
+    );
+    const read = (await fast.send(
+      new AdminGetUserCommand({ UserPoolId: pool.userPoolId, Username: created.User.Username }),
+    )) as { UserStatus: string };
+    expect(read.UserStatus).toBe("CONFIRMED");
+    const listed = await cognito.client().send(new ListUsersCommand({ UserPoolId: pool.userPoolId }));
+    expect(listed.Users?.map((user) => user.Username)).toEqual([created.User.Username]);
+    sdk.destroy();
   });
 });

@@ -1,9 +1,11 @@
 // Test helpers shared by the CLI's unit tests: temp directories, source users, planned ledgers.
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import { afterAll, vi } from "vitest";
+import type { Clock } from "../src/clock.js";
 import { ImportLedger, ledgerKeyOf } from "../src/ledger/index.js";
 import { main } from "../src/main.js";
 
@@ -36,7 +38,7 @@ export function sourceUser(i: number, overrides: Partial<SnapshotLine> = {}): Sn
 export function plannedLedger(
   dir: string,
   users: readonly SnapshotLine[],
-  options: { now?: () => Date } = {},
+  options: { clock?: Clock } = {},
 ): ImportLedger {
   const ledger = ImportLedger.open(join(dir, `${Math.random().toString(36).slice(2)}.db`), options);
   ledger.recordPlan(

@@ -8,6 +8,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { clockAt } from "../src/clock.js";
 import { listPoolIntoLedger } from "../src/commands/pool-listing.js";
 import { loadConfig } from "../src/config.js";
 import { ImportLedger, LEDGER_MIGRATIONS, ledgerKeyOf } from "../src/ledger/index.js";
@@ -29,7 +30,7 @@ const later = (ms: number) => new Date(Date.parse(IMPORTED_AT) + ms);
 /** Users 1-2 imported by admin-create, 3-4 by a CSV job, all recorded as created at IMPORTED_AT. */
 function importedLedger(): ImportLedger {
   const users = [1, 2, 3, 4].map((i) => sourceUser(i));
-  const ledger = plannedLedger(dir, users, { now: () => new Date(IMPORTED_AT) });
+  const ledger = plannedLedger(dir, users, { clock: clockAt(() => new Date(IMPORTED_AT)) });
   ledger.assignCsvLines(
     "batch-1.csv",
     users.slice(2).map((u, i) => ({ key: ledgerKeyOf(u), line: i + 2, username: u.email })),

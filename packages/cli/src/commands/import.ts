@@ -31,7 +31,7 @@ import {
   withPolicyOptions,
 } from "./program-options.js";
 
-type Used = "cognito" | "importSender" | "logs" | "openLedger" | "env" | "output";
+type Used = "clock" | "cognito" | "importSender" | "logs" | "openLedger" | "env" | "output";
 
 export type ImportResult =
   | (ImportSummary & { planned: PlanSummary | undefined; estimate?: ImportEstimate })
@@ -59,7 +59,7 @@ export interface ImportOptions {
 
 /** `import`: plans if the ledger holds no finished plan, then runs one engine over the planned users. */
 export async function importCommand(
-  services: Pick<Services, "cognito" | "importSender" | "logs" | "openLedger" | "output">,
+  services: Pick<Services, "clock" | "cognito" | "importSender" | "logs" | "openLedger" | "output">,
   context: CommandContext,
   options: ImportOptions,
 ): Promise<ImportResult> {
@@ -137,8 +137,8 @@ export async function importCommand(
         username: config.cognito.username,
         mapping: config.mapping,
         trustPendingEmails: config.policy.trustPendingEmails,
-        createBucket: new TokenBucket(config.import.rate),
-        setPasswordBucket: new TokenBucket(config.import.setPasswordRate),
+        createBucket: new TokenBucket(config.import.rate, { clock: services.clock }),
+        setPasswordBucket: new TokenBucket(config.import.setPasswordRate, { clock: services.clock }),
         concurrency: config.import.concurrency,
         maxAttempts: config.import.maxAttempts,
         dryRun: options.dryRun,

@@ -16,9 +16,9 @@ import {
   transportSettingsFrom,
 } from "../operator/settings.js";
 import { BEFORE_SWITCH_TEMPLATE, type MessageTemplate, RESET_NOTICE_TEMPLATE } from "../operator/template.js";
-import { TokenBucket } from "../operator/token-bucket.js";
 import type { MailTransport } from "../operator/transports/transport.js";
 import type { Progress } from "../progress.js";
+import { LONE_CALLER_CATCH_UP_MS, TokenBucket } from "../rate.js";
 import type { Services } from "../services.js";
 import {
   collect,
@@ -59,7 +59,7 @@ interface NotifyFlags extends TransportFlags {
  * out: phase 1 moves users every day, so the ledger's last plan is stale by the time a campaign runs.
  */
 function notInPoolYet(
-  services: Pick<Services, "cognito">,
+  services: Pick<Services, "clock" | "cognito">,
   config: Config,
 ): (recipient: Recipient) => Promise<boolean> {
   const userPoolId = required(
@@ -69,7 +69,11 @@ function notInPoolYet(
   );
   const client = services.cognito(config);
   // ListUsers shares the account's UserList quota (30/s, not adjustable) with everything else.
-  const bucket = new TokenBucket({ ratePerSecond: config.import.listRate });
+  const bucket = new TokenBucket(config.import.listRate, {
+    burst: 1,
+    catchUpMs: LONE_CALLER_CATCH_UP_MS,
+    clock: services.clock,
+  });
   return async (recipient) => {
     await bucket.take();
     const filter = `email = "${recipient.email.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
@@ -86,7 +90,7 @@ function notInPoolYet(
 
 /** Lists the pool into the ledger again: who reset since the last listing is then known. */
 async function refreshPoolListing(
-  services: Pick<Services, "cognito">,
+  services: Pick<Services, "clock" | "cognito">,
   config: Config,
   ledger: ImportLedger,
 ): Promise<void> {
@@ -185,7 +189,7 @@ export const notify: CommandModule<Used> = {
             if (options.checkPool && audienceName === "imported-awaiting-reset")
               await refreshPoolListing(services, configOf(command, io.env), ledger);
             const view = ledgerViewOf(ledger);
-            const sends = new SendLedger(ledger, { now: io.now });
+            const sends = new SendLedger(ledger, { clock: services.clock });
             const settings: TransportSettings | undefined = options.dryRun
               ? undefined
               : transportSettingsFrom(options, io.env);

@@ -15,11 +15,11 @@ import {
   withPolicyOptions,
 } from "./program-options.js";
 
-type Used = "cognito" | "openLedger" | "env" | "output";
+type Used = "clock" | "cognito" | "openLedger" | "env" | "output";
 
 /** `plan`: lists the pool, classifies the snapshot's users, records the plan in the ledger. */
 export async function planCommand(
-  services: Pick<Services, "cognito" | "openLedger">,
+  services: Pick<Services, "clock" | "cognito" | "openLedger">,
   context: CommandContext,
   options: { snapshot: string; listPool: boolean },
 ): Promise<

@@ -14,12 +14,12 @@ export function poolIdOf(config: Config): string {
 
 /** Lists the pool into the ledger; returns how many users it holds. */
 export async function listPoolIntoLedger(
-  services: Pick<Services, "cognito">,
+  services: Pick<Services, "clock" | "cognito">,
   context: { readonly config: Config },
   ledger: ImportLedger,
 ): Promise<number> {
   const poolId = poolIdOf(context.config);
-  const bucket = new TokenBucket(context.config.import.listRate, { burst: 1 });
+  const bucket = new TokenBucket(context.config.import.listRate, { burst: 1, clock: services.clock });
   const writer = ledger.poolWriter(poolId);
   for await (const page of listPoolUsers(services.cognito(context.config), poolId, bucket)) writer.add(page);
   return writer.finish();

@@ -23,7 +23,7 @@ export const recordBounces: CommandModule<Used> = {
         await reporting(io, async () => {
           const ledger = services.openLedger(ledgerFileOf(command, io.env));
           try {
-            const sends = new SendLedger(ledger, { now: io.now });
+            const sends = new SendLedger(ledger, { clock: services.clock });
             const result = await importBounceEvents(sends, file, { dryRun: options.dryRun });
             for (const rejected of result.rejected)
               io.err(`record-bounces: ${file} ${rejected.where}: ${rejected.reason}; skipped\n`);

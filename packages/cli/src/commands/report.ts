@@ -44,7 +44,7 @@ export const report: CommandModule<Used> = {
           const ledger = services.openLedger(ledgerFileOf(command, io.env));
           try {
             const view = ledgerViewOf(ledger);
-            const sends = new SendLedger(ledger, { now: io.now });
+            const sends = new SendLedger(ledger, { clock: services.clock });
             const users = forecastUsersOf(view, undefined);
             const now = io.now();
             // Nobody left in Realm: nothing to forecast.

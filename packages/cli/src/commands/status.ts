@@ -4,11 +4,11 @@ import { formatStatus, migrationStatus, type StatusReport } from "../status.js";
 import { listPoolIntoLedger } from "./pool-listing.js";
 import { type CommandContext, type CommandModule, contextOf, print } from "./program-options.js";
 
-type Used = "cognito" | "openLedger" | "env" | "output";
+type Used = "clock" | "cognito" | "openLedger" | "env" | "output";
 
 /** `status`: counts from the ledger and (freshly listed unless told not to) the pool. */
 export async function statusCommand(
-  services: Pick<Services, "cognito" | "openLedger">,
+  services: Pick<Services, "clock" | "cognito" | "openLedger">,
   context: CommandContext,
   options: { listPool: boolean },
 ): Promise<StatusReport> {

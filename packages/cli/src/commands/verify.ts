@@ -4,11 +4,11 @@ import { type VerifyReport, verifyMigration } from "../verify.js";
 import { listPoolIntoLedger } from "./pool-listing.js";
 import { type CommandContext, type CommandModule, contextOf, print } from "./program-options.js";
 
-type Used = "cognito" | "openLedger" | "env" | "output";
+type Used = "clock" | "cognito" | "openLedger" | "env" | "output";
 
 /** `verify`: lists the pool and reconciles it with the snapshot and the ledger. */
 export async function verifyCommand(
-  services: Pick<Services, "cognito" | "openLedger">,
+  services: Pick<Services, "clock" | "cognito" | "openLedger">,
   context: CommandContext,
   options: { snapshot: string; listPool: boolean },
 ): Promise<VerifyReport> {

@@ -1,4 +1,5 @@
 import type { SnapshotLine } from "@realm-to-cognito/core";
+import { type Clock, systemClock } from "../clock.js";
 import { CliError } from "../errors.js";
 import type { MatchSource, PoolMatch } from "../pool-match.js";
 import {
@@ -38,13 +39,13 @@ const FINAL_STATES: ReadonlySet<LedgerState> = new Set(["created", "already-pres
  */
 export class ImportLedger {
   readonly #db: Connection;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
   private readonly statements: StatementCache;
   private readonly pool: PoolListing;
 
-  private constructor(db: Connection, now: () => Date) {
+  private constructor(db: Connection, clock: Clock) {
     this.#db = db;
-    this.now = now;
+    this.clock = clock;
     this.statements = new StatementCache(db);
     this.pool = new PoolListing(db, this.statements, () => this.stamp());
     attachConnection(this, db);
@@ -58,12 +59,9 @@ export class ImportLedger {
    * Opens (or creates) the ledger file and brings its schema up to date in place (`migrations` is for
    * tests that write an older or newer file).
    */
-  static open(
-    file: string,
-    options: { now?: () => Date; migrations?: readonly string[] } = {},
-  ): ImportLedger {
+  static open(file: string, options: { clock?: Clock; migrations?: readonly string[] } = {}): ImportLedger {
     const db = openLedgerFile(file);
-    const ledger = new ImportLedger(db, options.now ?? (() => new Date()));
+    const ledger = new ImportLedger(db, options.clock ?? systemClock);
     try {
       migrateLedger(db, options.migrations ?? LEDGER_MIGRATIONS, () => ledger.stamp());
     } catch (error) {
@@ -82,7 +80,7 @@ export class ImportLedger {
   }
 
   private stamp(): string {
-    return this.now().toISOString();
+    return new Date(this.clock.now()).toISOString();
   }
 
   /**

@@ -5,6 +5,8 @@
  * stores here.
  */
 
+import type { Clock } from "../clock.js";
+
 export {
   type ClaimResult,
   type Recipient,
@@ -33,6 +35,6 @@ export {
 import { ImportLedger } from "./import-ledger.js";
 
 /** Opens (or creates) a ledger file, upgraded in place: the factory a command's services hold. */
-export function openLedger(file: string, options: { now?: () => Date } = {}): ImportLedger {
+export function openLedger(file: string, options: { clock?: Clock } = {}): ImportLedger {
   return ImportLedger.open(file, options);
 }

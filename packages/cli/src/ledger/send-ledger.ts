@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from "../clock.js";
 import { OperatorError } from "../errors.js";
 import { processAlive } from "../run-lock.js";
 import { type Connection, connectionOf } from "./connection.js";
@@ -79,16 +80,16 @@ function toRecord(row: SendRow): SendRecord {
  */
 export class SendLedger {
   readonly #db: Connection;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   /** The sends of an open ledger file (its notification tables; `ImportLedger.open` created them). */
-  constructor(ledger: ImportLedger, options: { now?: () => Date } = {}) {
+  constructor(ledger: ImportLedger, options: { clock?: Clock } = {}) {
     this.#db = connectionOf(ledger);
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   private stamp(): string {
-    return this.now().toISOString();
+    return new Date(this.clock.now()).toISOString();
   }
 
   /**

@@ -8,6 +8,7 @@ export {
   type SendRecord,
   type SendStatus,
 } from "../ledger/send-ledger.js";
+export { TokenBucket } from "../rate.js";
 export { AUDIENCES, type AudienceName, parseAudience, recipientsOf } from "./audience.js";
 export {
   type BounceImportResult,
@@ -62,7 +63,6 @@ export {
   type RenderedMessage,
   renderMessage,
 } from "./template.js";
-export { TokenBucket } from "./token-bucket.js";
 export { classifySesError, createSesTransport, type SesTransportOptions } from "./transports/ses.js";
 export { classifySmtpError, createSmtpTransport, type SmtpTransportOptions } from "./transports/smtp.js";
 export type { MailTransport, OutgoingMessage, SendOutcome } from "./transports/transport.js";

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { Clock } from "../clock.js";
 import type { Recipient, ResendPolicy, SendLedger, SendStatus } from "../ledger/send-ledger.js";
+import { LONE_CALLER_CATCH_UP_MS, TokenBucket } from "../rate.js";
 import { checkTemplate, type MessageTemplate, type RenderedMessage, renderMessage } from "./template.js";
-import { type Clock, TokenBucket } from "./token-bucket.js";
 import type { MailTransport } from "./transports/transport.js";
 
 export interface NotifyOptions extends ResendPolicy {
@@ -143,8 +144,9 @@ export async function notify(
     const eligible =
       counts.queued + (policy.resendUnknown ? counts.unknown : 0) + (policy.retryFailed ? counts.failed : 0);
     options.onStart?.(Math.min(eligible, limit));
-    const bucket = new TokenBucket({
-      ratePerSecond: options.ratePerSecond,
+    const bucket = new TokenBucket(options.ratePerSecond, {
+      burst: 1,
+      catchUpMs: LONE_CALLER_CATCH_UP_MS,
       ...(options.clock ? { clock: options.clock } : {}),
     });
     const stopAfter = options.stopAfterTransportFailures ?? 5;

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatSnapshotLine, type SnapshotLine } from "@realm-to-cognito/core";
 import { describe, expect, it } from "vitest";
+import { clockAt } from "../../src/clock.js";
 import { ImportLedger, ledgerKeyOf, type PoolUser, SendLedger } from "../../src/ledger/index.js";
 import { ledgerViewOf } from "../../src/operator/ledger-view.js";
 import { gatherReport } from "../../src/operator/report.js";
@@ -92,7 +93,7 @@ const POOL: PoolUser[] = [
 function ambiguousLedger(): ImportLedger {
   const file = join(tempDir("r2c-matcher-"), "ledger.db");
   let at = new Date(IMPORTED_AT);
-  const ledger = ImportLedger.open(file, { now: () => at });
+  const ledger = ImportLedger.open(file, { clock: clockAt(() => at) });
   ledger.recordPlan(
     SOURCES.map(({ user }) => ({
       key: ledgerKeyOf(user),

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { SnapshotLine } from "@realm-to-cognito/core";
 import { Command } from "commander";
 import { SMTPServer } from "smtp-server";
+import { clockAt } from "../../src/clock.js";
 import { ImportLedger, type PlannedUser } from "../../src/ledger/index.js";
 import { registerOperatorCommands } from "../../src/operator/index.js";
 import { type Progress, startProgress } from "../../src/progress.js";
@@ -34,7 +35,7 @@ export interface LedgerUserSpec {
 /** Fills a real CLI ledger (through its own API) with users in the given states. */
 export function buildLedger(file: string, specs: readonly LedgerUserSpec[], now = () => new Date()): void {
   let at: Date | undefined;
-  const ledger = ImportLedger.open(file, { now: () => at ?? now() });
+  const ledger = ImportLedger.open(file, { clock: clockAt(() => at ?? now()) });
   try {
     const planned: PlannedUser[] = specs.map((spec) => {
       const email = spec.email ?? `user${spec.index}@example.com`;

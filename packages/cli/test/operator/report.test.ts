@@ -5,7 +5,7 @@ import { chromiumLaunchOptions, prng } from "@realm-to-cognito/sandbox";
 import { Command } from "commander";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../../src/clock.js";
+import { clockAt, systemClock } from "../../src/clock.js";
 import { ImportLedger } from "../../src/ledger/index.js";
 import { notify, registerOperatorCommands, SendLedger } from "../../src/operator/index.js";
 import type { MailTransport } from "../../src/operator/transports/transport.js";
@@ -73,7 +73,7 @@ async function migrationInProgress(file: string): Promise<void> {
     close: async () => {},
   };
   const db = ImportLedger.open(file);
-  const sends = new SendLedger(db, { now: () => NOW });
+  const sends = new SendLedger(db, { clock: clockAt(() => NOW) });
   await notify(sends, outcomes, {
     campaign: "reset-notice",
     audience: Array.from({ length: 90 }, (_, i) => ({

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { OperatorError } from "../../src/errors.js";
 import { checkTemplate, RESET_NOTICE_TEMPLATE, renderMessage } from "../../src/operator/template.js";
-import { TokenBucket } from "../../src/operator/token-bucket.js";
 
 describe("message templates", () => {
   it("escapes values in HTML only, and keeps the subject on one line", () => {
@@ -19,20 +18,5 @@ describe("message templates", () => {
   it("refuses a template that uses a variable nobody supplies, before any send", () => {
     expect(() => checkTemplate(RESET_NOTICE_TEMPLATE, ["email", "resetLink"])).toThrow(/\{\{appName\}\}/);
     expect(() => renderMessage({ subject: "{{x}}", text: "t" }, {})).toThrow(OperatorError);
-  });
-});
-
-describe("the token bucket", () => {
-  it("spaces takes at the configured rate on a fake clock", async () => {
-    let now = 0;
-    const clock = {
-      now: () => now,
-      sleep: async (ms: number) => {
-        now += ms;
-      },
-    };
-    const bucket = new TokenBucket({ ratePerSecond: 4, clock });
-    for (let i = 0; i < 9; i++) await bucket.take();
-    expect(now).toBeCloseTo(2000, 5); // first token free, then 8 more at 250 ms
   });
 });
