@@ -3,7 +3,7 @@
 // the bundle's own code; the few hashes of a signed request cost microseconds here. The arithmetic has no
 // branch or table lookup that depends on the data or the key. Checked against node:crypto in the tests.
 
-const ROUND_CONSTANTS = new Uint32Array([
+const ROUND_CONSTANTS = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
   0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
   0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
@@ -18,11 +18,13 @@ const INITIAL_STATE = [
 ];
 const BLOCK_BYTES = 64;
 
-const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
+let encoder: TextEncoder | undefined;
 
-/** Bytes of a string (UTF-8) or a copy-free view of bytes. */
+/** Bytes of a string (UTF-8), or the bytes given. */
 export function bytesOf(data: string | Uint8Array): Uint8Array {
-  return typeof data === "string" ? new TextEncoder().encode(data) : data;
+  if (typeof data !== "string") return data;
+  encoder ??= new TextEncoder();
+  return encoder.encode(data);
 }
 
 /**
@@ -34,45 +36,49 @@ export function sha256(data: string | Uint8Array): Uint8Array {
   const padded = new Uint8Array(Math.ceil((message.length + 9) / BLOCK_BYTES) * BLOCK_BYTES);
   padded.set(message);
   padded[message.length] = 0x80;
-  const view = new DataView(padded.buffer);
   const bits = message.length * 8;
-  view.setUint32(padded.length - 8, Math.floor(bits / 0x1_0000_0000));
-  view.setUint32(padded.length - 4, bits >>> 0);
-  const state = Uint32Array.from(INITIAL_STATE);
-  const words = new Uint32Array(64);
-  for (let offset = 0; offset < padded.length; offset += BLOCK_BYTES) compress(state, words, view, offset);
+  const high = Math.floor(bits / 0x1_0000_0000);
+  for (let i = 0; i < 4; i++) {
+    padded[padded.length - 8 + i] = (high >>> (24 - 8 * i)) & 0xff;
+    padded[padded.length - 4 + i] = (bits >>> (24 - 8 * i)) & 0xff;
+  }
+  const state = Int32Array.from(INITIAL_STATE);
+  const words = new Int32Array(64);
+  for (let offset = 0; offset < padded.length; offset += BLOCK_BYTES) compress(state, words, padded, offset);
   const digest = new Uint8Array(32);
-  const out = new DataView(digest.buffer);
-  for (let i = 0; i < 8; i++) out.setUint32(i * 4, state[i] ?? 0);
+  for (let i = 0; i < 32; i++) digest[i] = ((state[i >> 2] as number) >>> (24 - 8 * (i & 3))) & 0xff;
   return digest;
 }
 
-function compress(state: Uint32Array, w: Uint32Array, view: DataView, offset: number): void {
-  for (let i = 0; i < 16; i++) w[i] = view.getUint32(offset + i * 4);
+// Written for V8's interpreter as much as for its compilers: a cold Lambda runs these few blocks before
+// any optimisation, so the rotations are inlined and there is no call inside the loops.
+function compress(state: Int32Array, w: Int32Array, bytes: Uint8Array, offset: number): void {
+  for (let i = 0, j = offset; i < 16; i++, j += 4)
+    w[i] =
+      ((bytes[j] as number) << 24) |
+      ((bytes[j + 1] as number) << 16) |
+      ((bytes[j + 2] as number) << 8) |
+      (bytes[j + 3] as number);
   for (let i = 16; i < 64; i++) {
-    const w15 = w[i - 15] ?? 0;
-    const w2 = w[i - 2] ?? 0;
-    const s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >>> 3);
-    const s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >>> 10);
-    w[i] = ((w[i - 16] ?? 0) + s0 + (w[i - 7] ?? 0) + s1) | 0;
+    const x = w[i - 15] as number;
+    const y = w[i - 2] as number;
+    const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
+    const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
+    w[i] = ((w[i - 16] as number) + s0 + (w[i - 7] as number) + s1) | 0;
   }
-  let [a, b, c, d, e, f, g, h] = state as unknown as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  let a = state[0] as number;
+  let b = state[1] as number;
+  let c = state[2] as number;
+  let d = state[3] as number;
+  let e = state[4] as number;
+  let f = state[5] as number;
+  let g = state[6] as number;
+  let h = state[7] as number;
   for (let i = 0; i < 64; i++) {
-    const s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-    const choice = (e & f) ^ (~e & g);
-    const t1 = (h + s1 + choice + (ROUND_CONSTANTS[i] ?? 0) + (w[i] ?? 0)) | 0;
-    const s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-    const majority = (a & b) ^ (a & c) ^ (b & c);
-    const t2 = (s0 + majority) | 0;
+    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + (ROUND_CONSTANTS[i] as number) + (w[i] as number)) | 0;
+    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
     h = g;
     g = f;
     f = e;
@@ -82,8 +88,14 @@ function compress(state: Uint32Array, w: Uint32Array, view: DataView, offset: nu
     b = a;
     a = (t1 + t2) | 0;
   }
-  const rounds = [a, b, c, d, e, f, g, h];
-  for (let i = 0; i < 8; i++) state[i] = ((state[i] ?? 0) + (rounds[i] ?? 0)) | 0;
+  state[0] = (state[0] as number) + a;
+  state[1] = (state[1] as number) + b;
+  state[2] = (state[2] as number) + c;
+  state[3] = (state[3] as number) + d;
+  state[4] = (state[4] as number) + e;
+  state[5] = (state[5] as number) + f;
+  state[6] = (state[6] as number) + g;
+  state[7] = (state[7] as number) + h;
 }
 
 /**

@@ -55,11 +55,21 @@ export function signRequest(
     payloadHash,
   ].join("\n");
   const stringToSign = [ALGORITHM, longDate, credentialScope, toHex(sha256(canonicalRequest))].join("\n");
-  let key: Uint8Array = hmacSha256(`AWS4${credentials.secretAccessKey}`, shortDate);
-  for (const part of [scope.region, scope.service, "aws4_request"]) key = hmacSha256(key, part);
-  const signature = toHex(hmacSha256(key, stringToSign));
+  const signature = toHex(hmacSha256(signingKey(credentials.secretAccessKey, credentialScope), stringToSign));
   headers.authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
   return headers;
+}
+
+// The key depends only on the secret and the scope (day, region, service): derived once a day per
+// container instead of four HMACs per call. One entry: a Lambda container holds one role's credentials.
+let lastKey: { readonly secret: string; readonly scope: string; readonly key: Uint8Array } | undefined;
+
+function signingKey(secret: string, credentialScope: string): Uint8Array {
+  if (lastKey?.secret === secret && lastKey.scope === credentialScope) return lastKey.key;
+  let key = hmacSha256(`AWS4${secret}`, credentialScope.slice(0, 8));
+  for (const part of credentialScope.split("/").slice(1)) key = hmacSha256(key, part);
+  lastKey = { secret, scope: credentialScope, key };
+  return key;
 }
 
 function canonicalValue(value: string): string {
