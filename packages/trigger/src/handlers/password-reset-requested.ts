@@ -1,5 +1,4 @@
 // Composition root of the POST /password-reset-requested bundle (API Gateway HTTP API or Function URL).
-import "../zod-setup.js";
 import { buildPoolUsers } from "../cognito-client.js";
 import { loadTriggerConfig } from "../config.js";
 import { createLogger } from "../log.js";

@@ -1,5 +1,4 @@
 // Composition root of the POST /resync-password bundle (API Gateway HTTP API or Function URL).
-import "../zod-setup.js";
 import { buildPoolUsers } from "../cognito-client.js";
 import { loadTriggerConfig } from "../config.js";
 import { createResyncPasswordHandler } from "../heal-stale-password.js";

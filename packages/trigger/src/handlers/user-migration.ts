@@ -1,6 +1,5 @@
 // Composition root of the User Migration trigger bundle: configuration and clients are built once, at
 // cold start, and reused by every warm invocation. A bad setting fails here, naming the variable.
-import "../zod-setup.js";
 import { loadTriggerConfig } from "../config.js";
 import { createLogger } from "../log.js";
 import { createUserMigrationHandler } from "../migrate-from-realm.js";
