@@ -2,7 +2,7 @@ import { type AwsCredentials, signRequest } from "./sigv4.js";
 
 /**
  * Cognito's JSON API over `fetch`, signed with SigV4 (./sigv4.ts, which signs as `@smithy/signature-v4`
- * does without loading node:crypto): the few admin calls the endpoints make, without the 500 kB AWS SDK. Credentials come from the Lambda runtime's environment
+ * does, loading node:crypto at the first call rather than at import): the few admin calls the endpoints make, without the 500 kB AWS SDK. Credentials come from the Lambda runtime's environment
  * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), read at each call, which is the
  * credential chain Lambda gives a function's role. Every call has a deadline.
  */
@@ -55,7 +55,7 @@ export class CognitoApi {
   /** Calls `AWSCognitoIdentityProviderService.<operation>`; throws CognitoCallError on a refusal. */
   async call(operation: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
     const body = JSON.stringify(input);
-    const headers = signRequest(
+    const headers = await signRequest(
       {
         method: "POST",
         url: this.url,

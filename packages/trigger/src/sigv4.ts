@@ -1,7 +1,17 @@
 // AWS Signature Version 4 for the endpoints' Cognito calls: one POST with a body, no query string. It
 // replaces @smithy/signature-v4 in the bundles because that package's helpers (@smithy/core/serde) import
 // node:crypto at load, ~3 ms of every endpoint's cold start; the tests check that both sign alike.
-import { hmacSha256, sha256, toHex } from "./sha256.js";
+// node:crypto is loaded at the first signed call instead (the bench's "first call" shows that cost). A
+// plain-JS SHA-256 avoided it altogether but cost more: three cold signatures took ~9.5 ms of CPU
+// (interpreter, then JIT threads) against ~5.3 ms for loading node:crypto and signing natively.
+import type { BinaryLike, KeyObject } from "node:crypto";
+
+type NodeCrypto = typeof import("node:crypto");
+let loadingCrypto: Promise<NodeCrypto> | undefined;
+const nodeCrypto = () => {
+  loadingCrypto ??= import("node:crypto");
+  return loadingCrypto;
+};
 
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -24,19 +34,23 @@ const ALGORITHM = "AWS4-HMAC-SHA256";
  * `x-amz-content-sha256`, `authorization`), every header signed.
  * @example const headers = signRequest(request, { region: "eu-west-1", service: "cognito-idp" }, credentials);
  */
-export function signRequest(
+export async function signRequest(
   request: SignableRequest,
   scope: { readonly region: string; readonly service: string },
   credentials: AwsCredentials,
   now: Date = new Date(),
-): Record<string, string> {
+): Promise<Record<string, string>> {
+  const { createHash, createHmac } = await nodeCrypto();
+  const sha256Hex = (data: string) => createHash("sha256").update(data, "utf8").digest("hex");
+  const hmac = (key: BinaryLike | KeyObject, data: string) =>
+    createHmac("sha256", key).update(data, "utf8").digest();
   const longDate = now
     .toISOString()
     .replace(/\.\d{3}/, "")
     .replace(/[-:]/g, "");
   const shortDate = longDate.slice(0, 8);
   const credentialScope = `${shortDate}/${scope.region}/${scope.service}/aws4_request`;
-  const payloadHash = toHex(sha256(request.body));
+  const payloadHash = sha256Hex(request.body);
   const headers: Record<string, string> = {
     ...request.headers,
     host: request.url.host,
@@ -54,20 +68,27 @@ export function signRequest(
     names.join(";"),
     payloadHash,
   ].join("\n");
-  const stringToSign = [ALGORITHM, longDate, credentialScope, toHex(sha256(canonicalRequest))].join("\n");
-  const signature = toHex(hmacSha256(signingKey(credentials.secretAccessKey, credentialScope), stringToSign));
+  const stringToSign = [ALGORITHM, longDate, credentialScope, sha256Hex(canonicalRequest)].join("\n");
+  const signature = hmac(
+    signingKey(hmac, credentials.secretAccessKey, credentialScope),
+    stringToSign,
+  ).toString("hex");
   headers.authorization = `${ALGORITHM} Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${names.join(";")}, Signature=${signature}`;
   return headers;
 }
 
 // The key depends only on the secret and the scope (day, region, service): derived once a day per
 // container instead of four HMACs per call. One entry: a Lambda container holds one role's credentials.
-let lastKey: { readonly secret: string; readonly scope: string; readonly key: Uint8Array } | undefined;
+let lastKey: { readonly secret: string; readonly scope: string; readonly key: Buffer } | undefined;
 
-function signingKey(secret: string, credentialScope: string): Uint8Array {
+function signingKey(
+  hmac: (key: BinaryLike, data: string) => Buffer,
+  secret: string,
+  credentialScope: string,
+): Buffer {
   if (lastKey?.secret === secret && lastKey.scope === credentialScope) return lastKey.key;
-  let key = hmacSha256(`AWS4${secret}`, credentialScope.slice(0, 8));
-  for (const part of credentialScope.split("/").slice(1)) key = hmacSha256(key, part);
+  let key = hmac(`AWS4${secret}`, credentialScope.slice(0, 8));
+  for (const part of credentialScope.split("/").slice(1)) key = hmac(key, part);
   lastKey = { secret, scope: credentialScope, key };
   return key;
 }
