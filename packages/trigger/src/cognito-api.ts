@@ -1,9 +1,8 @@
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
-import { SignatureV4 } from "@smithy/signature-v4";
+import { type AwsCredentials, signRequest } from "./sigv4.js";
 
 /**
- * Cognito's JSON API over `fetch`, signed with SigV4 by `@smithy/signature-v4`: the few admin calls the
- * endpoints make, without the 500 kB AWS SDK. Credentials come from the Lambda runtime's environment
+ * Cognito's JSON API over `fetch`, signed with SigV4 (./sigv4.ts, which signs as `@smithy/signature-v4`
+ * does, loading node:crypto at the first call rather than at import): the few admin calls the endpoints make, without the 500 kB AWS SDK. Credentials come from the Lambda runtime's environment
  * (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), read at each call, which is the
  * credential chain Lambda gives a function's role. Every call has a deadline.
  */
@@ -32,76 +31,49 @@ export class CognitoCallError extends Error {
   }
 }
 
-/** SHA-256 (or its HMAC with a key) in the shape SignatureV4 asks for, over node:crypto. */
-class NodeSha256 {
-  private readonly hash: Hash | Hmac;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash =
-      secret === undefined
-        ? createHash("sha256")
-        : createHmac("sha256", typeof secret === "string" ? secret : toBuffer(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(typeof data === "string" ? data : toBuffer(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(this.hash.digest());
-  }
-}
-
-function toBuffer(data: ArrayBuffer | ArrayBufferView): Buffer {
-  return ArrayBuffer.isView(data)
-    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    : Buffer.from(data);
-}
-
 export class CognitoApi {
   private readonly url: URL;
-  private readonly signer: SignatureV4;
+  private readonly env: Readonly<Record<string, string | undefined>>;
   private readonly fetchFn: typeof fetch;
 
   constructor(private readonly options: CognitoApiOptions) {
     this.url = new URL(options.endpoint ?? `https://cognito-idp.${options.region}.amazonaws.com/`);
-    const env = options.env ?? process.env;
-    this.signer = new SignatureV4({
-      service: "cognito-idp",
-      region: options.region,
-      sha256: NodeSha256,
-      credentials: async () => {
-        const accessKeyId = env.AWS_ACCESS_KEY_ID;
-        const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-        if (!accessKeyId || !secretAccessKey)
-          throw new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (Lambda sets them)");
-        const sessionToken = env.AWS_SESSION_TOKEN;
-        return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
-      },
-    });
+    this.env = options.env ?? process.env;
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  /** Lambda's credential chain for a function's role: the runtime's environment, read at each call. */
+  private credentials(): AwsCredentials {
+    const accessKeyId = this.env.AWS_ACCESS_KEY_ID;
+    const secretAccessKey = this.env.AWS_SECRET_ACCESS_KEY;
+    if (!accessKeyId || !secretAccessKey)
+      throw new Error("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (Lambda sets them)");
+    const sessionToken = this.env.AWS_SESSION_TOKEN;
+    return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
   }
 
   /** Calls `AWSCognitoIdentityProviderService.<operation>`; throws CognitoCallError on a refusal. */
   async call(operation: string, input: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
     const body = JSON.stringify(input);
-    const signed = await this.signer.sign({
-      method: "POST",
-      protocol: this.url.protocol,
-      hostname: this.url.hostname,
-      ...(this.url.port ? { port: Number(this.url.port) } : {}),
-      path: this.url.pathname,
-      query: {},
-      headers: {
-        host: this.url.host,
-        "content-type": "application/x-amz-json-1.1",
-        "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
+    const headers = await signRequest(
+      {
+        method: "POST",
+        url: this.url,
+        headers: {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": `AWSCognitoIdentityProviderService.${operation}`,
+        },
+        body,
       },
-      body,
-    });
+      { region: this.options.region, service: "cognito-idp" },
+      this.credentials(),
+    );
     const deadline = AbortSignal.timeout(this.options.timeoutMs);
     let response: Response;
     try {
       response = await this.fetchFn(this.url, {
         method: "POST",
-        headers: signed.headers,
+        headers,
         body,
         signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       });

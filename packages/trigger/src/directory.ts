@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { emailKey, isDirectoryEligible, type SnapshotLine, type SourceUser } from "@realm-to-cognito/core";
 import { type AdminClient, emailOf } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
@@ -180,6 +179,7 @@ export class SnapshotDirectory implements UserDirectory {
   private async load(): Promise<Map<string, SourceUser | null>> {
     let text: string;
     try {
+      const { readFile } = await import("node:fs/promises"); // loaded here, not at every cold start
       text = await readFile(this.file, "utf8");
     } catch (error) {
       throw new MigrationRefusedError("directory-unavailable", "the user snapshot file cannot be read", {
