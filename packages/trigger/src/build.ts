@@ -6,21 +6,24 @@ import { build } from "esbuild";
 const SOURCE_DIR = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_OUT_DIR = path.resolve(SOURCE_DIR, "..", "dist");
 
-/** Absolute paths of the three handler bundles; each is one ESM file exporting `handler`. */
+/** Absolute paths of the handler bundles; each is one ESM file exporting `handler`. */
 export interface TriggerBundles {
   readonly userMigration: string;
   readonly passwordResetRequested: string;
   readonly resyncPassword: string;
+  /** The Post Confirmation trigger: marks a user who set their password in Cognito. */
+  readonly postConfirmation: string;
 }
 
 const ENTRIES: Record<keyof TriggerBundles, string> = {
   userMigration: "user-migration",
   passwordResetRequested: "password-reset-requested",
   resyncPassword: "resync-password",
+  postConfirmation: "post-confirmation",
 };
 
 /**
- * Bundles the three Lambda handlers with esbuild (Node 22, ESM, minified, with source maps). None carries
+ * Bundles the four Lambda handlers with esbuild (Node 22, ESM, minified, with source maps). None carries
  * the AWS SDK: the trigger needs only fetch, and the endpoints call Cognito over fetch, signed with
  * `@smithy/signature-v4` (each bundle well under 80 kB).
  * @example const { userMigration } = await buildBundles({ outDir: "/tmp/bundles" });

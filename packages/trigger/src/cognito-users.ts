@@ -1,6 +1,10 @@
 import { type CognitoAttributes, fromAttributeList } from "@realm-to-cognito/core";
 import { type CognitoApi, CognitoCallError } from "./cognito-api.js";
-import { MIGRATION_STATE_ATTRIBUTE, type MigrationState } from "./migration-state.js";
+import {
+  MIGRATION_STATE_ATTRIBUTE,
+  type MigrationState,
+  RESET_REQUESTED_AT_ATTRIBUTE,
+} from "./migration-state.js";
 
 /** A user as the pool holds it. */
 export interface PoolUser {
@@ -19,6 +23,8 @@ export interface PoolUsers {
   /** Revokes every refresh token (and, with token revocation, the access tokens) of the user. */
   signOutEverywhere(username: string, signal?: AbortSignal): Promise<void>;
   setMigrationState(username: string, state: MigrationState, signal?: AbortSignal): Promise<void>;
+  /** Marks the user `stale` and records when the reset was requested, in one update. */
+  markStale(username: string, requestedAt: Date, signal?: AbortSignal): Promise<void>;
   /** True when the pool already accepts this password; undefined when it cannot tell (no app client). */
   acceptsPassword(username: string, password: string, signal?: AbortSignal): Promise<boolean | undefined>;
 }
@@ -88,13 +94,28 @@ export class CognitoPoolUsers implements PoolUsers {
   }
 
   async setMigrationState(username: string, state: MigrationState, signal?: AbortSignal): Promise<void> {
+    await this.updateAttributes(username, [{ Name: MIGRATION_STATE_ATTRIBUTE, Value: state }], signal);
+  }
+
+  async markStale(username: string, requestedAt: Date, signal?: AbortSignal): Promise<void> {
+    await this.updateAttributes(
+      username,
+      [
+        { Name: MIGRATION_STATE_ATTRIBUTE, Value: "stale" },
+        { Name: RESET_REQUESTED_AT_ATTRIBUTE, Value: requestedAt.toISOString() },
+      ],
+      signal,
+    );
+  }
+
+  private async updateAttributes(
+    username: string,
+    attributes: { Name: string; Value: string }[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     await this.api.call(
       "AdminUpdateUserAttributes",
-      {
-        UserPoolId: this.userPoolId,
-        Username: username,
-        UserAttributes: [{ Name: MIGRATION_STATE_ATTRIBUTE, Value: state }],
-      },
+      { UserPoolId: this.userPoolId, Username: username, UserAttributes: attributes },
       signal,
     );
   }

@@ -114,7 +114,7 @@ async function scramble(pool: PoolUsers, username: string, signal: AbortSignal):
   if ((await pool.setPermanentPassword(username, unguessablePassword(), signal)) !== "set")
     throw new Error("the pool refused a random password: check its password policy");
   await pool.signOutEverywhere(username, signal);
-  await pool.setMigrationState(username, "stale", signal);
+  await pool.markStale(username, new Date(), signal);
   return "scrambled";
 }
 

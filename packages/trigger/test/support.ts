@@ -9,7 +9,11 @@ import { AdminClient, type FetchFunction } from "@realm-to-cognito/realm";
 import type { AppServicesEmulator } from "@realm-to-cognito/sandbox";
 import type { PoolUser, PoolUsers } from "../src/cognito-users.js";
 import { createLogger, type Logger } from "../src/log.js";
-import { MIGRATION_STATE_ATTRIBUTE, type MigrationState } from "../src/migration-state.js";
+import {
+  MIGRATION_STATE_ATTRIBUTE,
+  type MigrationState,
+  RESET_REQUESTED_AT_ATTRIBUTE,
+} from "../src/migration-state.js";
 
 /** An Admin API client for the emulator's app, signed in with the API key it was started with. */
 export function emulatorAdmin(realm: AppServicesEmulator, fetch?: FetchFunction): AdminClient {
@@ -286,6 +290,15 @@ export class MemoryPool implements PoolUsers {
     await this.step("setMigrationState", signal);
     const user = this.byName(username);
     if (user) user.attributes[MIGRATION_STATE_ATTRIBUTE] = state;
+  }
+
+  async markStale(username: string, requestedAt: Date, signal?: AbortSignal): Promise<void> {
+    await this.step("markStale", signal);
+    const user = this.byName(username);
+    if (user) {
+      user.attributes[MIGRATION_STATE_ATTRIBUTE] = "stale";
+      user.attributes[RESET_REQUESTED_AT_ATTRIBUTE] = requestedAt.toISOString();
+    }
   }
 
   async acceptsPassword(
