@@ -11,6 +11,8 @@ export interface PoolUser {
   readonly username: string;
   readonly attributes: CognitoAttributes;
   readonly status: string | undefined;
+  /** Cognito's UserLastModifiedDate in epoch ms (any attribute or password change moves it), if given. */
+  readonly lastModified?: number | undefined;
 }
 
 /** The few pool operations the migration endpoints need; each honours `signal` as its deadline. */
@@ -47,11 +49,17 @@ export class CognitoPoolUsers implements PoolUsers {
         "AdminGetUser",
         { UserPoolId: this.userPoolId, Username: email },
         signal,
-      )) as { Username?: string; UserAttributes?: { Name?: string; Value?: string }[]; UserStatus?: string };
+      )) as {
+        Username?: string;
+        UserAttributes?: { Name?: string; Value?: string }[];
+        UserStatus?: string;
+        UserLastModifiedDate?: unknown;
+      };
       return {
         username: user.Username ?? email,
         attributes: fromAttributeList(user.UserAttributes),
         status: user.UserStatus,
+        lastModified: epochMs(user.UserLastModifiedDate),
       };
     } catch (error) {
       if (exception(error) === "UserNotFoundException") return undefined;
@@ -149,6 +157,14 @@ export class CognitoPoolUsers implements PoolUsers {
   }
 }
 
-function exception(error: unknown): string | undefined {
+/** Cognito's JSON gives epoch seconds; cognito-local an ISO string. */
+function epochMs(value: unknown): number | undefined {
+  const ms =
+    typeof value === "number" ? value * 1000 : typeof value === "string" ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The Cognito exception's name (e.g. `InvalidParameterException`), or undefined for any other error. */
+export function exception(error: unknown): string | undefined {
   return error instanceof CognitoCallError ? error.name : undefined;
 }

@@ -1,7 +1,7 @@
 import { type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
 import type { AuthClient } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
-import type { PoolUsers } from "./cognito-users.js";
+import type { PoolUser, PoolUsers } from "./cognito-users.js";
 import type { ResetAction } from "./config.js";
 import {
   answerAfter,
@@ -111,7 +111,7 @@ async function resync(
     // Cognito password may be one the user set there, and Realm's must not overwrite it.
     throw new MigrationRefusedError("not-eligible", "the Cognito user's password is not Realm's to set");
   }
-  if (resetStillPending(services, found.attributes)) {
+  if (resetStillPending(services, found)) {
     // Realm still accepts the password being replaced (a leaked one, perhaps) until its reset link
     // expires: once the user follows it, only the new one passes, and if they never do, the old one is
     // still theirs in Realm and gives no one more than Realm does. Phase 1 signs in through Realm
@@ -136,16 +136,15 @@ async function resync(
 }
 
 /**
- * True while a `stale` user's reset link may still be used. A `stale` user without the time (marked by an
- * older version) is treated as long past, as that version did.
+ * True while a `stale` user's reset link may still be used. Without the recorded time (a pool lacking the
+ * attribute, or a user marked by an older version) the wait counts from the user's last modification,
+ * which is no earlier than the marking; without either, the user is healed as the older version did.
  */
-function resetStillPending(
-  services: ResyncPasswordServices,
-  attributes: Readonly<Record<string, string | undefined>>,
-): boolean {
-  if (attributes[MIGRATION_STATE_ATTRIBUTE] !== "stale") return false;
-  const requestedAt = Date.parse(attributes[RESET_REQUESTED_AT_ATTRIBUTE] ?? "");
-  if (Number.isNaN(requestedAt)) return false;
+function resetStillPending(services: ResyncPasswordServices, found: PoolUser): boolean {
+  if (found.attributes[MIGRATION_STATE_ATTRIBUTE] !== "stale") return false;
+  const recorded = Date.parse(found.attributes[RESET_REQUESTED_AT_ATTRIBUTE] ?? "");
+  const requestedAt = Number.isNaN(recorded) ? found.lastModified : recorded;
+  if (requestedAt === undefined) return false;
   const now = (services.now ?? Date.now)();
   // A clock behind the request's (another container's) counts from the request itself.
   return now < requestedAt + services.resetTokenLifetimeMs;

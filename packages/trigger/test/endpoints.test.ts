@@ -1,6 +1,7 @@
 import { AuthClient } from "@realm-to-cognito/realm";
 import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CognitoCallError } from "../src/cognito-api.js";
 import type { ResetAction } from "../src/config.js";
 import { createResyncPasswordHandler } from "../src/heal-stale-password.js";
 import { RateLimiter } from "../src/rate-limit.js";
@@ -307,6 +308,28 @@ describe("resync-password", () => {
     // A shorter setting (a server whose links live 1 s) lets it through after that.
     const shortLived = resyncEndpoint(pool, { resetTokenLifetimeMs: 1_000, now: () => requestedAt + 1_000 });
     expect(await shortLived.handler(httpEvent(ADA))).toMatchObject({ statusCode: 200 });
+  });
+
+  it("on a pool without custom:reset_requested_at, marks stale alone, logs the fix, and waits from the last modification", async () => {
+    const pool = new MemoryPool();
+    pool.add(ADA.email, migrated(adaId), ADA.password);
+    pool.markStaleFailsWith = new CognitoCallError(
+      "AdminUpdateUserAttributes",
+      "InvalidParameterException",
+      400,
+    );
+    const reset = resetEndpoint(pool);
+    expect(await reset.handler(httpEvent({ email: ADA.email }))).toMatchObject(ACCEPTED);
+    const user = pool.user(ADA.email);
+    expect(user?.password).not.toBe(ADA.password);
+    expect(user?.attributes["custom:migration_state"]).toBe("stale");
+    expect(reset.logs.text()).toContain("custom:reset_requested_at");
+    if (user) user.lastModified = Date.now();
+    expect(await resyncEndpoint(pool).handler(httpEvent(ADA))).toMatchObject(REFUSED);
+    const later = () => Date.now() + 30 * 60_000;
+    expect(await resyncEndpoint(pool, { now: later }).handler(httpEvent(ADA))).toMatchObject({
+      statusCode: 200,
+    });
   });
 
   it("heals a stale user marked by an older version (no request time) as that version did", async () => {

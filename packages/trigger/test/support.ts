@@ -217,8 +217,11 @@ export class MemoryPool implements PoolUsers {
       password: string;
       sessions: number;
       status: string;
+      lastModified?: number;
     }
   >();
+  /** What markStale throws, e.g. Cognito's answer for a pool lacking custom:reset_requested_at. */
+  markStaleFailsWith: Error | undefined;
   failWith: Error | undefined;
   policyMinimumLength = 8;
   /** Milliseconds each call takes, to show the answer's timing does not depend on the work. */
@@ -260,7 +263,14 @@ export class MemoryPool implements PoolUsers {
   async findByEmail(email: string, signal?: AbortSignal): Promise<PoolUser | undefined> {
     await this.step("findByEmail", signal);
     const user = this.users.get(email.toLowerCase());
-    return user && { username: user.username, attributes: { ...user.attributes }, status: user.status };
+    return (
+      user && {
+        username: user.username,
+        attributes: { ...user.attributes },
+        status: user.status,
+        lastModified: user.lastModified,
+      }
+    );
   }
 
   async delete(username: string, signal?: AbortSignal): Promise<void> {
@@ -294,6 +304,7 @@ export class MemoryPool implements PoolUsers {
 
   async markStale(username: string, requestedAt: Date, signal?: AbortSignal): Promise<void> {
     await this.step("markStale", signal);
+    if (this.markStaleFailsWith) throw this.markStaleFailsWith;
     const user = this.byName(username);
     if (user) {
       user.attributes[MIGRATION_STATE_ATTRIBUTE] = "stale";
