@@ -332,7 +332,7 @@ describe("resync-password", () => {
     });
   });
 
-  it("heals a stale user marked by an older version (no request time) as that version did", async () => {
+  it("heals a stale user with neither a request time nor a modification time, as the older version did", async () => {
     const pool = new MemoryPool();
     pool.add(ADA.email, { ...migrated(adaId), "custom:migration_state": "stale" }, "Random-stand-in-1!");
     expect(await resyncEndpoint(pool).handler(httpEvent(ADA))).toMatchObject({ statusCode: 200 });
