@@ -16,6 +16,8 @@ import { AuthClient } from "@realm-to-cognito/realm";
 import { type SandboxWorld, startSandboxWorld } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundles, type TriggerBundles } from "../src/build.js";
+import { CognitoApi } from "../src/cognito-api.js";
+import { CognitoPoolUsers } from "../src/cognito-users.js";
 import { loadTriggerConfig } from "../src/config.js";
 import { createUserMigrationHandler } from "../src/migrate-from-realm.js";
 import { buildRateLimits, RateLimiter, sourceKey, withinLimits } from "../src/rate-limit.js";
@@ -62,6 +64,7 @@ describe("an IPv6 caller rotating addresses inside its own /64", () => {
 });
 
 const RESPONSE_MS = 1_500;
+const LOCAL_KEYS = { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" };
 /** Realm's reset links (the emulator's) and the endpoints' wait after a reset request, both this long. */
 const RESET_LINK_MS = 8_000;
 let workDir: string;
@@ -178,6 +181,30 @@ describe("a re-sync with the old password between the reset request and its comp
     } finally {
       await world.redeploy({ mode: "realm-primary" });
     }
+  });
+
+  it("reads the user's last modification from Cognito, the wait's fallback on a pool without the time", async () => {
+    const user = victimNamed("last-modified");
+    await emulatorAdmin(world.realm).createUser(user.email, user.password);
+    expect(await signIn(user.email, user.password)).toBe("accepted");
+    const pool = new CognitoPoolUsers(
+      new CognitoApi({
+        region: "us-east-1",
+        endpoint: world.cognito.endpoint,
+        timeoutMs: 2_000,
+        env: LOCAL_KEYS,
+      }),
+      world.userPoolId,
+    );
+    const before = Date.now();
+    const found = await pool.findByEmail(user.email);
+    if (!found) throw new Error("not migrated");
+    await pool.markStale(found.username, new Date(before));
+    const marked = await pool.findByEmail(user.email);
+    expect(marked?.attributes["custom:migration_state"]).toBe("stale");
+    expect(marked?.attributes["custom:reset_requested_at"]).toBe(new Date(before).toISOString());
+    expect(marked?.lastModified).toBeGreaterThanOrEqual(before - 1_000);
+    expect(marked?.lastModified).toBeLessThanOrEqual(Date.now() + 1_000);
   });
 
   it("heals a user who asked for a reset and signs in with the old password once the link has expired", async () => {
