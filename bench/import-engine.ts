@@ -4,11 +4,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createCognitoClient } from "../packages/cli/src/cognito/client.js";
 import { createFastCognitoSender } from "../packages/cli/src/cognito/fast-sender.js";
 import { importWithAdminCreate } from "../packages/cli/src/engines/admin-create.js";
 import { ImportLedger } from "../packages/cli/src/ledger/index.js";
 import { TokenBucket } from "../packages/cli/src/rate.js";
-import { createCognitoClient } from "../packages/cli/src/services.js";
 import { startCognitoSink } from "./import-sink.js";
 import { syntheticPlannedUsers } from "./import-users.js";
 

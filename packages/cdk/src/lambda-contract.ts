@@ -12,6 +12,7 @@ export const BUNDLE_FILES = {
   userMigration: "user-migration.mjs",
   passwordResetRequested: "password-reset-requested.mjs",
   resyncPassword: "resync-password.mjs",
+  postConfirmation: "post-confirmation.mjs",
 } as const;
 
 /** What `POST /password-reset-requested` does to a migrated user whose Realm reset was requested. */
@@ -38,11 +39,19 @@ export const COGNITO_ACTIONS = {
     "cognito-idp:AdminSetUserPassword",
     "cognito-idp:AdminUpdateUserAttributes",
   ],
+  // Marks a user who set their password in Cognito (ConfirmForgotPassword) `cognito-password`.
+  postConfirmation: ["cognito-idp:AdminUpdateUserAttributes"],
 } as const satisfies {
   userMigration: readonly string[];
   passwordResetRequested: Record<ResetAction, readonly string[]>;
   resyncPassword: readonly string[];
+  postConfirmation: readonly string[];
 };
 
 /** The attributes only the backend writes: no app client may list them as writable. */
-export const BACKEND_ONLY_ATTRIBUTES = ["realm_user_id", "mongo_id", "migration_state"] as const;
+export const BACKEND_ONLY_ATTRIBUTES = [
+  "realm_user_id",
+  "mongo_id",
+  "migration_state",
+  "reset_requested_at",
+] as const;

@@ -80,6 +80,13 @@ export interface MigrationEndpointsProps {
   readonly burstLimit?: number;
   /** What a reset request does to a migrated user (default `scramble`: keeps `sub`). */
   readonly onResetRequest?: ResetAction;
+  /**
+   * How long the Realm server's reset links stay usable (App Services: 30 minutes, the default).
+   * Re-sync refuses a user whose reset was requested until this long after the request, so a leaked
+   * password re-synced before the user follows the link cannot outlive the reset. Never set it below
+   * the server's lifetime (flowerbase: check its setting).
+   */
+  readonly resetTokenLifetime?: Duration;
 }
 
 /** Amazon SES for the pool's emails (codes of the reset wave exceed Cognito's default email quota). */
@@ -146,6 +153,8 @@ export class RealmToCognitoMigration extends Construct {
   readonly userPool: cognito.IUserPool;
   readonly browserClient: cognito.UserPoolClient;
   readonly triggerFunction: lambda.Function;
+  /** The pool's Post Confirmation trigger: marks a user who set their password in Cognito. */
+  readonly postConfirmationFunction: lambda.Function;
   readonly resetRequestedFunction: lambda.Function | undefined;
   readonly resyncPasswordFunction: lambda.Function | undefined;
   readonly httpApi: apigw.HttpApi | undefined;
@@ -162,23 +171,27 @@ export class RealmToCognitoMigration extends Construct {
     this.browserClient = addBrowserClient(this, this.userPool);
 
     this.triggerFunction = this.createTrigger(props, policy, retention);
-    this.triggerFunction.addPermission("CognitoInvoke", {
-      principal: new iam.ServicePrincipal("cognito-idp.amazonaws.com"),
-      action: "lambda:InvokeFunction",
-      sourceArn: this.userPool.userPoolArn,
-      sourceAccount: Stack.of(this).account,
-    });
+    this.postConfirmationFunction = this.createPostConfirmation(props, policy, retention);
+    for (const fn of [this.triggerFunction, this.postConfirmationFunction])
+      fn.addPermission("CognitoInvoke", {
+        principal: new iam.ServicePrincipal("cognito-idp.amazonaws.com"),
+        action: "lambda:InvokeFunction",
+        sourceArn: this.userPool.userPoolArn,
+        sourceAccount: Stack.of(this).account,
+      });
     if (newPool !== undefined) {
-      (newPool.node.defaultChild as cognito.CfnUserPool).addPropertyOverride(
-        "LambdaConfig.UserMigration",
-        this.triggerFunction.functionArn,
-      );
+      const cfnPool = newPool.node.defaultChild as cognito.CfnUserPool;
+      cfnPool.addPropertyOverride("LambdaConfig.UserMigration", this.triggerFunction.functionArn);
+      cfnPool.addPropertyOverride("LambdaConfig.PostConfirmation", this.postConfirmationFunction.functionArn);
     } else {
       Annotations.of(this).addWarningV2(
         "realm-to-cognito:existing-pool",
-        "existingUserPool: attach TriggerFunctionArn as the pool's User Migration trigger yourself, and check with `doctor` what CDK cannot set on an existing pool (case-insensitive usernames, the custom attributes, email changes kept until verified, self sign-up closed, other clients' write attributes).",
+        "existingUserPool: attach TriggerFunctionArn as the pool's User Migration trigger and PostConfirmationFunctionArn as its Post Confirmation trigger yourself, and check with `doctor` what CDK cannot set on an existing pool (case-insensitive usernames, the custom attributes, email changes kept until verified, self sign-up closed, other clients' write attributes).",
       );
       new CfnOutput(this, "TriggerFunctionArn", { value: this.triggerFunction.functionArn });
+      new CfnOutput(this, "PostConfirmationFunctionArn", {
+        value: this.postConfirmationFunction.functionArn,
+      });
     }
 
     if (props.mode === "realm-primary") {
@@ -196,7 +209,12 @@ export class RealmToCognitoMigration extends Construct {
         "ResyncPassword",
         BUNDLE_FILES.resyncPassword,
         COGNITO_ACTIONS.resyncPassword,
-        endpointEnv(this, props, policy),
+        {
+          ...endpointEnv(this, props, policy),
+          ...(endpoints.resetTokenLifetime === undefined
+            ? {}
+            : { [LAMBDA_ENV.resetTokenLifetimeMs]: String(endpoints.resetTokenLifetime.toMilliseconds()) }),
+        },
         props.bundleDir,
         retention,
       );
@@ -261,6 +279,45 @@ export class RealmToCognitoMigration extends Construct {
     }
     // The trigger calls no AWS API: the list is empty on purpose (COGNITO_ACTIONS.userMigration).
     grantCognito(role, this.userPool, COGNITO_ACTIONS.userMigration);
+    return fn;
+  }
+
+  /**
+   * The Post Confirmation trigger. Its role may update attributes on this pool only; the grant is a
+   * separate policy, and the pool's id reaches the function in the event, not its environment: the pool
+   * names the function (LambdaConfig), so the function, or a policy it waits for, naming the pool would
+   * be a circular dependency.
+   */
+  private createPostConfirmation(
+    props: RealmToCognitoMigrationProps,
+    policy: Required<MigrationPasswordPolicy>,
+    retention: logs.RetentionDays,
+  ): lambda.Function {
+    const role = functionRole(this, "PostConfirmationRole");
+    const fn = new lambda.Function(this, "PostConfirmation", {
+      description: "realm-to-cognito Post Confirmation trigger (marks a password set in Cognito)",
+      runtime: RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      handler: handlerOf(BUNDLE_FILES.postConfirmation),
+      code: lambda.Code.fromAsset(
+        stageAsset(this, "PostConfirmation", props.bundleDir, BUNDLE_FILES.postConfirmation, []),
+      ),
+      timeout: TRIGGER_TIMEOUT,
+      memorySize: 256,
+      role,
+      logGroup: functionLogGroup(this, "PostConfirmationLogs", retention, role),
+      environment: { ...commonEnv(props, policy), [LAMBDA_ENV.cognitoRegion]: Stack.of(this).region },
+    });
+    Validations.of(fn).acknowledge(RUNTIME_ACKNOWLEDGMENT);
+    new iam.Policy(this, "PostConfirmationCognito", {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: [...COGNITO_ACTIONS.postConfirmation],
+          resources: [this.userPool.userPoolArn],
+        }),
+      ],
+    });
     return fn;
   }
 

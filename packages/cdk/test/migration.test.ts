@@ -114,7 +114,7 @@ describe.each(MIGRATION_MODES)("the example app in %s", (mode) => {
     });
   });
 
-  it("declares the three backend-only custom attributes", () => {
+  it("declares the backend-only custom attributes", () => {
     of(mode).template.hasResourceProperties("AWS::Cognito::UserPool", {
       Schema: Match.arrayWith(
         BACKEND_ONLY_ATTRIBUTES.map((name) =>
@@ -222,6 +222,33 @@ describe.each(MIGRATION_MODES)("the example app in %s", (mode) => {
       if (asList(statement.Action).some((action) => action.startsWith("cognito-idp:")))
         expect(JSON.stringify(statement.Resource)).not.toContain("*");
     }
+  });
+
+  it("attaches the Post Confirmation trigger, invocable by this pool only, updating attributes on it only", () => {
+    const { template, json } = of(mode);
+    const fnId = logicalIdOf(json, "AWS::Lambda::Function", "post-confirmation");
+    const poolId = resourcesOfType(json, "AWS::Cognito::UserPool")[0]![0];
+    template.hasResourceProperties("AWS::Cognito::UserPool", {
+      LambdaConfig: { PostConfirmation: { "Fn::GetAtt": [fnId, "Arn"] } },
+    });
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction",
+      FunctionName: { "Fn::GetAtt": [fnId, "Arn"] },
+      Principal: "cognito-idp.amazonaws.com",
+      SourceArn: { "Fn::GetAtt": [poolId, "Arn"] },
+      SourceAccount: { Ref: "AWS::AccountId" },
+    });
+    expect(cognitoActionsOf(json, "post-confirmation")).toEqual([...COGNITO_ACTIONS.postConfirmation]);
+    const granted = statements(json).filter((s) =>
+      asList(s.Action).includes("cognito-idp:AdminUpdateUserAttributes"),
+    );
+    for (const statement of granted) expect(statement.Resource).toEqual({ "Fn::GetAtt": [poolId, "Arn"] });
+    const fn = json.Resources[fnId]!.Properties!;
+    expect(fn.Timeout as number).toBeLessThan(5);
+    // The pool's id comes in the event: naming it here would make pool and function depend on each other.
+    const config = loadTriggerConfig(resolvedEnv(json, "post-confirmation"));
+    expect(config.cognito.userPoolId).toBeUndefined();
+    expect(config.cognito.region).toBe("eu-west-1");
   });
 
   it("gives the trigger no AWS API permission beyond its own log group", () => {
@@ -383,17 +410,19 @@ describe("realm-primary", () => {
 });
 
 describe("cognito-primary", () => {
-  it("deploys no phase-1 endpoint and no API", () => {
+  it("deploys no phase-1 endpoint and no API (the two pool triggers only)", () => {
     const { json } = of("cognito-primary");
-    expect(resourcesOfType(json, "AWS::Lambda::Function").map(([, fn]) => fn.Properties!.Handler)).toEqual([
-      "user-migration.handler",
-    ]);
+    expect(
+      resourcesOfType(json, "AWS::Lambda::Function")
+        .map(([, fn]) => fn.Properties!.Handler)
+        .sort(),
+    ).toEqual(["post-confirmation.handler", "user-migration.handler"]);
     expect(Object.values(json.Resources).filter((r) => r.Type.startsWith("AWS::ApiGatewayV2::"))).toEqual([]);
     expect(
       statements(json)
         .flatMap((s) => asList(s.Action))
         .filter((a) => a.startsWith("cognito-idp:")),
-    ).toEqual([]);
+    ).toEqual([...COGNITO_ACTIONS.postConfirmation]);
   });
 
   it("warns that, without a user directory, users not yet in Cognito cannot reset", () => {

@@ -5,6 +5,7 @@ import { loadTriggerConfig } from "@realm-to-cognito/trigger";
 import {
   App,
   aws_cognito as cognito,
+  Duration,
   aws_logs as logs,
   Stack,
   aws_secretsmanager as secretsmanager,
@@ -101,6 +102,17 @@ describe("the reset action", () => {
       .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions).toEqual(expect.arrayContaining([...COGNITO_ACTIONS.passwordResetRequested.delete]));
     expect(actions).not.toContain("cognito-idp:AdminUserGlobalSignOut");
+  });
+
+  it("gives re-sync the Realm server's reset-link lifetime when set (default: the trigger's 30 minutes)", () => {
+    const { json } = stackWith({
+      mode: "realm-primary",
+      endpoints: { ...ENDPOINTS, resetTokenLifetime: Duration.minutes(60) },
+    });
+    expect(envOf(json, "resync-password")[LAMBDA_ENV.resetTokenLifetimeMs]).toBe("3600000");
+    expect(
+      envOf(stackWith({ mode: "realm-primary" }).json, "resync-password")[LAMBDA_ENV.resetTokenLifetimeMs],
+    ).toBeUndefined();
   });
 
   it("sets the stage throttle from the props", () => {
@@ -216,7 +228,7 @@ describe("SES, password policy and log retention", () => {
   it("applies the log retention to every log group", () => {
     const { json } = stackWith({ mode: "realm-primary", logRetention: logs.RetentionDays.ONE_MONTH });
     const groups = resourcesOfType(json, "AWS::Logs::LogGroup");
-    expect(groups).toHaveLength(4);
+    expect(groups).toHaveLength(5);
     for (const [, group] of groups) expect(group.Properties!.RetentionInDays).toBe(30);
   });
 

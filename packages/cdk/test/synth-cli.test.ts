@@ -45,7 +45,7 @@ describe("npm run synth -- --mode <mode> --out <dir>", () => {
       const types = Object.values(template.Resources).map((resource) => resource.Type);
       expect(types).toContain("AWS::Cognito::UserPool");
       expect(types.filter((type) => type === "AWS::Lambda::Function")).toHaveLength(
-        mode === "realm-primary" ? 3 : 1,
+        mode === "realm-primary" ? 4 : 2,
       );
       expect(types.includes("AWS::ApiGatewayV2::Api")).toBe(mode === "realm-primary");
       for (const resource of Object.values(template.Resources))

@@ -1,4 +1,5 @@
 export { type Clock, systemClock } from "./clock.js";
+export { createCognitoClient } from "./cognito/client.js";
 export { listPoolUsers } from "./cognito/pool.js";
 export { type Config, type ConfigFile, configSchema, loadConfig, type Secrets } from "./config.js";
 export { type DoctorReport, runDoctor } from "./doctor.js";
@@ -25,7 +26,6 @@ export { classify, type PlanSummary, planImport } from "./plan.js";
 export { forEachBounded, isRetryableCognitoError, TokenBucket, withRetries } from "./rate.js";
 export { hasReset, type ImportedUserFacts, RESET_MARGIN_MS } from "./reset.js";
 export {
-  createCognitoClient,
   createServices,
   createSesClient,
   type Output,

@@ -1,10 +1,9 @@
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { SESv2Client } from "@aws-sdk/client-sesv2";
 import { AdminClient, AuthClient } from "@realm-to-cognito/realm";
 import type { MongoClient } from "mongodb";
 import { type Clock, systemClock } from "./clock.js";
-import { type CognitoSender, sdkRequestHandler } from "./cognito/client.js";
+import { type CognitoSender, createCognitoClient, sdkRequestHandler } from "./cognito/client.js";
 import { createFastCognitoSender } from "./cognito/fast-sender.js";
 import { type Config, required } from "./config.js";
 import type { LogEventsSender } from "./engines/import-job-log.js";
@@ -131,35 +130,6 @@ export function createServices(overrides: Partial<Services> = {}): Services {
     ...overrides,
   };
   return services;
-}
-
-/**
- * Builds the Cognito client. Retries are ours (token bucket, backoff, the daily-email rule), so the
- * SDK makes one attempt. Against an emulator on localhost without AWS credentials, dummy ones are used.
- * A request that gets no answer within `requestTimeoutMs` (default 30 s, as the fast transport) fails
- * with the retryable TimeoutError instead of hanging the run.
- */
-export function createCognitoClient(options: {
-  region: string;
-  endpoint?: string | undefined;
-  env?: NodeJS.ProcessEnv;
-  requestTimeoutMs?: number;
-}): CognitoIdentityProviderClient {
-  const env = options.env ?? process.env;
-  // Dummy credentials only for an emulator on this machine; any other endpoint (a VPC endpoint, say)
-  // gets the SDK's usual credential chain.
-  const local =
-    options.endpoint !== undefined &&
-    !env.AWS_ACCESS_KEY_ID &&
-    !env.AWS_PROFILE &&
-    ["localhost", "127.0.0.1", "[::1]"].includes(new URL(options.endpoint).hostname);
-  return new CognitoIdentityProviderClient({
-    region: options.region,
-    maxAttempts: 1,
-    requestHandler: sdkRequestHandler(options.requestTimeoutMs),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(local ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } } : {}),
-  });
 }
 
 /** CloudWatch Logs with the CLI's request deadline (a silent endpoint fails the read, not the import). */

@@ -2,8 +2,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ListUsersCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { describe, expect, it } from "vitest";
+import { createCognitoClient } from "../src/cognito/client.js";
 import { isRetryableCognitoError } from "../src/rate.js";
-import { createCognitoClient } from "../src/services.js";
 
 describe("the Cognito client", () => {
   it("gives up on an endpoint that never answers with a retryable TimeoutError", async () => {

@@ -14,9 +14,9 @@ import {
 import { type CognitoLocal, createProductionShapedPool, startCognitoLocal } from "@realm-to-cognito/sandbox";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { createCognitoClient } from "../src/cognito/client.js";
 import { createFastCognitoSender } from "../src/cognito/fast-sender.js";
 import { isRetryableCognitoError } from "../src/rate.js";
-import { createCognitoClient } from "../src/services.js";
 
 // The verifier a SigV4 service runs: rebuild the request from what arrived, keep the headers the
 // Authorization names as signed, sign that with the secret the server knows (the AWS SDK's own

@@ -35,6 +35,8 @@ import {
 
 export const PASSWORD_RESET_REQUESTED_FUNCTION = "password-reset-requested";
 export const RESYNC_PASSWORD_FUNCTION = "resync-password";
+/** cognito-local invokes it after ConfirmForgotPassword (and ConfirmSignUp). */
+export const POST_CONFIRMATION_FUNCTION = "post-confirmation";
 
 /** The migration API's routes on the gateway, as the deployed HTTP API has them. */
 export const MIGRATION_API_ROUTES: Record<string, string> = {
@@ -47,6 +49,7 @@ export const SANDBOX_FUNCTIONS = [
   USER_MIGRATION_FUNCTION,
   PASSWORD_RESET_REQUESTED_FUNCTION,
   RESYNC_PASSWORD_FUNCTION,
+  POST_CONFIRMATION_FUNCTION,
 ] as const;
 
 const REGION = "us-east-1";
@@ -158,8 +161,21 @@ export interface SandboxWorldOptions {
   onResetRequest?: ResetAction;
   /** The endpoints' padded answer time in ms; default 800. */
   endpointResponseMs?: number;
-  /** More variables for the three handlers (e.g. RATE_LIMIT_MAX_KEYS), over the world's own. */
+  /** More variables for the handlers (e.g. RATE_LIMIT_MAX_KEYS), over the world's own. */
   extraEnv?: Record<string, string>;
+  /**
+   * The pool's Post Confirmation trigger (marks a user who set their password in Cognito); default on.
+   * `false` leaves it out of cognito-local's configuration, as a pool without it.
+   */
+  postConfirmationTrigger?: boolean;
+  /**
+   * How long Realm's reset links live, in ms: the emulator's reset and confirmation links, and the
+   * endpoints' RESET_TOKEN_LIFETIME_MS (re-sync refuses a `stale` user that long after the reset
+   * request). Default: the emulator's 30 minutes, and the wait OFF (0) in the endpoints, so that the
+   * flows and tests that heal right after a completed reset stay instant. A deployment waits 30 minutes
+   * by default; pass a value to run the sandbox that way.
+   */
+  resetTokenLifetimeMs?: number;
 }
 
 function portsFrom(portBase: number | undefined) {
@@ -215,6 +231,8 @@ export function handlerEnvironment(input: {
   cognitoEndpoint?: string;
   onResetRequest?: ResetAction;
   endpointResponseMs?: number;
+  /** RESET_TOKEN_LIFETIME_MS; default 0 (see SandboxWorldOptions.resetTokenLifetimeMs). */
+  resetTokenLifetimeMs?: number;
 }): Record<string, string> {
   const { realm, cognito, pool } = input;
   const env: Record<string, string> = {
@@ -229,6 +247,7 @@ export function handlerEnvironment(input: {
     COGNITO_ENDPOINT: input.cognitoEndpoint ?? cognito.endpoint,
     ON_RESET_REQUEST: input.onResetRequest ?? "scramble",
     ENDPOINT_RESPONSE_MS: String(input.endpointResponseMs ?? SANDBOX_ENDPOINT_RESPONSE_MS),
+    RESET_TOKEN_LIFETIME_MS: String(input.resetTokenLifetimeMs ?? 0),
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_SESSION_TOKEN: "local",
@@ -268,6 +287,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
     : await mkdtemp(join(tmpdir(), "sandbox-world-"));
   const storageKind = options.storage ?? (ownsDirectory ? "memory" : "sqlite");
   const userDirectory = options.userDirectory ?? (mode === "cognito-primary" ? "admin-api" : "none");
+  const postConfirmation = options.postConfirmationTrigger ?? true;
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -296,6 +316,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         : buildBundles({ outDir: join(directory, "bundles") }),
       startAppServicesEmulator({
         port: ports.realm,
+        ...(options.resetTokenLifetimeMs ? { userpassTokenTtlMs: options.resetTokenLifetimeMs } : {}),
         storage:
           storageKind === "sqlite"
             ? { kind: "sqlite", file: join(directory, "appservices.sqlite") }
@@ -305,6 +326,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         dataDir: join(directory, "cognito"),
         lambdaEndpoint: bridge.endpoint,
         userMigrationFunction: USER_MIGRATION_FUNCTION,
+        ...(postConfirmation ? { postConfirmationFunction: POST_CONFIRMATION_FUNCTION } : {}),
       }).then(started),
     ]);
     const failure = parts.find((part) => part.status === "rejected");
@@ -340,6 +362,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       (await createProductionShapedPool(admin, {
         name: POOL_NAME,
         userMigrationLambdaArn: functionArn(USER_MIGRATION_FUNCTION),
+        ...(postConfirmation ? { postConfirmationLambdaArn: functionArn(POST_CONFIRMATION_FUNCTION) } : {}),
         preventUserExistenceErrors,
       }));
 
@@ -365,6 +388,9 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         cognitoEndpoint: cognitoAdmin.endpoint,
         onResetRequest: deployment.onResetRequest ?? options.onResetRequest ?? "scramble",
         endpointResponseMs: options.endpointResponseMs ?? SANDBOX_ENDPOINT_RESPONSE_MS,
+        ...(options.resetTokenLifetimeMs !== undefined
+          ? { resetTokenLifetimeMs: options.resetTokenLifetimeMs }
+          : {}),
       });
       const env = { ...worldEnv, ...options.extraEnv, ...deployment.extraEnv };
       await bridge.register(USER_MIGRATION_FUNCTION, { modulePath: bundles.userMigration, env });
@@ -373,6 +399,8 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         env,
       });
       await bridge.register(RESYNC_PASSWORD_FUNCTION, { modulePath: bundles.resyncPassword, env });
+      if (postConfirmation)
+        await bridge.register(POST_CONFIRMATION_FUNCTION, { modulePath: bundles.postConfirmation, env });
       currentMode = deployment.mode;
       currentDeployment = deployment;
     };

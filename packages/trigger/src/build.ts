@@ -6,24 +6,28 @@ import { build } from "esbuild";
 const SOURCE_DIR = path.dirname(fileURLToPath(import.meta.url));
 const DEFAULT_OUT_DIR = path.resolve(SOURCE_DIR, "..", "dist");
 
-/** Absolute paths of the three handler bundles; each is one ESM file exporting `handler`. */
+/** Absolute paths of the handler bundles; each is one ESM file exporting `handler`. */
 export interface TriggerBundles {
   readonly userMigration: string;
   readonly passwordResetRequested: string;
   readonly resyncPassword: string;
+  /** The Post Confirmation trigger: marks a user who set their password in Cognito. */
+  readonly postConfirmation: string;
 }
 
 const ENTRIES: Record<keyof TriggerBundles, string> = {
   userMigration: "user-migration",
   passwordResetRequested: "password-reset-requested",
   resyncPassword: "resync-password",
+  postConfirmation: "post-confirmation",
 };
 
 /**
- * Bundles the three Lambda handlers with esbuild (Node 22, ESM, minified, with source maps). None carries
- * the AWS SDK: the trigger needs only fetch, and the endpoints call Cognito over fetch, signed with SigV4
- * by `src/sigv4.ts` (each bundle within 50 kB). No bundle's import loads a Node built-in module that an
- * empty module's import does not (node:crypto alone was ~3 ms of an endpoint's cold start).
+ * Bundles the four Lambda handlers with esbuild (Node 22, ESM, minified, with source maps). None carries
+ * the AWS SDK: the trigger needs only fetch, and the endpoints and the Post Confirmation handler call Cognito
+ * over fetch, signed with SigV4 by `src/sigv4.ts` (checked against `@smithy/signature-v4` in the tests; each
+ * bundle within 50 kB). No bundle's import loads a Node built-in module that an empty module's import does
+ * not (node:crypto alone was ~3 ms of an endpoint's cold start).
  * @example const { userMigration } = await buildBundles({ outDir: "/tmp/bundles" });
  */
 export async function buildBundles(options: { outDir?: string } = {}): Promise<TriggerBundles> {

@@ -1,12 +1,18 @@
 import { type CognitoAttributes, fromAttributeList } from "@realm-to-cognito/core";
 import { type CognitoApi, CognitoCallError } from "./cognito-api.js";
-import { MIGRATION_STATE_ATTRIBUTE, type MigrationState } from "./migration-state.js";
+import {
+  MIGRATION_STATE_ATTRIBUTE,
+  type MigrationState,
+  RESET_REQUESTED_AT_ATTRIBUTE,
+} from "./migration-state.js";
 
 /** A user as the pool holds it. */
 export interface PoolUser {
   readonly username: string;
   readonly attributes: CognitoAttributes;
   readonly status: string | undefined;
+  /** Cognito's UserLastModifiedDate in epoch ms (any attribute or password change moves it), if given. */
+  readonly lastModified?: number | undefined;
 }
 
 /** The few pool operations the migration endpoints need; each honours `signal` as its deadline. */
@@ -19,6 +25,8 @@ export interface PoolUsers {
   /** Revokes every refresh token (and, with token revocation, the access tokens) of the user. */
   signOutEverywhere(username: string, signal?: AbortSignal): Promise<void>;
   setMigrationState(username: string, state: MigrationState, signal?: AbortSignal): Promise<void>;
+  /** Marks the user `stale` and records when the reset was requested, in one update. */
+  markStale(username: string, requestedAt: Date, signal?: AbortSignal): Promise<void>;
   /** True when the pool already accepts this password; undefined when it cannot tell (no app client). */
   acceptsPassword(username: string, password: string, signal?: AbortSignal): Promise<boolean | undefined>;
 }
@@ -41,11 +49,17 @@ export class CognitoPoolUsers implements PoolUsers {
         "AdminGetUser",
         { UserPoolId: this.userPoolId, Username: email },
         signal,
-      )) as { Username?: string; UserAttributes?: { Name?: string; Value?: string }[]; UserStatus?: string };
+      )) as {
+        Username?: string;
+        UserAttributes?: { Name?: string; Value?: string }[];
+        UserStatus?: string;
+        UserLastModifiedDate?: unknown;
+      };
       return {
         username: user.Username ?? email,
         attributes: fromAttributeList(user.UserAttributes),
         status: user.UserStatus,
+        lastModified: epochMs(user.UserLastModifiedDate),
       };
     } catch (error) {
       if (exception(error) === "UserNotFoundException") return undefined;
@@ -88,13 +102,28 @@ export class CognitoPoolUsers implements PoolUsers {
   }
 
   async setMigrationState(username: string, state: MigrationState, signal?: AbortSignal): Promise<void> {
+    await this.updateAttributes(username, [{ Name: MIGRATION_STATE_ATTRIBUTE, Value: state }], signal);
+  }
+
+  async markStale(username: string, requestedAt: Date, signal?: AbortSignal): Promise<void> {
+    await this.updateAttributes(
+      username,
+      [
+        { Name: MIGRATION_STATE_ATTRIBUTE, Value: "stale" },
+        { Name: RESET_REQUESTED_AT_ATTRIBUTE, Value: requestedAt.toISOString() },
+      ],
+      signal,
+    );
+  }
+
+  private async updateAttributes(
+    username: string,
+    attributes: { Name: string; Value: string }[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     await this.api.call(
       "AdminUpdateUserAttributes",
-      {
-        UserPoolId: this.userPoolId,
-        Username: username,
-        UserAttributes: [{ Name: MIGRATION_STATE_ATTRIBUTE, Value: state }],
-      },
+      { UserPoolId: this.userPoolId, Username: username, UserAttributes: attributes },
       signal,
     );
   }
@@ -128,6 +157,14 @@ export class CognitoPoolUsers implements PoolUsers {
   }
 }
 
-function exception(error: unknown): string | undefined {
+/** Cognito's JSON gives epoch seconds; cognito-local an ISO string. */
+function epochMs(value: unknown): number | undefined {
+  const ms =
+    typeof value === "number" ? value * 1000 : typeof value === "string" ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+/** The Cognito exception's name (e.g. `InvalidParameterException`), or undefined for any other error. */
+export function exception(error: unknown): string | undefined {
   return error instanceof CognitoCallError ? error.name : undefined;
 }

@@ -27,6 +27,14 @@ export const DEFAULT_COGNITO_TIMEOUT_MS = 2000;
 export const DEFAULT_ENDPOINT_RESPONSE_MS = 3000;
 const MAX_ENDPOINT_RESPONSE_MS = 20_000;
 
+/**
+ * How long Realm accepts a reset link (App Services: 30 minutes). Re-sync refuses a user marked `stale`
+ * until this long after the reset request: inside it the password Realm accepts may be the one the reset
+ * replaces (a leaked one). Set it to your server's reset-token lifetime, never below.
+ */
+export const DEFAULT_RESET_TOKEN_LIFETIME_MS = 30 * 60 * 1000;
+const MAX_RESET_TOKEN_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** What `POST /password-reset-requested` does to a phase-1 Cognito user: `scramble` by default (keeps `sub`), `delete` as the seed did. */
 export const RESET_ACTIONS = ["scramble", "delete"] as const;
 export type ResetAction = (typeof RESET_ACTIONS)[number];
@@ -61,6 +69,7 @@ export const ENVIRONMENT_VARIABLES = {
   onResetRequest: "ON_RESET_REQUEST",
   endpointResponseMs: "ENDPOINT_RESPONSE_MS",
   rateLimitMaxKeys: "RATE_LIMIT_MAX_KEYS",
+  resetTokenLifetimeMs: "RESET_TOKEN_LIFETIME_MS",
   logLevel: "LOG_LEVEL",
 } as const;
 
@@ -102,6 +111,8 @@ export interface EndpointConfig {
   readonly responseMs: number;
   /** Keys each rate limiter holds at most (memory bound per container). */
   readonly rateLimitMaxKeys: number;
+  /** Re-sync refuses a `stale` user until this long after the reset request (Realm's reset-link lifetime). */
+  readonly resetTokenLifetimeMs: number;
 }
 
 /** Everything the handlers read from the environment, validated once at cold start. */
@@ -171,6 +182,17 @@ const VARIABLE_SCHEMAS = {
       z.string().check(
         z.regex(/^\d+$/, "must be a whole number"),
         z.refine((keys) => Number(keys) >= 10 && Number(keys) <= 1_000_000, "must be 10..1000000"),
+      ),
+    ),
+  // 0 turns the wait off: only for a sandbox whose tests heal right after a completed reset.
+  RESET_TOKEN_LIFETIME_MS: () =>
+    z.optional(
+      z.string().check(
+        z.regex(/^\d+$/, "must be a whole number of milliseconds"),
+        z.refine(
+          (ms) => Number(ms) <= MAX_RESET_TOKEN_LIFETIME_MS,
+          `must be 0..${MAX_RESET_TOKEN_LIFETIME_MS}`,
+        ),
       ),
     ),
   LOG_LEVEL: () => z.optional(oneOf(LOG_LEVELS)),
@@ -247,6 +269,7 @@ export function loadTriggerConfig(env: Readonly<Record<string, string | undefine
       onResetRequest: vars.ON_RESET_REQUEST ?? "scramble",
       responseMs: numberOr(vars.ENDPOINT_RESPONSE_MS, DEFAULT_ENDPOINT_RESPONSE_MS),
       rateLimitMaxKeys: numberOr(vars.RATE_LIMIT_MAX_KEYS, 10_000),
+      resetTokenLifetimeMs: numberOr(vars.RESET_TOKEN_LIFETIME_MS, DEFAULT_RESET_TOKEN_LIFETIME_MS),
     },
     logLevel: vars.LOG_LEVEL ?? "info",
   };

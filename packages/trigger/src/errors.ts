@@ -25,7 +25,8 @@ export type RefusalReason =
   | "no-directory"
   | "directory-unavailable"
   | "mode"
-  | "rate-limited";
+  | "rate-limited"
+  | "reset-pending";
 
 /** The trigger will not migrate this user. Cognito must refuse the sign-in and create nothing. */
 export class MigrationRefusedError extends MigrationError<"MIGRATION_REFUSED"> {

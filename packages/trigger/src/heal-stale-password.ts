@@ -1,7 +1,7 @@
 import { type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
 import type { AuthClient } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
-import type { PoolUsers } from "./cognito-users.js";
+import type { PoolUser, PoolUsers } from "./cognito-users.js";
 import type { ResetAction } from "./config.js";
 import {
   answerAfter,
@@ -15,7 +15,11 @@ import { MigrationRefusedError, refusalOf } from "./errors.js";
 import { type HttpResult, jsonResult } from "./events.js";
 import { lazy } from "./lazy.js";
 import { type Logger, userRef } from "./log.js";
-import { isPhaseOneAccount, MIGRATION_STATE_ATTRIBUTE } from "./migration-state.js";
+import {
+  isPhaseOneAccount,
+  MIGRATION_STATE_ATTRIBUTE,
+  RESET_REQUESTED_AT_ATTRIBUTE,
+} from "./migration-state.js";
 import { type EndpointLimits, withinLimits } from "./rate-limit.js";
 import { verifyWithRealm } from "./realm-check.js";
 
@@ -29,6 +33,10 @@ export interface ResyncPasswordServices {
   readonly onResetRequest: ResetAction;
   /** When answers are sent (padded) and when the work is cut off. */
   readonly timing: EndpointTiming;
+  /** A `stale` user is refused until this long after the reset request (Realm's reset-link lifetime). */
+  readonly resetTokenLifetimeMs: number;
+  /** Milliseconds since the epoch; default Date.now (tests pass a clock). */
+  readonly now?: () => number;
   readonly log: Logger;
 }
 
@@ -50,7 +58,8 @@ const REFUSED = { status: "refused" } as const;
  * leaves behind. The password is checked with Realm itself; when right, and only for a user whose
  * Cognito password is Realm's (`custom:migration_state` `realm-password`, or `stale` after a reset
  * request), the Cognito user gets it as a permanent password and is marked `realm-password` again. A
- * user imported or who signed up in Cognito is never touched. Every failure is the same 401 after the
+ * user imported, who signed up in Cognito or who set their password there is never touched. A `stale`
+ * user is refused until Realm's reset link has expired (RESET_TOKEN_LIFETIME_MS after the request). Every failure is the same 401 after the
  * same padded time; in cognito-primary it answers 410 and touches nobody.
  */
 export function createResyncPasswordHandler(
@@ -102,6 +111,13 @@ async function resync(
     // Cognito password may be one the user set there, and Realm's must not overwrite it.
     throw new MigrationRefusedError("not-eligible", "the Cognito user's password is not Realm's to set");
   }
+  if (resetStillPending(services, found)) {
+    // Realm still accepts the password being replaced (a leaked one, perhaps) until its reset link
+    // expires: once the user follows it, only the new one passes, and if they never do, the old one is
+    // still theirs in Realm and gives no one more than Realm does. Phase 1 signs in through Realm
+    // meanwhile, so the user loses nothing.
+    throw new MigrationRefusedError("reset-pending", "a reset requested for this user may still complete");
+  }
   if ((await services.pool.acceptsPassword(found.username, password, signal)) === true) {
     await markRealmPassword(services.pool, found, signal);
     return "unchanged";
@@ -117,6 +133,21 @@ async function resync(
     return "not-migrated";
   }
   throw new MigrationRefusedError("not-eligible", "the pool's password policy refuses the Realm password");
+}
+
+/**
+ * True while a `stale` user's reset link may still be used. Without the recorded time (a pool lacking the
+ * attribute, or a user marked by an older version) the wait counts from the user's last modification,
+ * which is no earlier than the marking; without either, the user is healed as the older version did.
+ */
+function resetStillPending(services: ResyncPasswordServices, found: PoolUser): boolean {
+  if (found.attributes[MIGRATION_STATE_ATTRIBUTE] !== "stale") return false;
+  const recorded = Date.parse(found.attributes[RESET_REQUESTED_AT_ATTRIBUTE] ?? "");
+  const requestedAt = Number.isNaN(recorded) ? found.lastModified : recorded;
+  if (requestedAt === undefined) return false;
+  const now = (services.now ?? Date.now)();
+  // A clock behind the request's (another container's) counts from the request itself.
+  return now < requestedAt + services.resetTokenLifetimeMs;
 }
 
 async function markRealmPassword(

@@ -5,6 +5,7 @@ export {
   DEFAULT_COGNITO_TIMEOUT_MS,
   DEFAULT_ENDPOINT_RESPONSE_MS,
   DEFAULT_REALM_TIMEOUT_MS,
+  DEFAULT_RESET_TOKEN_LIFETIME_MS,
   type DirectoryConfig,
   ENVIRONMENT_VARIABLES,
   type EndpointConfig,
@@ -66,7 +67,13 @@ export {
   MIGRATION_STATE_ATTRIBUTE,
   MIGRATION_STATES,
   type MigrationState,
+  RESET_REQUESTED_AT_ATTRIBUTE,
 } from "./migration-state.js";
+export {
+  createPostConfirmationHandler,
+  type PostConfirmationEvent,
+  type PostConfirmationServices,
+} from "./password-set-in-cognito.js";
 export { type EndpointLimits, RateLimiter, withinLimits } from "./rate-limit.js";
 export { type RealmVerdict, verifyWithRealm } from "./realm-check.js";
 export { buildDirectory, buildRateLimits, buildRealmClient } from "./services.js";

@@ -27,7 +27,9 @@ export type LogOutcome =
   | "rate-limited"
   | "resynced"
   | "unchanged"
-  | "not-migrated";
+  | "not-migrated"
+  | "marked-cognito-password"
+  | "ignored";
 
 /**
  * The only fields a log line may carry: outcomes, reasons, pseudonyms and counts. Nothing a caller typed
@@ -36,7 +38,11 @@ export type LogOutcome =
 export interface LogFields {
   readonly outcome?: LogOutcome;
   readonly reason?: RefusalReason | "invalid-event" | "unexpected";
-  readonly triggerSource?: "UserMigration_Authentication" | "UserMigration_ForgotPassword";
+  readonly triggerSource?:
+    | "UserMigration_Authentication"
+    | "UserMigration_ForgotPassword"
+    | "PostConfirmation_ConfirmSignUp"
+    | "PostConfirmation_ConfirmForgotPassword";
   readonly user?: UserRef;
   readonly finalUserStatus?: "CONFIRMED" | "RESET_REQUIRED";
   readonly ms?: number;
@@ -56,7 +62,10 @@ export type LogMessage =
   | "reset notice handled"
   | "resync rejected"
   | "resync answered"
-  | "resync refused";
+  | "resync refused"
+  | "post confirmation handled"
+  | "post confirmation rejected"
+  | "post confirmation failed";
 
 type LogMethod = (fields: LogFields, msg: LogMessage) => void;
 

@@ -1,7 +1,7 @@
 import { type MigrationMode, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
 import { type AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
 import * as z from "zod/mini";
-import type { PoolUsers } from "./cognito-users.js";
+import { exception, type PoolUsers } from "./cognito-users.js";
 import type { ResetAction } from "./config.js";
 import {
   answerAfter,
@@ -114,7 +114,18 @@ async function scramble(pool: PoolUsers, username: string, signal: AbortSignal):
   if ((await pool.setPermanentPassword(username, unguessablePassword(), signal)) !== "set")
     throw new Error("the pool refused a random password: check its password policy");
   await pool.signOutEverywhere(username, signal);
-  await pool.setMigrationState(username, "stale", signal);
+  try {
+    await pool.markStale(username, new Date(), signal);
+  } catch (error) {
+    if (exception(error) !== "InvalidParameterException") throw error;
+    // A pool without custom:reset_requested_at: mark `stale` alone (re-sync then times the wait from
+    // the user's last modification), and fail loudly so the operator adds the attribute.
+    await pool.setMigrationState(username, "stale", signal);
+    throw new Error(
+      "the pool has no custom:reset_requested_at: add it (String, mutable, in no app client's WriteAttributes)",
+      { cause: error },
+    );
+  }
   return "scrambled";
 }
 

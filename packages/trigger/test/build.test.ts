@@ -88,7 +88,7 @@ describe("buildBundles", () => {
   });
 
   it("keeps the endpoint bundles within 80 kB: Cognito over fetch, signed with SigV4, no AWS SDK or @smithy", async () => {
-    for (const bundle of [bundles.passwordResetRequested, bundles.resyncPassword]) {
+    for (const bundle of [bundles.passwordResetRequested, bundles.resyncPassword, bundles.postConfirmation]) {
       expect((await stat(bundle)).size).toBeLessThan(80 * 1024);
       const sources = await sourcesOf(bundle);
       expect(sources.filter((source) => /@aws-sdk|@aws-crypto/.test(source))).toEqual([]);
@@ -102,6 +102,8 @@ describe("buildBundles", () => {
     expect(await importInFreshNode(bundles.userMigration, ENV)).toBe("handler:function");
     expect(await importInFreshNode(bundles.passwordResetRequested, ENDPOINT_ENV)).toBe("handler:function");
     expect(await importInFreshNode(bundles.resyncPassword, ENDPOINT_ENV)).toBe("handler:function");
+    // The Post Confirmation trigger takes the pool from the event: no COGNITO_USER_POOL_ID needed.
+    expect(await importInFreshNode(bundles.postConfirmation, ENV)).toBe("handler:function");
   });
 
   it("fails at cold start, naming the variable, when the configuration is wrong", async () => {

@@ -52,6 +52,22 @@ describe("loadTriggerConfig", () => {
     expect(configError({ ...MINIMAL, COGNITO_TIMEOUT_MS: "0" }).variable).toBe("COGNITO_TIMEOUT_MS");
   });
 
+  it("makes re-sync wait out App Services' 30-minute reset link by default; 0 turns the wait off", () => {
+    expect(loadTriggerConfig(MINIMAL).endpoint.resetTokenLifetimeMs).toBe(30 * 60_000);
+    expect(
+      loadTriggerConfig({ ...MINIMAL, RESET_TOKEN_LIFETIME_MS: "3600000" }).endpoint.resetTokenLifetimeMs,
+    ).toBe(3_600_000);
+    expect(
+      loadTriggerConfig({ ...MINIMAL, RESET_TOKEN_LIFETIME_MS: "0" }).endpoint.resetTokenLifetimeMs,
+    ).toBe(0);
+    expect(configError({ ...MINIMAL, RESET_TOKEN_LIFETIME_MS: "30m" }).message).toBe(
+      "RESET_TOKEN_LIFETIME_MS: must be a whole number of milliseconds",
+    );
+    expect(configError({ ...MINIMAL, RESET_TOKEN_LIFETIME_MS: String(8 * 24 * 3_600_000) }).variable).toBe(
+      "RESET_TOKEN_LIFETIME_MS",
+    );
+  });
+
   it("reads every setting", () => {
     const config = loadTriggerConfig({
       ...MINIMAL,

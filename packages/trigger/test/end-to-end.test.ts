@@ -41,6 +41,8 @@ import {
 const KNOWN_TOKEN = "known-bearer-token-6f1d2c";
 const DEADLINE_MS = 800;
 const RESPONSE_MS = 1500;
+/** Re-sync refuses a `stale` user this long after the reset request (a deployment: Realm's 30 minutes). */
+const RESET_LINK_MS = 4000;
 const users = {
   alice: { email: "alice@example.com", password: "Alice-pass-1!" },
   admin: { email: "admin-flow@example.com", password: "Admin-flow-2!" },
@@ -87,6 +89,7 @@ function endpointEnv(): Record<string, string> {
     COGNITO_ENDPOINT: shim.endpoint, // cognito-local, plus AdminUserGlobalSignOut (emulator-only)
     COGNITO_CLIENT_ID: pool.clientId,
     ENDPOINT_RESPONSE_MS: String(RESPONSE_MS),
+    RESET_TOKEN_LIFETIME_MS: String(RESET_LINK_MS),
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_SESSION_TOKEN: "local-session",
@@ -283,7 +286,7 @@ describe("signing in to Cognito with a Realm password", () => {
 });
 
 describe("POST /password-reset-requested", () => {
-  it("keeps the migrated user and its sub, makes the old password useless, and the next sign-in heals", async () => {
+  it("keeps the migrated user and its sub, makes the old password useless, and the first sign-in after the reset link expires heals", async () => {
     await signIn(users.resetting.email, users.resetting.password);
     const before = await cognitoUser(users.resetting.email);
     expect(before?.attributes["custom:migration_state"]).toBe("realm-password");
@@ -307,9 +310,14 @@ describe("POST /password-reset-requested", () => {
     if (!mail) throw new Error("the endpoint sent no reset mail");
     const realmClient = new AuthClient({ appId: realm.appId, baseUrl: realm.baseUrl });
     await realmClient.resetPassword(mail.token, mail.tokenId, "Reset-after-11!");
-    expect(
-      await post("/resync-password", { email: users.resetting.email, password: "Reset-after-11!" }),
-    ).toEqual({ status: 200, body: { status: "resynced" } });
+    const resync = () =>
+      post("/resync-password", { email: users.resetting.email, password: "Reset-after-11!" });
+    // While Realm's link may still be used, re-sync cannot tell the new password from the one replaced.
+    const requestedAt = Date.parse(after?.attributes["custom:reset_requested_at"] ?? "");
+    expect(Date.now()).toBeLessThan(requestedAt + RESET_LINK_MS);
+    expect(await resync()).toEqual({ status: 401, body: { status: "refused" } });
+    await new Promise((resolve) => setTimeout(resolve, requestedAt + RESET_LINK_MS + 200 - Date.now()));
+    expect(await resync()).toEqual({ status: 200, body: { status: "resynced" } });
     expect((await signIn(users.resetting.email, "Reset-after-11!"))?.IdToken).toEqual(expect.any(String));
     const healed = await cognitoUser(users.resetting.email);
     expect(healed?.username).toBe(before?.username);

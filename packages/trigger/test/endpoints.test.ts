@@ -1,6 +1,7 @@
 import { AuthClient } from "@realm-to-cognito/realm";
 import { type AppServicesEmulator, startAppServicesEmulator } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CognitoCallError } from "../src/cognito-api.js";
 import type { ResetAction } from "../src/config.js";
 import { createResyncPasswordHandler } from "../src/heal-stale-password.js";
 import { RateLimiter } from "../src/rate-limit.js";
@@ -36,6 +37,8 @@ interface EndpointOptions {
   onResetRequest?: ResetAction;
   responseMs?: number;
   deadlineMs?: number;
+  resetTokenLifetimeMs?: number;
+  now?: () => number;
 }
 
 function resetEndpoint(pool: MemoryPool, options: EndpointOptions = {}) {
@@ -61,6 +64,8 @@ function resyncEndpoint(pool: MemoryPool, options: EndpointOptions = {}) {
     pool,
     limits: limits(options.capacity),
     onResetRequest: options.onResetRequest ?? "scramble",
+    resetTokenLifetimeMs: options.resetTokenLifetimeMs ?? 30 * 60_000,
+    ...(options.now ? { now: options.now } : {}),
     timing: { responseMs: options.responseMs ?? 1, deadlineMs: options.deadlineMs ?? 5000 },
     log: logs.log,
   });
@@ -272,18 +277,76 @@ describe("resync-password", () => {
     expect(await handler(httpEvent(ADA))).toMatchObject({ statusCode: 200, body: '{"status":"unchanged"}' });
   });
 
-  it("heals a stale user: the Realm password back, marked realm-password, sub kept", async () => {
+  it("heals a stale user once Realm's reset link has expired: the Realm password back, marked realm-password, sub kept", async () => {
     const pool = new MemoryPool();
     pool.add(ADA.email, migrated(adaId), ADA.password);
     const username = pool.user(ADA.email)?.username;
     await resetEndpoint(pool).handler(httpEvent({ email: ADA.email }));
     expect(pool.user(ADA.email)?.attributes["custom:migration_state"]).toBe("stale");
-    expect(await resyncEndpoint(pool).handler(httpEvent(ADA))).toMatchObject({
+    const requestedAt = Date.parse(pool.user(ADA.email)?.attributes["custom:reset_requested_at"] ?? "");
+    expect(Math.abs(requestedAt - Date.now())).toBeLessThan(10_000);
+    const afterTheLink = () => requestedAt + 30 * 60_000;
+    expect(await resyncEndpoint(pool, { now: afterTheLink }).handler(httpEvent(ADA))).toMatchObject({
       statusCode: 200,
       body: '{"status":"resynced"}',
     });
     expect(pool.user(ADA.email)).toMatchObject({ username, password: ADA.password });
     expect(pool.user(ADA.email)?.attributes["custom:migration_state"]).toBe("realm-password");
+  });
+
+  it("refuses a stale user while the reset link may still be used, with the same 401", async () => {
+    const pool = new MemoryPool();
+    pool.add(ADA.email, migrated(adaId), ADA.password);
+    await resetEndpoint(pool).handler(httpEvent({ email: ADA.email }));
+    const scrambled = pool.user(ADA.email)?.password;
+    const requestedAt = Date.parse(pool.user(ADA.email)?.attributes["custom:reset_requested_at"] ?? "");
+    const { handler, logs } = resyncEndpoint(pool, { now: () => requestedAt + 30 * 60_000 - 1 });
+    expect(await handler(httpEvent(ADA))).toMatchObject(REFUSED);
+    expect(pool.user(ADA.email)?.password).toBe(scrambled);
+    expect(pool.user(ADA.email)?.attributes["custom:migration_state"]).toBe("stale");
+    expect(logs.lines().some((line) => line.reason === "reset-pending")).toBe(true);
+    // A shorter setting (a server whose links live 1 s) lets it through after that.
+    const shortLived = resyncEndpoint(pool, { resetTokenLifetimeMs: 1_000, now: () => requestedAt + 1_000 });
+    expect(await shortLived.handler(httpEvent(ADA))).toMatchObject({ statusCode: 200 });
+  });
+
+  it("on a pool without custom:reset_requested_at, marks stale alone, logs the fix, and waits from the last modification", async () => {
+    const pool = new MemoryPool();
+    pool.add(ADA.email, migrated(adaId), ADA.password);
+    pool.markStaleFailsWith = new CognitoCallError(
+      "AdminUpdateUserAttributes",
+      "InvalidParameterException",
+      400,
+    );
+    const reset = resetEndpoint(pool);
+    expect(await reset.handler(httpEvent({ email: ADA.email }))).toMatchObject(ACCEPTED);
+    const user = pool.user(ADA.email);
+    expect(user?.password).not.toBe(ADA.password);
+    expect(user?.attributes["custom:migration_state"]).toBe("stale");
+    expect(reset.logs.text()).toContain("custom:reset_requested_at");
+    if (user) user.lastModified = Date.now();
+    expect(await resyncEndpoint(pool).handler(httpEvent(ADA))).toMatchObject(REFUSED);
+    const later = () => Date.now() + 30 * 60_000;
+    expect(await resyncEndpoint(pool, { now: later }).handler(httpEvent(ADA))).toMatchObject({
+      statusCode: 200,
+    });
+  });
+
+  it("heals a stale user with neither a request time nor a modification time, as the older version did", async () => {
+    const pool = new MemoryPool();
+    pool.add(ADA.email, { ...migrated(adaId), "custom:migration_state": "stale" }, "Random-stand-in-1!");
+    expect(await resyncEndpoint(pool).handler(httpEvent(ADA))).toMatchObject({ statusCode: 200 });
+    expect(pool.user(ADA.email)?.password).toBe(ADA.password);
+  });
+
+  it("never touches a user who set their password in Cognito (cognito-password)", async () => {
+    const pool = new MemoryPool();
+    pool.add(ADA.email, { ...migrated(adaId), "custom:migration_state": "cognito-password" }, "Mine-1!xyz");
+    expect(await resyncEndpoint(pool).handler(httpEvent(ADA))).toMatchObject(REFUSED);
+    expect(pool.user(ADA.email)?.password).toBe("Mine-1!xyz");
+    expect(await resetEndpoint(pool).handler(httpEvent({ email: ADA.email }))).toMatchObject(ACCEPTED);
+    expect(pool.user(ADA.email)?.password).toBe("Mine-1!xyz");
+    expect(pool.user(ADA.email)?.attributes["custom:migration_state"]).toBe("cognito-password");
   });
 
   it("leaves a user not yet in Cognito to the next sign-in", async () => {

@@ -153,6 +153,7 @@ async function runEveryPath(): Promise<void> {
     pool,
     limits: limits(),
     onResetRequest: "scramble",
+    resetTokenLifetimeMs: 0,
     timing: { responseMs: 1, deadlineMs: 5000 },
     log,
   });
@@ -163,6 +164,7 @@ async function runEveryPath(): Promise<void> {
     pool,
     limits: limits(),
     onResetRequest: "scramble",
+    resetTokenLifetimeMs: 0,
     timing: { responseMs: 1, deadlineMs: 5000 },
     log,
   });

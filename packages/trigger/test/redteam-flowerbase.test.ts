@@ -36,6 +36,7 @@ describe("ten wrong re-syncs from one anonymous caller against a login-limited R
       pool: new MemoryPool(),
       limits: buildRateLimits(),
       onResetRequest: "scramble",
+      resetTokenLifetimeMs: 0,
       timing: { responseMs: 50, deadlineMs: 2_000 },
       log: captureLog().log,
     });

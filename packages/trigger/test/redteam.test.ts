@@ -16,6 +16,8 @@ import { AuthClient } from "@realm-to-cognito/realm";
 import { type SandboxWorld, startSandboxWorld } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundles, type TriggerBundles } from "../src/build.js";
+import { CognitoApi } from "../src/cognito-api.js";
+import { CognitoPoolUsers } from "../src/cognito-users.js";
 import { loadTriggerConfig } from "../src/config.js";
 import { createUserMigrationHandler } from "../src/migrate-from-realm.js";
 import { buildRateLimits, RateLimiter, sourceKey, withinLimits } from "../src/rate-limit.js";
@@ -62,6 +64,9 @@ describe("an IPv6 caller rotating addresses inside its own /64", () => {
 });
 
 const RESPONSE_MS = 1_500;
+const LOCAL_KEYS = { AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local" };
+/** Realm's reset links (the emulator's) and the endpoints' wait after a reset request, both this long. */
+const RESET_LINK_MS = 8_000;
 let workDir: string;
 let bundles: TriggerBundles;
 let world: SandboxWorld;
@@ -76,6 +81,7 @@ beforeAll(async () => {
     handlerOutput: null,
     bundles,
     endpointResponseMs: RESPONSE_MS,
+    resetTokenLifetimeMs: RESET_LINK_MS,
   });
   cognito = world.cognito.client();
   realm = new AuthClient({ appId: world.realm.appId, baseUrl: world.realm.baseUrl });
@@ -98,38 +104,126 @@ function signIn(email: string, password: string): Promise<string> {
   return passwordSignIn(cognito, world.clientId, email, password);
 }
 
+async function sleepUntil(epochMs: number): Promise<void> {
+  const wait = epochMs - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+/** Waits until the reset link recorded for the user (custom:reset_requested_at) has expired. */
+async function waitOutResetLink(email: string): Promise<void> {
+  const user = await cognito.send(new AdminGetUserCommand({ UserPoolId: world.userPoolId, Username: email }));
+  const recorded = user.UserAttributes?.find((a) => a.Name === "custom:reset_requested_at")?.Value;
+  expect(recorded).toBeDefined();
+  await sleepUntil(Date.parse(recorded ?? "") + RESET_LINK_MS + 200);
+}
+
 describe("a re-sync with the old password between the reset request and its completion", () => {
   // The victim's password leaked; they ask for a reset. Until they follow the link Realm still accepts
-  // the old password, so re-sync (verified by Realm) puts it back in Cognito and marks it
-  // `realm-password`. The victim then sets a new password in Realm; Cognito is never told (the link
-  // names no user), so the leaked password keeps opening the Cognito account after the reset. The
-  // same happens with no attacker when the victim signs in through the web library before following
-  // the link (shadowSignIn re-syncs the old password). Not fixed: the endpoints cannot tell the old
-  // Realm password from the new one, and nothing reaches them when the reset completes. A fix needs
-  // the reset's completion to reach the backend (e.g. the reset page posting the email back to
-  // /password-reset-requested after Realm's reset/ answer, or a Realm reset function that calls it),
-  // or re-sync refusing a `stale` user until Realm shows the password changed.
-  it.fails("leaves the leaked password opening the Cognito account after the reset completes", async () => {
-    const victim = { email: "leaked@example.com", password: "Leaked-pass-1!" };
+  // the old password, so a re-sync (verified by Realm) used to put it back in Cognito and mark it
+  // `realm-password`; the victim then set a new password in Realm, Cognito was never told (the link
+  // names no user), and the leaked password kept opening the Cognito account. The same happened with no
+  // attacker when the victim signed in through the web library before following the link. Fixed: the
+  // reset endpoint records when the reset was requested (`custom:reset_requested_at`, with `stale`), and
+  // re-sync refuses a `stale` user until Realm's reset link has expired (RESET_TOKEN_LIFETIME_MS): by
+  // then either the victim completed the reset (the leaked password no longer passes Realm), or they did
+  // not, and the old password is still their Realm password, giving no one more than Realm gives.
+  const victimNamed = (name: string) => ({ email: `${name}@example.com`, password: "Leaked-pass-1!" });
+  const NEW_PASSWORD = "Brand-new-pass-2!";
+
+  async function migrateAndRequestReset(victim: { email: string; password: string }) {
     await emulatorAdmin(world.realm).createUser(victim.email, victim.password);
     expect(await signIn(victim.email, victim.password)).toBe("accepted"); // migrated in phase 1
-
+    const requested = Date.now();
     expect((await post("/password-reset-requested", { email: victim.email })).status).toBe(202);
     expect(await signIn(victim.email, victim.password)).not.toBe("accepted"); // scrambled
+    return requested;
+  }
 
-    // The attacker, holding the leaked password, re-syncs before the victim follows the link.
-    const resync = await post("/resync-password", victim);
-    expect(resync.status).toBe(200);
-    expect(resync.body.status).toBe("resynced");
-
-    // The victim completes the reset in Realm with a new password.
+  async function completeRealmReset(victim: { email: string; password: string }) {
     const mail = world.realm.outbox.latest(victim.email, "reset");
     expect(mail).toBeDefined();
-    await realm.resetPassword(mail?.token ?? "", mail?.tokenId ?? "", "Brand-new-pass-2!");
+    await realm.resetPassword(mail?.token ?? "", mail?.tokenId ?? "", NEW_PASSWORD);
     await expect(realm.login(victim.email, victim.password)).rejects.toThrow(); // Realm: old one is dead
+  }
 
+  it("leaves the leaked password opening the Cognito account after the reset completes", async () => {
+    const victim = victimNamed("leaked");
+    const requested = await migrateAndRequestReset(victim);
+
+    // The attacker, holding the leaked password, re-syncs before the victim follows the link: refused.
+    const resync = await post("/resync-password", victim, { address: "127.0.0.81" });
+    expect(resync.status).toBe(401);
+    expect(Date.now() - requested).toBeLessThan(RESET_LINK_MS); // the refusal came inside the window
+
+    await completeRealmReset(victim);
     // The guarantee: no one signs in to Cognito with a password Realm replaced.
     expect(await signIn(victim.email, victim.password)).not.toBe("accepted");
+
+    // After the window the leaked password no longer passes Realm, so re-sync still refuses it.
+    await waitOutResetLink(victim.email);
+    expect((await post("/resync-password", victim, { address: "127.0.0.82" })).status).toBe(401);
+    expect(await signIn(victim.email, victim.password)).not.toBe("accepted");
+    // The victim's own new password heals the Cognito user.
+    const healed = await post("/resync-password", { email: victim.email, password: NEW_PASSWORD });
+    expect(healed.body.status).toBe("resynced");
+    expect(await signIn(victim.email, NEW_PASSWORD)).toBe("accepted");
+  });
+
+  it("control: with the wait off (RESET_TOKEN_LIFETIME_MS=0, the old behaviour) the attack works", async () => {
+    await world.redeploy({ mode: "realm-primary", extraEnv: { RESET_TOKEN_LIFETIME_MS: "0" } });
+    try {
+      const victim = victimNamed("leaked-unguarded");
+      await migrateAndRequestReset(victim);
+      const resync = await post("/resync-password", victim, { address: "127.0.0.83" });
+      expect(resync.body.status).toBe("resynced");
+      await completeRealmReset(victim);
+      expect(await signIn(victim.email, victim.password)).toBe("accepted"); // the leak opens Cognito
+    } finally {
+      await world.redeploy({ mode: "realm-primary" });
+    }
+  });
+
+  it("reads the user's last modification from Cognito, the wait's fallback on a pool without the time", async () => {
+    const user = victimNamed("last-modified");
+    await emulatorAdmin(world.realm).createUser(user.email, user.password);
+    expect(await signIn(user.email, user.password)).toBe("accepted");
+    const pool = new CognitoPoolUsers(
+      new CognitoApi({
+        region: "us-east-1",
+        endpoint: world.cognito.endpoint,
+        timeoutMs: 2_000,
+        env: LOCAL_KEYS,
+      }),
+      world.userPoolId,
+    );
+    const before = Date.now();
+    const found = await pool.findByEmail(user.email);
+    if (!found) throw new Error("not migrated");
+    await pool.markStale(found.username, new Date(before));
+    const marked = await pool.findByEmail(user.email);
+    expect(marked?.attributes["custom:migration_state"]).toBe("stale");
+    expect(marked?.attributes["custom:reset_requested_at"]).toBe(new Date(before).toISOString());
+    expect(marked?.lastModified).toBeGreaterThanOrEqual(before - 1_000);
+    expect(marked?.lastModified).toBeLessThanOrEqual(Date.now() + 1_000);
+  });
+
+  it("heals a user who asked for a reset and signs in with the old password once the link has expired", async () => {
+    const user = victimNamed("changed-mind");
+    const requested = await migrateAndRequestReset(user);
+    // The web library re-syncs at sign-in; inside the window it is refused (Realm signs the user in).
+    expect((await post("/resync-password", user, { address: "127.0.0.84" })).status).toBe(401);
+    expect(await realm.login(user.email, user.password)).toBeDefined();
+    expect(Date.now() - requested).toBeLessThan(RESET_LINK_MS); // the refusal came inside the window
+    await waitOutResetLink(user.email);
+    const healed = await post("/resync-password", user, { address: "127.0.0.84" });
+    expect(healed.body.status).toBe("resynced");
+    expect(await signIn(user.email, user.password)).toBe("accepted");
+    const after = await cognito.send(
+      new AdminGetUserCommand({ UserPoolId: world.userPoolId, Username: user.email }),
+    );
+    expect(after.UserAttributes?.find((a) => a.Name === "custom:migration_state")?.Value).toBe(
+      "realm-password",
+    );
   });
 });
 
@@ -244,34 +338,82 @@ describe("a caller spoofing its address in headers", () => {
 
 describe("a re-sync after the user changed the password in Cognito itself", () => {
   // Issue 12 item 4: re-sync acts only on a user "migrated in phase 1 and never changed in Cognito since".
-  // Nothing clears `custom:migration_state` when the password changes in Cognito: ForgotPassword and
-  // ConfirmForgotPassword (public, for any app client) or ChangePassword leave it `realm-password`. A
-  // user whose Realm password leaked and who set a new one in Cognito (Hosted UI, another client) gets
-  // the leaked one put back by anyone who re-syncs with it. Not fixed: the pool must tell the backend
-  // (a PostConfirmation trigger on PostConfirmation_ConfirmForgotPassword clearing the marker; nothing
-  // fires on ChangePassword), or re-sync must refuse users whose password changed after the migration.
-  it.fails("leaves the password the user set in Cognito in place", async () => {
-    const victim = { email: "changed-in-cognito@example.com", password: "Leaked-realm-pass-1!" };
-    await emulatorAdmin(world.realm).createUser(victim.email, victim.password);
-    expect(await signIn(victim.email, victim.password)).toBe("accepted"); // migrated, realm-password
+  // ForgotPassword and ConfirmForgotPassword (public, for any app client; Amplify's UI) used to leave the
+  // user `realm-password`: a user whose Realm password leaked and who set a new one in Cognito got the
+  // leaked one put back by anyone who re-synced with it. Fixed: the pool's Post Confirmation trigger marks
+  // the user `cognito-password` after ConfirmForgotPassword, and the endpoints never touch that state.
+  // ChangePassword (an access-token call) fires no trigger: see the README's known limits.
+  const chosen = "Chosen-in-cognito-2!";
 
-    const chosen = "Chosen-in-cognito-2!";
-    await cognito.send(new ForgotPasswordCommand({ ClientId: world.clientId, Username: victim.email }));
-    const code = await world.cognito.latestCode(world.userPoolId, victim.email);
-    await cognito.send(
+  async function resetInCognito(
+    on: { world: SandboxWorld; cognito: CognitoIdentityProviderClient },
+    victim: { email: string; password: string },
+  ) {
+    await emulatorAdmin(on.world.realm).createUser(victim.email, victim.password);
+    expect(await passwordSignIn(on.cognito, on.world.clientId, victim.email, victim.password)).toBe(
+      "accepted",
+    );
+    await on.cognito.send(new ForgotPasswordCommand({ ClientId: on.world.clientId, Username: victim.email }));
+    const code = await on.world.cognito.latestCode(on.world.userPoolId, victim.email);
+    await on.cognito.send(
       new ConfirmForgotPasswordCommand({
-        ClientId: world.clientId,
+        ClientId: on.world.clientId,
         Username: victim.email,
         ConfirmationCode: code ?? "",
         Password: chosen,
       }),
     );
-    expect(await signIn(victim.email, chosen)).toBe("accepted");
+    expect(await passwordSignIn(on.cognito, on.world.clientId, victim.email, chosen)).toBe("accepted");
+  }
+
+  it("leaves the password the user set in Cognito in place", async () => {
+    const victim = { email: "changed-in-cognito@example.com", password: "Leaked-realm-pass-1!" };
+    await resetInCognito({ world, cognito }, victim);
+    const marked = await cognito.send(
+      new AdminGetUserCommand({ UserPoolId: world.userPoolId, Username: victim.email }),
+    );
+    expect(marked.UserAttributes?.find((a) => a.Name === "custom:migration_state")?.Value).toBe(
+      "cognito-password",
+    );
 
     // The attacker holds the leaked Realm password (Realm still takes it).
     const resync = await post("/resync-password", victim, { address: "127.0.0.71" });
     expect(resync.status).toBe(401);
     expect(await signIn(victim.email, victim.password)).not.toBe("accepted");
     expect(await signIn(victim.email, chosen)).toBe("accepted");
+    // Nor does a reset request scramble the password the user chose in Cognito.
+    expect(
+      (await post("/password-reset-requested", { email: victim.email }, { address: "127.0.0.72" })).status,
+    ).toBe(202);
+    expect(await signIn(victim.email, chosen)).toBe("accepted");
+  });
+
+  describe("control: a pool without the Post Confirmation trigger (the old deployment)", () => {
+    let bare: SandboxWorld;
+    let bareCognito: CognitoIdentityProviderClient;
+    beforeAll(async () => {
+      bare = await startSandboxWorld({
+        seedUsers: 0,
+        handlerOutput: null,
+        bundles,
+        endpointResponseMs: RESPONSE_MS,
+        postConfirmationTrigger: false,
+      });
+      bareCognito = bare.cognito.client();
+    }, 120_000);
+    afterAll(async () => {
+      await bare?.stop();
+    });
+
+    it("lets the leaked Realm password be put back over the one the user set in Cognito", async () => {
+      const victim = { email: "changed-in-bare-pool@example.com", password: "Leaked-realm-pass-1!" };
+      await resetInCognito({ world: bare, cognito: bareCognito }, victim);
+      const resync = await postJson(`${bare.api.baseUrl}/resync-password`, victim, { address: "127.0.0.73" });
+      expect(resync.body.status).toBe("resynced");
+      expect(await passwordSignIn(bareCognito, bare.clientId, victim.email, victim.password)).toBe(
+        "accepted",
+      );
+      expect(await passwordSignIn(bareCognito, bare.clientId, victim.email, chosen)).not.toBe("accepted");
+    });
   });
 });

@@ -9,7 +9,11 @@ import { AdminClient, type FetchFunction } from "@realm-to-cognito/realm";
 import type { AppServicesEmulator } from "@realm-to-cognito/sandbox";
 import type { PoolUser, PoolUsers } from "../src/cognito-users.js";
 import { createLogger, type Logger } from "../src/log.js";
-import { MIGRATION_STATE_ATTRIBUTE, type MigrationState } from "../src/migration-state.js";
+import {
+  MIGRATION_STATE_ATTRIBUTE,
+  type MigrationState,
+  RESET_REQUESTED_AT_ATTRIBUTE,
+} from "../src/migration-state.js";
 
 /** An Admin API client for the emulator's app, signed in with the API key it was started with. */
 export function emulatorAdmin(realm: AppServicesEmulator, fetch?: FetchFunction): AdminClient {
@@ -213,8 +217,11 @@ export class MemoryPool implements PoolUsers {
       password: string;
       sessions: number;
       status: string;
+      lastModified?: number;
     }
   >();
+  /** What markStale throws, e.g. Cognito's answer for a pool lacking custom:reset_requested_at. */
+  markStaleFailsWith: Error | undefined;
   failWith: Error | undefined;
   policyMinimumLength = 8;
   /** Milliseconds each call takes, to show the answer's timing does not depend on the work. */
@@ -256,7 +263,14 @@ export class MemoryPool implements PoolUsers {
   async findByEmail(email: string, signal?: AbortSignal): Promise<PoolUser | undefined> {
     await this.step("findByEmail", signal);
     const user = this.users.get(email.toLowerCase());
-    return user && { username: user.username, attributes: { ...user.attributes }, status: user.status };
+    return (
+      user && {
+        username: user.username,
+        attributes: { ...user.attributes },
+        status: user.status,
+        lastModified: user.lastModified,
+      }
+    );
   }
 
   async delete(username: string, signal?: AbortSignal): Promise<void> {
@@ -286,6 +300,16 @@ export class MemoryPool implements PoolUsers {
     await this.step("setMigrationState", signal);
     const user = this.byName(username);
     if (user) user.attributes[MIGRATION_STATE_ATTRIBUTE] = state;
+  }
+
+  async markStale(username: string, requestedAt: Date, signal?: AbortSignal): Promise<void> {
+    await this.step("markStale", signal);
+    if (this.markStaleFailsWith) throw this.markStaleFailsWith;
+    const user = this.byName(username);
+    if (user) {
+      user.attributes[MIGRATION_STATE_ATTRIBUTE] = "stale";
+      user.attributes[RESET_REQUESTED_AT_ATTRIBUTE] = requestedAt.toISOString();
+    }
   }
 
   async acceptsPassword(

@@ -32,6 +32,8 @@ export interface AppSettings {
   readonly customUserData: { readonly collection: string; readonly userIdField: string } | false;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** Confirmation and reset links' lifetime (Realm: 30 minutes). */
+  readonly userpassTokenTtlMs: number;
   readonly emailConfirmationUrl: string;
   readonly resetPasswordUrl: string;
   readonly now: () => number;
@@ -44,8 +46,6 @@ export interface LoginResult {
   readonly device_id: string;
 }
 
-/** Confirmation and reset tokens live 30 minutes, as Realm's do. */
-const USERPASS_TOKEN_TTL_MS = 30 * 60 * 1000;
 const NO_DEVICE = "000000000000000000000000";
 const functionAnswer = z.object({ status: z.enum(["success", "pending", "fail"]) });
 
@@ -496,7 +496,7 @@ export class EmulatedApp {
       token,
       kind,
       account_id: account.id,
-      expires_at: this.nowMs + USERPASS_TOKEN_TTL_MS,
+      expires_at: this.nowMs + this.settings.userpassTokenTtlMs,
     });
     return { token, tokenId };
   }

@@ -49,6 +49,8 @@ export interface AppServicesEmulatorOptions {
   customUserData?: { collection: string; userIdField: string } | false;
   /** Default 1800, as Realm. */
   accessTokenTtlSeconds?: number;
+  /** How long confirmation and reset links stay usable, in ms; default 30 minutes, as Realm. */
+  userpassTokenTtlMs?: number;
   /** Milliseconds clock for tests; default Date.now. */
   now?: () => number;
   /** Emulator addition: the page links in confirmation emails point to; default the sandbox's own page, which confirms. */
@@ -237,6 +239,10 @@ function resolveSettings(
   if (!Number.isInteger(ttl) || ttl <= 0) {
     throw new EmulatorConfigError("accessTokenTtlSeconds must be a positive integer");
   }
+  const userpassTtl = options.userpassTokenTtlMs ?? 30 * 60 * 1000;
+  if (!Number.isInteger(userpassTtl) || userpassTtl <= 0) {
+    throw new EmulatorConfigError("userpassTokenTtlMs must be a positive integer");
+  }
   const customUserData = options.customUserData ?? { collection: "users", userIdField: "user_id" };
   if (customUserData !== false && (!customUserData.collection || !customUserData.userIdField)) {
     throw new EmulatorConfigError("customUserData needs a collection and a userIdField");
@@ -257,6 +263,7 @@ function resolveSettings(
     customUserData,
     accessTokenTtlSeconds: ttl,
     refreshTokenTtlSeconds: 60 * 24 * 3600,
+    userpassTokenTtlMs: userpassTtl,
     now: options.now ?? Date.now,
   };
 }

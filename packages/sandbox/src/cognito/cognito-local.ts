@@ -35,6 +35,8 @@ export interface CognitoLocalOptions {
   lambdaEndpoint?: string;
   /** Function name for the User Migration trigger; needs `lambdaEndpoint`. */
   userMigrationFunction?: string;
+  /** Function name for the Post Confirmation trigger (cognito-local calls it after ConfirmForgotPassword). */
+  postConfirmationFunction?: string;
   /** Directory holding `.cognito/` (kept after stop); default a fresh temp dir, removed on stop. */
   dataDir?: string;
   /** Default 0: a free port. */
@@ -93,10 +95,12 @@ function configFor(options: CognitoLocalOptions, port: number): Record<string, u
       httpOptions: { connectTimeout: 1_000, timeout: 5_000 },
     };
   }
-  if (options.userMigrationFunction) {
-    if (!options.lambdaEndpoint)
-      throw new TypeError("userMigrationFunction needs lambdaEndpoint (the bridge)");
-    config.TriggerFunctions = { UserMigration: options.userMigrationFunction };
+  const triggers: Record<string, string> = {};
+  if (options.userMigrationFunction) triggers.UserMigration = options.userMigrationFunction;
+  if (options.postConfirmationFunction) triggers.PostConfirmation = options.postConfirmationFunction;
+  if (Object.keys(triggers).length > 0) {
+    if (!options.lambdaEndpoint) throw new TypeError("trigger functions need lambdaEndpoint (the bridge)");
+    config.TriggerFunctions = triggers;
   }
   return config;
 }

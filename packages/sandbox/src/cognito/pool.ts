@@ -12,6 +12,8 @@ export interface ProductionShapedPoolOptions {
   name?: string;
   /** Recorded as the pool's `LambdaConfig.UserMigration` (cognito-local calls the function named in its own config). */
   userMigrationLambdaArn?: string;
+  /** Recorded as the pool's `LambdaConfig.PostConfirmation` (likewise only recorded by cognito-local). */
+  postConfirmationLambdaArn?: string;
   /**
    * The app client's PreventUserExistenceErrors; default `ENABLED` (user existence hidden), as the
    * Cognito console and Amplify Gen 2 create clients. The API's own default is `LEGACY`.
@@ -29,13 +31,15 @@ export interface ProductionShapedPool {
   clientId: string;
 }
 
-/** Who the phase-1 endpoints may touch (realm-password, stale, imported), written only by the backend. */
+/** Who the phase-1 endpoints may touch (realm-password, stale, imported, cognito-password), written only by the backend. */
 const MIGRATION_STATE_ATTRIBUTE = "custom:migration_state";
+/** When the last reset was requested through the endpoint; re-sync waits out Realm's reset link after it. */
+const RESET_REQUESTED_AT_ATTRIBUTE = "custom:reset_requested_at";
 
 /**
  * What a signed-in user may change about themselves through the app client: standard profile attributes,
- * none of `custom:realm_user_id`, `custom:mongo_id`, `custom:migration_state` (the app finds the user's
- * data by the ids; the phase-1 endpoints trust the marker).
+ * none of `custom:realm_user_id`, `custom:mongo_id`, `custom:migration_state`, `custom:reset_requested_at`
+ * (the app finds the user's data by the ids; the phase-1 endpoints trust the marker and its time).
  */
 export const USER_WRITABLE_ATTRIBUTES = [
   "email",
@@ -56,7 +60,7 @@ function schemaName(attribute: string): string {
 
 /**
  * Creates a user pool shaped as the production one should be: email as the username, compared without
- * case; mutable custom attributes `realm_user_id`, `mongo_id` and `migration_state`; email auto-verified; one public app
+ * case; mutable custom attributes `realm_user_id`, `mongo_id`, `migration_state` and `reset_requested_at`; email auto-verified; one public app
  * client allowing USER_PASSWORD_AUTH, ADMIN_USER_PASSWORD_AUTH, refresh and SRP, with user-existence
  * errors hidden (unless `preventUserExistenceErrors: "LEGACY"`). cognito-local only stores that setting:
  * put `startUserExistenceProxy` in front of it to get Cognito's answers.
@@ -73,13 +77,25 @@ export async function createProductionShapedPool(
       UsernameAttributes: ["email"],
       UsernameConfiguration: { CaseSensitive: false },
       AutoVerifiedAttributes: ["email"],
-      Schema: [REALM_USER_ID_ATTRIBUTE, MONGO_ID_ATTRIBUTE, MIGRATION_STATE_ATTRIBUTE].map((attribute) => ({
+      Schema: [
+        REALM_USER_ID_ATTRIBUTE,
+        MONGO_ID_ATTRIBUTE,
+        MIGRATION_STATE_ATTRIBUTE,
+        RESET_REQUESTED_AT_ATTRIBUTE,
+      ].map((attribute) => ({
         Name: schemaName(attribute),
         AttributeDataType: "String",
         Mutable: true,
       })),
-      ...(options.userMigrationLambdaArn
-        ? { LambdaConfig: { UserMigration: options.userMigrationLambdaArn } }
+      ...(options.userMigrationLambdaArn || options.postConfirmationLambdaArn
+        ? {
+            LambdaConfig: {
+              ...(options.userMigrationLambdaArn ? { UserMigration: options.userMigrationLambdaArn } : {}),
+              ...(options.postConfirmationLambdaArn
+                ? { PostConfirmation: options.postConfirmationLambdaArn }
+                : {}),
+            },
+          }
         : {}),
     }),
   );

@@ -109,7 +109,7 @@ describe("cognito-local with the Lambda bridge as its Lambda service", () => {
     expect(cognito.startupMs).toBeGreaterThan(0);
   });
 
-  it("describes a pool with email as the username, case-insensitive, and the three custom attributes", async () => {
+  it("describes a pool with email as the username, case-insensitive, and the four custom attributes", async () => {
     const { UserPool } = await client.send(new DescribeUserPoolCommand({ UserPoolId: pool.userPoolId }));
     expect(UserPool?.UsernameAttributes).toEqual(["email"]);
     expect(UserPool?.UsernameConfiguration).toEqual({ CaseSensitive: false });
@@ -122,6 +122,7 @@ describe("cognito-local with the Lambda bridge as its Lambda service", () => {
       { Name: "custom:realm_user_id", AttributeDataType: "String", Mutable: true },
       { Name: "custom:mongo_id", AttributeDataType: "String", Mutable: true },
       { Name: "custom:migration_state", AttributeDataType: "String", Mutable: true },
+      { Name: "custom:reset_requested_at", AttributeDataType: "String", Mutable: true },
     ]);
   });
 

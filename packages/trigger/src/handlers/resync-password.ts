@@ -17,5 +17,6 @@ export const handler = createResyncPasswordHandler({
   limits: buildRateLimits(config.endpoint.rateLimitMaxKeys),
   onResetRequest: config.endpoint.onResetRequest,
   timing: { responseMs: config.endpoint.responseMs },
+  resetTokenLifetimeMs: config.endpoint.resetTokenLifetimeMs,
   log: createLogger({ level: config.logLevel }),
 });
