@@ -1,4 +1,4 @@
-// The handlers' budgets (DESIGN.md §5, issues 3 and 12): the three bundles' bytes; each one's cold init,
+// The handlers' budgets (DESIGN.md §5, issues 3 and 12): the four bundles' bytes; each one's cold init,
 // the median of 20 fresh `node` processes each timing its own import, and its ratio to an empty module
 // timed alike (target <= 1.5x); and the trigger's overhead on top of a raw Realm login round trip to the
 // sandbox emulator, both measured 2,000 times, interleaved, in one run.
@@ -94,25 +94,42 @@ try {
   const firstEvent = (file: string, realmState: "realm-password" | "stale") =>
     file === bundles.userMigration
       ? event()
-      : file === emptyModule
-        ? {}
-        : {
-            version: "2.0",
-            headers: { "content-type": "application/json" },
-            requestContext: { http: { method: "POST", sourceIp: "203.0.113.7" } },
-            body: JSON.stringify(realmState === "stale" ? { email, password } : { email }),
-            isBase64Encoded: false,
-            cognitoUser: {
-              Username: "bench-user",
-              UserStatus: "CONFIRMED",
-              UserAttributes: [
-                { Name: "email", Value: email },
-                { Name: "email_verified", Value: "true" },
-                { Name: "custom:realm_user_id", Value: realmUser.id },
-                { Name: "custom:migration_state", Value: realmState },
-              ],
+      : file === bundles.postConfirmation
+        ? {
+            version: "1",
+            triggerSource: "PostConfirmation_ConfirmForgotPassword",
+            region: "us-east-1",
+            userPoolId: "us-east-1_bench",
+            userName: "bench-user",
+            request: {
+              userAttributes: {
+                email,
+                email_verified: "true",
+                "custom:realm_user_id": realmUser.id,
+                "custom:migration_state": "realm-password",
+              },
             },
-          };
+            response: {},
+          }
+        : file === emptyModule
+          ? {}
+          : {
+              version: "2.0",
+              headers: { "content-type": "application/json" },
+              requestContext: { http: { method: "POST", sourceIp: "203.0.113.7" } },
+              body: JSON.stringify(realmState === "stale" ? { email, password } : { email }),
+              isBase64Encoded: false,
+              cognitoUser: {
+                Username: "bench-user",
+                UserStatus: "CONFIRMED",
+                UserAttributes: [
+                  { Name: "email", Value: email },
+                  { Name: "email_verified", Value: "true" },
+                  { Name: "custom:realm_user_id", Value: realmUser.id },
+                  { Name: "custom:migration_state", Value: realmState },
+                ],
+              },
+            };
   const timerFor = (file: string) => {
     const first = firstEvent(file, file === bundles.resyncPassword ? "stale" : "realm-password");
     return `const cpuMs = (u) => (u.user + u.system) / 1000;
@@ -148,9 +165,13 @@ try {
     };
   };
   type ImportTime = { wall: number; cpu: number; firstCallCpu: number; outcome: string };
-  const endpointImports: Record<"passwordResetRequested" | "resyncPassword", ImportTime[]> = {
+  const endpointImports: Record<
+    "passwordResetRequested" | "resyncPassword" | "postConfirmation",
+    ImportTime[]
+  > = {
     passwordResetRequested: [],
     resyncPassword: [],
+    postConfirmation: [],
   };
   const bundleImports: ImportTime[] = [];
   const emptyImports: ImportTime[] = [];
@@ -158,6 +179,7 @@ try {
     bundleImports.push(await timeImport(bundles.userMigration));
     endpointImports.passwordResetRequested.push(await timeImport(bundles.passwordResetRequested));
     endpointImports.resyncPassword.push(await timeImport(bundles.resyncPassword));
+    endpointImports.postConfirmation.push(await timeImport(bundles.postConfirmation));
     emptyImports.push(await timeImport(emptyModule));
   }
   const emptyWall = quantile(
@@ -192,6 +214,7 @@ try {
     userMigration: initOf(bundleImports),
     passwordResetRequested: initOf(endpointImports.passwordResetRequested),
     resyncPassword: initOf(endpointImports.resyncPassword),
+    postConfirmation: initOf(endpointImports.postConfirmation),
   };
   const inits = bundleImports.map((time) => time.wall);
   const initMedian = quantile(inits, 0.5);
@@ -339,7 +362,7 @@ try {
     `  trigger bundle < ${TARGETS.bundleBytes} B: ${triggerBytes} B ${verdict(triggerBytes < TARGETS.bundleBytes)}`,
   );
   console.log(`  init < ${TARGETS.initMs} ms: ${verdict(initMedian < TARGETS.initMs)}`);
-  for (const name of ["passwordResetRequested", "resyncPassword"] as const) {
+  for (const name of ["passwordResetRequested", "resyncPassword", "postConfirmation"] as const) {
     const bytes = (await stat(bundles[name])).size;
     console.log(
       `  ${name} bundle <= ${TARGETS.endpointBundleBytes} B: ${bytes} B ${verdict(bytes <= TARGETS.endpointBundleBytes)}`,
