@@ -306,7 +306,7 @@ describe("plan, import, verify and status against cognito-local", () => {
         (check) =>
           check.ok &&
           check.what ===
-            `app client ${pool.clientId} cannot write custom:realm_user_id, custom:mongo_id, custom:migration_state`,
+            `app client ${pool.clientId} cannot write custom:realm_user_id, custom:mongo_id, custom:migration_state, custom:reset_requested_at`,
       ),
     ).toBe(true);
     expect(failed.every((check) => check.fix !== undefined)).toBe(true);

@@ -65,10 +65,10 @@ const SAFE_POOL: Omit<CreateUserPoolCommandInput, "PoolName"> = {
   AutoVerifiedAttributes: ["email"],
   AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
   UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ["email"] },
-  Schema: ["realm_user_id", "mongo_id", "migration_state"].map((name) => ({
+  Schema: ["realm_user_id", "mongo_id", "migration_state", "reset_requested_at"].map((name) => ({
     Name: name,
     AttributeDataType: "String",
-    Mutable: name === "migration_state",
+    Mutable: name === "migration_state" || name === "reset_requested_at",
   })),
   LambdaConfig: { UserMigration: "arn:aws:lambda:us-east-1:000000000000:function:realm-user-migration" },
 };
@@ -142,7 +142,10 @@ describe("doctor's pool safety checks", () => {
     expect(report.modes).toMatchObject({ phase1: true, phase2: true });
     expect(find(report, /self sign-up is closed/)).toHaveLength(1);
     expect(
-      find(report, /cannot write custom:realm_user_id, custom:mongo_id, custom:migration_state/),
+      find(
+        report,
+        /cannot write custom:realm_user_id, custom:mongo_id, custom:migration_state, custom:reset_requested_at/,
+      ),
     ).toHaveLength(1);
     expect(find(report, /email change waits for the new address to be verified/)).toHaveLength(1);
   });
@@ -170,7 +173,7 @@ describe("doctor's pool safety checks", () => {
       expect.objectContaining({
         what: expect.stringContaining(`app client ${ids.clientId} has no WriteAttributes`),
         fix: expect.stringContaining(
-          "leaving out custom:realm_user_id, custom:mongo_id, custom:migration_state",
+          "leaving out custom:realm_user_id, custom:mongo_id, custom:migration_state, custom:reset_requested_at",
         ),
       }),
     ]);
@@ -255,6 +258,47 @@ describe("doctor's pool safety checks", () => {
       expect(fix).not.toMatch(/mutable/i);
       expect(fix).toContain("WriteAttributes");
     }
+  });
+});
+
+describe("doctor and the reset request's time (custom:reset_requested_at)", () => {
+  // The reset endpoint records when a reset was requested; re-sync refuses the user until Realm's reset
+  // link has expired. It is the backend's record, like the other marks: a user-written time would move
+  // that wait (the global sign-out at a reset request already stops a signed-in attacker; this is the
+  // second lock), so no app client may write it.
+  it("fails an app client that can write custom:reset_requested_at, naming it", async () => {
+    const ids = await createPool({}, { WriteAttributes: ["email", "name", "custom:reset_requested_at"] });
+    const report = await doctor(ids);
+    expect(failed(report).filter((check) => check.area === "pool")).toEqual([
+      expect.objectContaining({
+        what: expect.stringContaining(
+          `app client ${ids.clientId} lets users write custom:reset_requested_at`,
+        ),
+        fix: expect.stringContaining(
+          "remove custom:reset_requested_at from the app client's WriteAttributes",
+        ),
+      }),
+    ]);
+    expect(report.modes).toMatchObject({ phase1: false });
+  });
+
+  it("warns (re-sync falls back to the user's last change) when the pool lacks custom:reset_requested_at", async () => {
+    const ids = await createPool({
+      Schema: ["realm_user_id", "mongo_id", "migration_state"].map((name) => ({
+        Name: name,
+        AttributeDataType: "String",
+        Mutable: name === "migration_state",
+      })),
+    });
+    const report = await doctor(ids);
+    expect(failed(report).filter((check) => check.area === "pool")).toEqual([]);
+    expect(find(report, /custom:reset_requested_at is missing/)).toEqual([
+      expect.objectContaining({
+        ok: true,
+        warn: true,
+        fix: expect.stringContaining("AddCustomAttributes reset_requested_at (String, mutable"),
+      }),
+    ]);
   });
 });
 

@@ -8,6 +8,8 @@ import type { CognitoSender } from "./client.js";
 /** Written by the bulk import on every user it creates (DECISIONS.md §1): phase-1 endpoints leave them alone. */
 export const MIGRATION_STATE_ATTRIBUTE = "custom:migration_state";
 export const MIGRATION_STATE_IMPORTED = "imported";
+/** Written by the phase-1 reset endpoint: when the reset was requested (re-sync waits out Realm's link). */
+export const RESET_REQUESTED_AT_ATTRIBUTE = "custom:reset_requested_at";
 
 /** The pool's MFA setting and the factors a user could complete it with. */
 export interface PoolMfa {

@@ -1,7 +1,7 @@
 import type { UserPoolClientType, UserPoolType } from "@aws-sdk/client-cognito-identity-provider";
 import { MONGO_ID_ATTRIBUTE, REALM_USER_ID_ATTRIBUTE } from "@realm-to-cognito/core";
 import type { CognitoSender } from "./client.js";
-import { MIGRATION_STATE_ATTRIBUTE } from "./import-settings.js";
+import { MIGRATION_STATE_ATTRIBUTE, RESET_REQUESTED_AT_ATTRIBUTE } from "./import-settings.js";
 import { describeAppClients } from "./pool.js";
 
 /** Which phase a finding matters to: a mode is possible only when every finding it needs passed. */
@@ -16,8 +16,20 @@ export interface SafetyCheck {
   readonly needs: readonly MigrationPhase[];
 }
 
-/** The attributes only the migration writes: a user who could write one could become another user. */
+/**
+ * The attributes only the migration writes: a user who could write the ids could become another user,
+ * and one who could write the marks could steer the phase-1 endpoints (which users they touch, how long
+ * re-sync waits after a reset request).
+ */
 export const BACKEND_ONLY_ATTRIBUTES = [
+  REALM_USER_ID_ATTRIBUTE,
+  MONGO_ID_ATTRIBUTE,
+  MIGRATION_STATE_ATTRIBUTE,
+  RESET_REQUESTED_AT_ATTRIBUTE,
+] as const;
+
+/** The custom attributes the migration cannot work without (the reset time has a fallback). */
+const REQUIRED_CUSTOM_ATTRIBUTES = [
   REALM_USER_ID_ATTRIBUTE,
   MONGO_ID_ATTRIBUTE,
   MIGRATION_STATE_ATTRIBUTE,
@@ -71,10 +83,26 @@ export function checkEmailChangeVerified(pool: UserPoolType | undefined): Safety
   };
 }
 
-/** The three custom attributes the migration writes must exist. */
+/**
+ * The three custom attributes the migration writes must exist; `custom:reset_requested_at` should (without
+ * it the reset endpoint marks `stale` alone and re-sync times its wait from the user's last change).
+ */
 export function checkCustomAttributes(pool: UserPoolType | undefined): SafetyCheck[] {
   const names = new Set((pool?.SchemaAttributes ?? []).map((attribute) => attribute.Name));
-  return BACKEND_ONLY_ATTRIBUTES.map((name) =>
+  const resetTime: SafetyCheck = names.has(RESET_REQUESTED_AT_ATTRIBUTE)
+    ? { ok: true, what: `custom attribute ${RESET_REQUESTED_AT_ATTRIBUTE} exists`, needs: ["phase1"] }
+    : {
+        ok: true,
+        warn: true,
+        what: `custom attribute ${RESET_REQUESTED_AT_ATTRIBUTE} is missing: the reset endpoint then marks a user stale without the request's time, and re-sync times the wait for Realm's reset link from the user's last change in Cognito (any attribute update moves it)`,
+        fix: `AddCustomAttributes ${RESET_REQUESTED_AT_ATTRIBUTE.slice(7)} (String, mutable: the backend changes it); leave it out of every app client's WriteAttributes`,
+        needs: [],
+      };
+  return [...requiredCustomAttributeChecks(names), resetTime];
+}
+
+function requiredCustomAttributeChecks(names: ReadonlySet<string | undefined>): SafetyCheck[] {
+  return REQUIRED_CUSTOM_ATTRIBUTES.map((name) =>
     names.has(name)
       ? { ok: true, what: `custom attribute ${name} exists`, needs: BOTH }
       : {
@@ -115,7 +143,7 @@ export function checkAppClientAttributes(appClient: UserPoolClientType): SafetyC
         ? { ok: true, what: `app client ${id} cannot write ${keepOut}`, needs: BOTH }
         : {
             ok: false,
-            what: `app client ${id} lets users write ${writable.join(", ")}: a user could become another user`,
+            what: `app client ${id} lets users write ${writable.join(", ")}: a user could become another user or steer the phase-1 endpoints`,
             fix: `remove ${writable.join(", ")} from the app client's WriteAttributes; ${SEND_WHOLE_CLIENT}`,
             needs: BOTH,
           },
