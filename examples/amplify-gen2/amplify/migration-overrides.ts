@@ -7,8 +7,16 @@ export interface AuthCfnResources {
   readonly cfnIdentityPool: cognito.CfnIdentityPool;
 }
 
-/** The attributes only the backend writes: migration ids and the phase-1 marker. */
-export const BACKEND_ONLY_ATTRIBUTES = ["custom:realm_user_id", "custom:mongo_id", "custom:migration_state"];
+/** The attributes only the backend writes: migration ids, the phase-1 marker and when a Realm reset was requested. */
+export const BACKEND_ONLY_ATTRIBUTES = [
+  "custom:realm_user_id",
+  "custom:mongo_id",
+  "custom:migration_state",
+  "custom:reset_requested_at",
+];
+
+/** The ids of the invoke permissions CDK's `addTrigger` gives each trigger defineAuth attaches. */
+const TRIGGER_INVOKE_PERMISSIONS = ["UserMigrationCognito", "PostConfirmationCognito"];
 
 /** What the app client may write: standard profile attributes, never the backend-only ones. */
 export const CLIENT_WRITE_ATTRIBUTES = [
@@ -52,17 +60,19 @@ export function applyMigrationOverrides(
   cfnUserPoolClient.writeAttributes = [...CLIENT_WRITE_ATTRIBUTES];
   // The migration needs no guest identities.
   cfnIdentityPool.allowUnauthenticatedIdentities = false;
-  restrictTriggerInvokeToAccount(cfnUserPool);
+  restrictTriggerInvokesToAccount(cfnUserPool);
 }
 
 /**
- * defineAuth attaches the trigger with CDK's `addTrigger`, whose invoke permission names the pool's ARN
+ * defineAuth attaches each trigger with CDK's `addTrigger`, whose invoke permission names the pool's ARN
  * but not the account; add `SourceAccount` as AWS recommends for service principals.
  */
-function restrictTriggerInvokeToAccount(cfnUserPool: cognito.CfnUserPool): void {
+function restrictTriggerInvokesToAccount(cfnUserPool: cognito.CfnUserPool): void {
   const pool = cfnUserPool.node.scope;
-  const permission = pool?.node.tryFindChild("UserMigrationCognito");
-  if (permission instanceof lambda.CfnPermission) permission.sourceAccount = Stack.of(cfnUserPool).account;
+  for (const id of TRIGGER_INVOKE_PERMISSIONS) {
+    const permission = pool?.node.tryFindChild(id);
+    if (permission instanceof lambda.CfnPermission) permission.sourceAccount = Stack.of(cfnUserPool).account;
+  }
 }
 
 /** Amplify's own AdminCreateUserConfig (invitation templates), kept when self sign-up is closed. */

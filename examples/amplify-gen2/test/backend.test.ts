@@ -20,7 +20,8 @@ let auth: Template;
 let assemblyDir: string;
 
 beforeAll(async () => {
-  const app = new App({ outdir });
+  // Asset metadata (as the CDK CLI sets it) tells which staged directory holds each function's bundle.
+  const app = new App({ outdir, context: { "aws:cdk:enable-asset-metadata": true } });
   const ambient = globalThis as Record<string, unknown>;
   ambient[PIPELINE_SCOPE] = app;
   try {

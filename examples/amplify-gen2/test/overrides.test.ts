@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrationAuthSettings } from "../amplify/auth/resource.js";
 import { applyMigrationOverrides, BACKEND_ONLY_ATTRIBUTES } from "../amplify/migration-overrides.js";
 
-// The recipe applied to Amplify's own auth construct (what defineAuth builds), attached to a stand-in
-// trigger the way defineAuth's `triggers` does (userPool.addTrigger). defineBackend itself needs ampx.
+// The recipe applied to Amplify's own auth construct (what defineAuth builds), with stand-ins for the two
+// triggers attached the way defineAuth's `triggers` does (userPool.addTrigger). backend.test.ts runs the
+// whole amplify/backend.ts under Amplify's own factories.
 const outdirs: string[] = [];
 afterAll(() => {
   for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
@@ -24,12 +25,17 @@ function amplifyAuthStack(options: { overrides: boolean }) {
     userAttributes: migrationAuthSettings.userAttributes,
     accountRecovery: migrationAuthSettings.accountRecovery,
   });
-  const trigger = new lambda.Function(stack, "UserMigration", {
-    runtime: lambda.Runtime.NODEJS_22_X,
-    handler: "index.handler",
-    code: lambda.Code.fromInline("export const handler = async (event) => event;"),
-  });
-  (auth.resources.userPool as cognito.UserPool).addTrigger(cognito.UserPoolOperation.USER_MIGRATION, trigger);
+  for (const [id, operation] of [
+    ["UserMigration", cognito.UserPoolOperation.USER_MIGRATION],
+    ["PostConfirmation", cognito.UserPoolOperation.POST_CONFIRMATION],
+  ] as const) {
+    const trigger = new lambda.Function(stack, id, {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: "index.handler",
+      code: lambda.Code.fromInline("export const handler = async (event) => event;"),
+    });
+    (auth.resources.userPool as cognito.UserPool).addTrigger(operation, trigger);
+  }
   if (options.overrides) applyMigrationOverrides(auth.resources.cfnResources, { realmPrimary: true });
   return Template.fromStack(stack);
 }
@@ -55,12 +61,15 @@ describe("the Amplify Gen 2 recipe", () => {
     amplifyDefaults.hasResourceProperties("AWS::Cognito::UserPool", {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
     });
-    const [permission] = Object.values(amplifyDefaults.findResources("AWS::Lambda::Permission"));
-    expect(permission!.Properties.SourceArn).toBeDefined();
-    expect(permission!.Properties.SourceAccount).toBeUndefined();
+    const permissions = Object.values(amplifyDefaults.findResources("AWS::Lambda::Permission"));
+    expect(permissions).toHaveLength(2);
+    for (const permission of permissions) {
+      expect(permission.Properties.SourceArn).toBeDefined();
+      expect(permission.Properties.SourceAccount).toBeUndefined();
+    }
   });
 
-  it("declares the three backend-only attributes on the pool", () => {
+  it("declares the backend-only attributes on the pool", () => {
     withRecipe.hasResourceProperties("AWS::Cognito::UserPool", {
       Schema: Match.arrayWith(
         BACKEND_ONLY_ATTRIBUTES.map((name) =>
@@ -80,7 +89,7 @@ describe("the Amplify Gen 2 recipe", () => {
       UsernameConfiguration: { CaseSensitive: false },
       UserAttributeUpdateSettings: { AttributesRequireVerificationBeforeUpdate: ["email"] },
       AdminCreateUserConfig: Match.objectLike({ AllowAdminCreateUserOnly: true }),
-      LambdaConfig: { UserMigration: Match.anyValue() },
+      LambdaConfig: { UserMigration: Match.anyValue(), PostConfirmation: Match.anyValue() },
     });
   });
 
@@ -94,11 +103,14 @@ describe("the Amplify Gen 2 recipe", () => {
     for (const attribute of BACKEND_ONLY_ATTRIBUTES) expect(writable).not.toContain(attribute);
   });
 
-  it("restricts the trigger's invoke permission to the pool and the account", () => {
-    withRecipe.hasResourceProperties("AWS::Lambda::Permission", {
-      Principal: "cognito-idp.amazonaws.com",
-      SourceArn: Match.anyValue(),
-      SourceAccount: { Ref: "AWS::AccountId" },
-    });
+  it("restricts both triggers' invoke permissions to the pool and the account", () => {
+    const permissions = Object.values(withRecipe.findResources("AWS::Lambda::Permission"));
+    expect(permissions).toHaveLength(2);
+    for (const permission of permissions)
+      expect(permission.Properties).toMatchObject({
+        Principal: "cognito-idp.amazonaws.com",
+        SourceArn: expect.anything(),
+        SourceAccount: { Ref: "AWS::AccountId" },
+      });
   });
 });

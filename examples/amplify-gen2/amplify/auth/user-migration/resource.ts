@@ -1,8 +1,9 @@
 import { defineFunction } from "@aws-amplify/backend";
+import { TRIGGER_ENVIRONMENT } from "../trigger-environment.js";
 
 /**
- * The trigger as an Amplify function. The variables are the trigger's own (packages/trigger/README.md);
- * switch MIGRATION_MODE to "cognito-primary" (and give USER_DIRECTORY) when Cognito becomes primary.
+ * The trigger as an Amplify function. Its variables are the trigger's own (../trigger-environment.ts);
+ * give it a USER_DIRECTORY too when MIGRATION_MODE becomes "cognito-primary".
  */
 export const userMigration = defineFunction({
   name: "user-migration",
@@ -14,17 +15,6 @@ export const userMigration = defineFunction({
   // Cognito waits 5 s for the trigger in all; the Realm call's own deadline is REALM_TIMEOUT_MS (3.5 s).
   timeoutSeconds: 4,
   memoryMB: 256,
-  environment: {
-    MIGRATION_MODE: "realm-primary",
-    REALM_APP_ID: "myapp-abcde",
-    // The pool's password policy below, so a migrated password that breaks it is reset instead.
-    PASSWORD_POLICY: JSON.stringify({
-      minimumLength: 8,
-      requireLowercase: true,
-      requireUppercase: true,
-      requireNumbers: true,
-      requireSymbols: true,
-    }),
-  },
+  environment: TRIGGER_ENVIRONMENT,
   logging: { format: "text", retention: "1 year" },
 });
