@@ -74,13 +74,14 @@ describe("realm-primary in the browser", () => {
     await page.close();
   });
 
-  it("keeps the Cognito user, stale, on a reset request; the Realm reset's new password heals it at next sign-in", async () => {
+  it("keeps the Cognito user, stale, on a reset request; the Realm reset's new password heals it once the reset link has expired", async () => {
     const user = t.takeSeeded("active");
     const page = await browser.newPage(t.demo.url);
     expect(await signIn(page, user.email, user.password)).toBe("signedIn");
     expect(await t.cognitoUser(user.email)).toBeDefined();
 
     await fill(page, "#forgot-password", { email: user.email });
+    const requestedAt = Date.now();
     expect(await submit(page, "#forgot-password")).toBe("resetSent");
     await browser.screenshot(page, "realm-primary-reset-requested");
     expect((await t.cognitoUser(user.email))?.attributes["custom:migration_state"]).toBe("stale");
@@ -94,6 +95,13 @@ describe("realm-primary in the browser", () => {
     expect((await t.cognitoUser(user.email))?.attributes["custom:migration_state"]).toBe("stale");
     await browser.screenshot(page, "realm-primary-reset-confirmed");
 
+    // Inside the reset link's lifetime the page signs in through Realm and Cognito still refuses.
+    expect(t.world.resetTokenLifetimeMs).toBeGreaterThan(0);
+    expect(await signIn(page, user.email, newPassword)).toBe("signedIn");
+    expect(await t.cognitoAccepts(user.email, newPassword)).toBe(false);
+    await new Promise((resolve) =>
+      setTimeout(resolve, requestedAt + t.world.resetTokenLifetimeMs + 500 - Date.now()),
+    );
     expect(await signIn(page, user.email, newPassword)).toBe("signedIn");
     expect(await t.cognitoAccepts(user.email, newPassword)).toBe(true);
     await page.close();

@@ -84,6 +84,35 @@ export async function resyncThroughApi(context: DemoContext, email: string, pass
   );
 }
 
+/**
+ * POST /resync-password after a reset request, as the front end does at each sign-in: refused (the same
+ * 401) while Realm's reset link may still be used, then resynced once it has expired. Returns how many
+ * times it was refused and after how long it healed.
+ */
+export async function resyncAfterResetWindow(
+  context: DemoContext,
+  email: string,
+  password: string,
+): Promise<{ refusals: number; healedAfterMs: number }> {
+  const started = Date.now();
+  const deadline = started + context.world.resetTokenLifetimeMs + 15_000;
+  let refusals = 0;
+  for (;;) {
+    const response = await fetch(`${context.world.api.baseUrl}/resync-password`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password }),
+    });
+    const body = (await response.json()) as { status?: string };
+    if (response.status === 200 && body.status === "resynced")
+      return { refusals, healedAfterMs: Date.now() - started };
+    check(response.status === 401, `resync answered ${response.status} ${body.status}`);
+    refusals++;
+    check(Date.now() < deadline, `resync still refused ${refusals} times, past the reset link's lifetime`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 async function realmVerdict(context: DemoContext, email: string, password: string): Promise<string> {
   try {
     await context.realm.login(email, password);
@@ -239,7 +268,7 @@ export const demoSteps: DemoStep[] = [
   {
     title: "Reset completed in Realm, then sign-in with the new password",
     expected:
-      "Cognito refuses until the front end re-syncs; /resync-password (verified by Realm) heals it, same sub",
+      "Cognito refuses; /resync-password (verified by Realm) refuses while the reset link lives, then heals it, same sub",
     async run(context) {
       const user = context.user("active", 1);
       const mail = context.world.realm.outbox.latest(user.email, "reset");
@@ -251,7 +280,11 @@ export const demoSteps: DemoStep[] = [
       const before = await cognitoAttributes(context, user.email);
       const stale = await cognitoVerdict(context, user.email, newPassword);
       check(stale !== "accepted", "Cognito took the new password before any re-sync");
-      await resyncThroughApi(context, user.email, newPassword);
+      const { refusals, healedAfterMs } = await resyncAfterResetWindow(context, user.email, newPassword);
+      check(
+        context.world.resetTokenLifetimeMs === 0 || refusals > 0,
+        "re-sync healed while Realm's reset link could still be used",
+      );
       check(
         (await cognitoVerdict(context, user.email, newPassword)) === "accepted",
         "no sign-in after the re-sync",
@@ -259,7 +292,8 @@ export const demoSteps: DemoStep[] = [
       const after = await cognitoAttributes(context, user.email);
       check(after?.username === before?.username, "the sub changed");
       check(after?.attributes[MIGRATION_STATE] === "realm-password", "not marked realm-password again");
-      return `old password refused (${oldPassword}); new one refused until /resync-password → resynced; signed in, same sub`;
+      const wait = `${refusals} refused while the reset link lived (${context.world.resetTokenLifetimeMs / 1000} s here, 30 min deployed), resynced after ${(healedAfterMs / 1000).toFixed(1)} s`;
+      return `old password refused (${oldPassword}); /resync-password: ${wait}; signed in, same sub`;
     },
   },
 ];

@@ -73,6 +73,12 @@ export type ResetAction = "scramble" | "delete";
  * 3 s default so demos and tests stay quick, long enough for the emulators' calls.
  */
 const SANDBOX_ENDPOINT_RESPONSE_MS = 800;
+/**
+ * The sandbox's Realm reset links live 6 s, and re-sync waits as long after a reset request, as a
+ * deployment waits its 30 minutes: flows that complete a reset see the refusal, then the heal. Long
+ * enough for a loaded machine to follow a reset link (milliseconds, in-process), short enough for tests.
+ */
+export const SANDBOX_RESET_TOKEN_LIFETIME_MS = 6_000;
 
 /** The one JSON line `npm run sandbox -- --json` prints first; tools outside the repo read it. */
 export interface SandboxDescription {
@@ -110,6 +116,8 @@ export interface SandboxWorld {
   clientId: string;
   /** The handlers' current mode (see `redeploy`). */
   readonly mode: MigrationMode;
+  /** How long a reset link lives and re-sync waits after a reset request (0: no wait). */
+  readonly resetTokenLifetimeMs: number;
   /** What seeding put into the emulator (counts by state, demo users). */
   seedSummary: SeedSummary;
   /**
@@ -171,9 +179,9 @@ export interface SandboxWorldOptions {
   /**
    * How long Realm's reset links live, in ms: the emulator's reset and confirmation links, and the
    * endpoints' RESET_TOKEN_LIFETIME_MS (re-sync refuses a `stale` user that long after the reset
-   * request). Default: the emulator's 30 minutes, and the wait OFF (0) in the endpoints, so that the
-   * flows and tests that heal right after a completed reset stay instant. A deployment waits 30 minutes
-   * by default; pass a value to run the sandbox that way.
+   * request). Default SANDBOX_RESET_TOKEN_LIFETIME_MS (6 s), the deployment's 30 minutes made short.
+   * 0 turns the wait off (the emulator's links then live 30 minutes): only for a control that shows what
+   * the wait prevents.
    */
   resetTokenLifetimeMs?: number;
 }
@@ -231,7 +239,7 @@ export function handlerEnvironment(input: {
   cognitoEndpoint?: string;
   onResetRequest?: ResetAction;
   endpointResponseMs?: number;
-  /** RESET_TOKEN_LIFETIME_MS; default 0 (see SandboxWorldOptions.resetTokenLifetimeMs). */
+  /** RESET_TOKEN_LIFETIME_MS; default SANDBOX_RESET_TOKEN_LIFETIME_MS (see SandboxWorldOptions). */
   resetTokenLifetimeMs?: number;
 }): Record<string, string> {
   const { realm, cognito, pool } = input;
@@ -247,7 +255,7 @@ export function handlerEnvironment(input: {
     COGNITO_ENDPOINT: input.cognitoEndpoint ?? cognito.endpoint,
     ON_RESET_REQUEST: input.onResetRequest ?? "scramble",
     ENDPOINT_RESPONSE_MS: String(input.endpointResponseMs ?? SANDBOX_ENDPOINT_RESPONSE_MS),
-    RESET_TOKEN_LIFETIME_MS: String(input.resetTokenLifetimeMs ?? 0),
+    RESET_TOKEN_LIFETIME_MS: String(input.resetTokenLifetimeMs ?? SANDBOX_RESET_TOKEN_LIFETIME_MS),
     AWS_ACCESS_KEY_ID: "local",
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_SESSION_TOKEN: "local",
@@ -281,6 +289,7 @@ export function handlerEnvironment(input: {
 export async function startSandboxWorld(options: SandboxWorldOptions = {}): Promise<SandboxWorld> {
   const mode = options.mode ?? "realm-primary";
   const ports = portsFrom(options.portBase);
+  const resetTokenLifetimeMs = options.resetTokenLifetimeMs ?? SANDBOX_RESET_TOKEN_LIFETIME_MS;
   const ownsDirectory = options.dataDir === undefined;
   const directory = options.dataDir
     ? resolve(options.dataDir)
@@ -316,7 +325,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         : buildBundles({ outDir: join(directory, "bundles") }),
       startAppServicesEmulator({
         port: ports.realm,
-        ...(options.resetTokenLifetimeMs ? { userpassTokenTtlMs: options.resetTokenLifetimeMs } : {}),
+        ...(resetTokenLifetimeMs > 0 ? { userpassTokenTtlMs: resetTokenLifetimeMs } : {}),
         storage:
           storageKind === "sqlite"
             ? { kind: "sqlite", file: join(directory, "appservices.sqlite") }
@@ -388,9 +397,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
         cognitoEndpoint: cognitoAdmin.endpoint,
         onResetRequest: deployment.onResetRequest ?? options.onResetRequest ?? "scramble",
         endpointResponseMs: options.endpointResponseMs ?? SANDBOX_ENDPOINT_RESPONSE_MS,
-        ...(options.resetTokenLifetimeMs !== undefined
-          ? { resetTokenLifetimeMs: options.resetTokenLifetimeMs }
-          : {}),
+        resetTokenLifetimeMs,
       });
       const env = { ...worldEnv, ...options.extraEnv, ...deployment.extraEnv };
       await bridge.register(USER_MIGRATION_FUNCTION, { modulePath: bundles.userMigration, env });
@@ -424,6 +431,7 @@ export async function startSandboxWorld(options: SandboxWorldOptions = {}): Prom
       get mode() {
         return currentMode;
       },
+      resetTokenLifetimeMs,
       importAsCsvJob: (users) =>
         importAsCsvJob({
           bridge,

@@ -110,13 +110,14 @@ describe("realm-primary", () => {
     expect(result.status === "failed" && result.reason).toBe("emailInUse");
   });
 
-  it("keeps the migrated Cognito user on a reset request, and heals it at the next sign-in with the new password", async () => {
+  it("keeps the migrated Cognito user on a reset request, and heals it at the first sign-in after the reset link expires", async () => {
     const user = takeActiveUser();
     const { auth, events, types } = authWithEvents();
     await auth.signIn(user.email, user.password);
     const before = await t.cognitoUser(user.email);
     expect(before).toBeDefined();
 
+    const requestedAt = Date.now();
     expect(await auth.requestPasswordReset(user.email)).toEqual({ status: "resetSent", via: "link" });
     expect(events).toContainEqual({ type: "resetRequested", via: "realm", backendNotified: true });
     const stale = await t.cognitoUser(user.email);
@@ -128,6 +129,20 @@ describe("realm-primary", () => {
     const reset = await auth.confirmPasswordReset({ ...t.mail(user.email, "reset"), newPassword });
     expect(reset).toEqual({ status: "passwordChanged" });
 
+    // While Realm's reset link may still be used, re-sync refuses (a leaked old password could be the
+    // one it is shown): the app is signed in through Realm, Cognito catches up later.
+    expect(t.world.resetTokenLifetimeMs).toBeGreaterThan(0);
+    expect((await auth.signIn(user.email, newPassword)).status).toBe("signedIn");
+    expect(types()).not.toContain("resynced");
+    expect(events).toContainEqual({
+      type: "cognitoShadowFailed",
+      reason: expect.stringContaining("resync: refused"),
+    });
+    expect(await t.cognitoAccepts(user.email, newPassword)).toBe(false);
+
+    await new Promise((resolve) =>
+      setTimeout(resolve, requestedAt + t.world.resetTokenLifetimeMs + 500 - Date.now()),
+    );
     expect((await auth.signIn(user.email, newPassword)).status).toBe("signedIn");
     expect(types()).toContain("resynced");
     expect(await t.cognitoAccepts(user.email, newPassword)).toBe(true);
