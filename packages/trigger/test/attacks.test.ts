@@ -191,11 +191,12 @@ describe("an eviction flood", () => {
 });
 
 describe("a mass reset", () => {
-  it("keeps every user and its sub; each next sign-in heals through re-sync, verified by Realm", async () => {
+  it("keeps every user and its sub; each sign-in after the reset link's lifetime heals through re-sync, verified by Realm", async () => {
     const victims = [await realmUser(), await realmUser(), await realmUser(), await realmUser()];
     const subs = new Map<string, string>();
     for (const victim of victims) subs.set(victim.email, await migrate(victim));
     const signOutsBefore = world.cognitoAdmin.signOuts.length;
+    const requestedAt = Date.now();
     const answers = await Promise.all(
       victims.map((victim, i) =>
         postFrom(`127.0.0.${41 + i}`, "/password-reset-requested", { email: victim.email }),
@@ -203,14 +204,26 @@ describe("a mass reset", () => {
     );
     for (const answer of answers) expect(answer).toEqual({ status: 202, body: { status: "accepted" } });
     expect(world.cognitoAdmin.signOuts.length).toBe(signOutsBefore + victims.length);
+    // The front end re-syncs at once: refused while a reset link could still be used (the app signs in
+    // through Realm meanwhile) ...
+    const early = await Promise.all(
+      victims.map((victim, i) => postFrom(`127.0.0.${61 + i}`, "/resync-password", victim)),
+    );
+    expect(Date.now() - requestedAt).toBeLessThan(world.resetTokenLifetimeMs);
+    for (const answer of early) expect(answer).toEqual({ status: 401, body: { status: "refused" } });
     for (const victim of victims) {
       const user = await poolUser(victim.email);
       expect(user?.username).toBe(subs.get(victim.email));
       expect(user?.attributes["custom:migration_state"]).toBe("stale");
-      // The user did not ask for the reset: Realm still takes their password, Cognito refuses it ...
+      // The user did not ask for the reset: Realm still takes their password, Cognito refuses it.
       await realm.login(victim.email, victim.password);
       expect(await signIn(victim.email, victim.password)).not.toBe("accepted");
-      // ... so the front end re-syncs, and they are back, the same account.
+    }
+    await new Promise((resolve) =>
+      setTimeout(resolve, requestedAt + world.resetTokenLifetimeMs + 500 - Date.now()),
+    );
+    for (const victim of victims) {
+      // ... and once the link has expired they are back, the same account.
       const healed = await postFrom("127.0.0.49", "/resync-password", victim);
       expect(healed).toEqual({ status: 200, body: { status: "resynced" } });
       expect(await signIn(victim.email, victim.password)).toBe("accepted");
