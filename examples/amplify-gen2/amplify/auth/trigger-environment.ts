@@ -15,3 +15,18 @@ export const TRIGGER_ENVIRONMENT = {
     requireSymbols: true,
   }),
 } as const;
+
+/**
+ * What both trigger functions share besides their variables. With auth: a trigger must not sit in a stack
+ * that depends on auth (a circular reference). Cognito waits 5 s for a trigger in all; each handler's own
+ * deadline is 3.5 s (the Realm call's REALM_TIMEOUT_MS, the Post Confirmation marking's).
+ */
+export const TRIGGER_FUNCTION_SETTINGS = {
+  resourceGroupName: "auth",
+  runtime: 22,
+  architecture: "arm64",
+  timeoutSeconds: 4,
+  memoryMB: 256,
+  environment: TRIGGER_ENVIRONMENT,
+  logging: { format: "text", retention: "1 year" },
+} as const;
