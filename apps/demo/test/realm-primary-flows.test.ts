@@ -1,5 +1,7 @@
 // The decision table's realm-primary column, driven through the demo page in Chromium.
+
 import { AuthClient } from "@realm-to-cognito/realm";
+import { resetLinkExpired } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Browser, eventTypes, fill, openBrowser, signIn, statusAfter, submit } from "./browser.js";
 import { freshEmail, startTestDemoWorld, type TestDemoWorld } from "./world.js";
@@ -99,9 +101,7 @@ describe("realm-primary in the browser", () => {
     expect(t.world.resetTokenLifetimeMs).toBeGreaterThan(0);
     expect(await signIn(page, user.email, newPassword)).toBe("signedIn");
     expect(await t.cognitoAccepts(user.email, newPassword)).toBe(false);
-    await new Promise((resolve) =>
-      setTimeout(resolve, requestedAt + t.world.resetTokenLifetimeMs + 500 - Date.now()),
-    );
+    await resetLinkExpired(t.world, requestedAt);
     expect(await signIn(page, user.email, newPassword)).toBe("signedIn");
     expect(await t.cognitoAccepts(user.email, newPassword)).toBe(true);
     await page.close();

@@ -69,19 +69,24 @@ export async function cognitoVerdict(context: DemoContext, email: string, passwo
   }
 }
 
-/** Realm's error_code of a refused login, or "accepted". */
-/** POST /resync-password as the front end does after Realm took a password Cognito refused; checks it healed. */
-export async function resyncThroughApi(context: DemoContext, email: string, password: string): Promise<void> {
+/** POST /resync-password as the front end does after Realm took a password Cognito refused. */
+async function postResync(
+  context: DemoContext,
+  email: string,
+  password: string,
+): Promise<{ status: number; body: { status?: string } }> {
   const response = await fetch(`${context.world.api.baseUrl}/resync-password`, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ email, password }),
   });
-  const body = (await response.json()) as { status?: string };
-  check(
-    response.status === 200 && body.status === "resynced",
-    `resync answered ${response.status} ${body.status}`,
-  );
+  return { status: response.status, body: (await response.json()) as { status?: string } };
+}
+
+/** POST /resync-password as the front end does after Realm took a password Cognito refused; checks it healed. */
+export async function resyncThroughApi(context: DemoContext, email: string, password: string): Promise<void> {
+  const { status, body } = await postResync(context, email, password);
+  check(status === 200 && body.status === "resynced", `resync answered ${status} ${body.status}`);
 }
 
 /**
@@ -98,21 +103,17 @@ export async function resyncAfterResetWindow(
   const deadline = started + context.world.resetTokenLifetimeMs + 15_000;
   let refusals = 0;
   for (;;) {
-    const response = await fetch(`${context.world.api.baseUrl}/resync-password`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email, password }),
-    });
-    const body = (await response.json()) as { status?: string };
-    if (response.status === 200 && body.status === "resynced")
+    const { status, body } = await postResync(context, email, password);
+    if (status === 200 && body.status === "resynced")
       return { refusals, healedAfterMs: Date.now() - started };
-    check(response.status === 401, `resync answered ${response.status} ${body.status}`);
+    check(status === 401, `resync answered ${status} ${body.status}`);
     refusals++;
     check(Date.now() < deadline, `resync still refused ${refusals} times, past the reset link's lifetime`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
+/** Realm's error_code of a refused login, or "accepted". */
 async function realmVerdict(context: DemoContext, email: string, password: string): Promise<string> {
   try {
     await context.realm.login(email, password);

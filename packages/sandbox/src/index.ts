@@ -23,6 +23,7 @@ export {
   POST_CONFIRMATION_FUNCTION,
   RESYNC_PASSWORD_FUNCTION,
   type ResetAction,
+  resetLinkExpired,
   SANDBOX_FUNCTIONS,
   type SandboxDescription,
   type SandboxWorld,

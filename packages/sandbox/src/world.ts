@@ -80,6 +80,19 @@ const SANDBOX_ENDPOINT_RESPONSE_MS = 800;
  */
 export const SANDBOX_RESET_TOKEN_LIFETIME_MS = 6_000;
 
+/**
+ * Resolves once a reset requested at `requestedAt` (ms since the epoch) can no longer be completed, so
+ * re-sync heals the user: the world's reset-link lifetime, plus a margin for the endpoint's clock.
+ * @example await resetLinkExpired(world, requestedAt); // then /resync-password answers "resynced"
+ */
+export function resetLinkExpired(
+  world: Pick<SandboxWorld, "resetTokenLifetimeMs">,
+  requestedAt: number,
+): Promise<void> {
+  const waitMs = requestedAt + world.resetTokenLifetimeMs + 500 - Date.now();
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
+}
+
 /** The one JSON line `npm run sandbox -- --json` prints first; tools outside the repo read it. */
 export interface SandboxDescription {
   realm: {

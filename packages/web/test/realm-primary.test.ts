@@ -1,4 +1,5 @@
 import { AuthClient, RealmRejectedError } from "@realm-to-cognito/realm";
+import { resetLinkExpired } from "@realm-to-cognito/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CognitoRefusedError,
@@ -140,9 +141,7 @@ describe("realm-primary", () => {
     });
     expect(await t.cognitoAccepts(user.email, newPassword)).toBe(false);
 
-    await new Promise((resolve) =>
-      setTimeout(resolve, requestedAt + t.world.resetTokenLifetimeMs + 500 - Date.now()),
-    );
+    await resetLinkExpired(t.world, requestedAt);
     expect((await auth.signIn(user.email, newPassword)).status).toBe("signedIn");
     expect(types()).toContain("resynced");
     expect(await t.cognitoAccepts(user.email, newPassword)).toBe(true);
